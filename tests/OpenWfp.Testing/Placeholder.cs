@@ -1,0 +1,3 @@
+namespace OpenWfp.Testing;
+
+public static class TestingPlaceholder { }
