@@ -1,3 +1,0 @@
-namespace OpenWfp.Testing;
-
-public static class TestingPlaceholder { }
