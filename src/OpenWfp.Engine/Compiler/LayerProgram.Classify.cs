@@ -1,0 +1,241 @@
+using OpenWfp.Engine.Callouts;
+using OpenWfp.Engine.Classify;
+using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Values;
+
+namespace OpenWfp.Engine.Compiler;
+
+internal sealed partial class LayerProgram
+{
+    /// <summary>
+    /// One classify: SPEC §5.2. Lock-free (the program is immutable) and allocation-free (the callout copy of
+    /// classify-out is a struct; terminating entries go to the caller's span).
+    /// </summary>
+    public ClassifyResult Classify(
+        ReadOnlySpan<FwpValue> values,
+        in ClassifyMetadata metadata,
+        Span<TerminatingFilterInfo> terminating,
+        FlowContextTable? flowContexts,
+        object? layerData)
+    {
+        var state = new ArbitrationState();
+        var bucket = Index is null ? default : Index.Candidates(Index.Field < values.Length ? values[Index.Field] : default);
+        var wild = Wildcards.AsSpan();
+        int bi = 0, wi = 0;
+        var skipUntil = 0;
+
+        while (true)
+        {
+            // Merge the two ascending rank lists; ranks before skipUntil belong to a sublayer that has terminated.
+            int rank;
+            if (bi < bucket.Length && (wi >= wild.Length || bucket[bi] < wild[wi]))
+            {
+                rank = bucket[bi++];
+            }
+            else if (wi < wild.Length)
+            {
+                rank = wild[wi++];
+            }
+            else
+            {
+                break;
+            }
+
+            if (rank < skipUntil)
+            {
+                continue;
+            }
+
+            ref readonly var filter = ref Filters[rank];
+            if (!Matches(in filter, values))
+            {
+                continue;
+            }
+
+            var outcome = Evaluate(in filter, values, in metadata, ref state, flowContexts, layerData);
+            if (outcome.Kind == OutcomeKind.Continue)
+            {
+                continue;
+            }
+
+            var sublayer = Sublayers[filter.SublayerOrdinal];
+            if (state.TerminatingCount < terminating.Length)
+            {
+                terminating[state.TerminatingCount] = new TerminatingFilterInfo(filter.FilterId, sublayer.Key, sublayer.Weight, outcome.Action);
+            }
+
+            state.TerminatingCount++;
+            Arbitrate(ref state, in outcome, filter.FilterId);
+
+            // The first terminating filter ends its sublayer; lower sublayers are still evaluated (SPEC §5.2, §11.3).
+            skipUntil = SublayerEnd[filter.SublayerOrdinal];
+            if (Index is null && skipUntil > rank + 1)
+            {
+                // Without an index the wildcard list is every rank, so jump instead of walking the rest.
+                wi = skipUntil;
+            }
+        }
+
+        return new ClassifyResult(state.Action, state.FilterId, state.Rights, state.Flags, state.Vetoed, state.TerminatingCount, state.CalloutFaults);
+    }
+
+    private static void Arbitrate(ref ArbitrationState state, in Outcome outcome, ulong filterId)
+    {
+        if ((state.Rights & ClassifyOut.RightActionWrite) != 0)
+        {
+            state.Action = outcome.Action;
+            state.FilterId = filterId;
+            state.Flags = outcome.Absorb ? ClassifyOut.FlagAbsorb : 0;
+            if (outcome.Hard)
+            {
+                state.Rights &= ~ClassifyOut.RightActionWrite;
+            }
+        }
+        else if (state.Action == ActionType.Permit && outcome.Action == ActionType.Block && outcome.FromCallout)
+        {
+            // Veto: a callout's BLOCK overrides a hard permit (SPEC §5.1).
+            state.Action = ActionType.Block;
+            state.FilterId = filterId;
+            state.Flags = outcome.Absorb ? ClassifyOut.FlagAbsorb : 0;
+            state.Vetoed = true;
+        }
+    }
+
+    private Outcome Evaluate(in CompiledFilter filter, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, ref ArbitrationState state, FlowContextTable? flowContexts, object? layerData)
+    {
+        switch (filter.Kind)
+        {
+            case FilterKind.Permit:
+                return new Outcome(OutcomeKind.Decided, ActionType.Permit, hard: false, absorb: false, fromCallout: false);
+            case FilterKind.HardPermit:
+                return new Outcome(OutcomeKind.Decided, ActionType.Permit, hard: true, absorb: false, fromCallout: false);
+            case FilterKind.Block:
+                return new Outcome(OutcomeKind.Decided, ActionType.Block, hard: true, absorb: false, fromCallout: false);
+            default:
+                return EvaluateCallout(in filter, values, in metadata, ref state, flowContexts, layerData);
+        }
+    }
+
+    private Outcome EvaluateCallout(in CompiledFilter filter, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, ref ArbitrationState state, FlowContextTable? flowContexts, object? layerData)
+    {
+        var slot = CalloutSlots[filter.CalloutIndex];
+        var callout = slot.Callout;
+        if (callout is null)
+        {
+            return Unregistered(in filter);
+        }
+
+        ulong flowContext = 0;
+        var hasContext = metadata.HasFlowHandle && flowContexts is not null && !flowContexts.IsEmpty
+            && flowContexts.TryGet(metadata.FlowHandle, Layer.LayerId, slot.CalloutId, out flowContext);
+        if ((slot.Flags & CalloutRegistrationFlags.ConditionalOnFlow) != 0 && !hasContext)
+        {
+            // FWP_CALLOUT_FLAG_CONDITIONAL_ON_FLOW: the callout is not invoked for flows it has no context on.
+            return Outcome.ContinueOutcome;
+        }
+
+        var co = new ClassifyOut
+        {
+            ActionType = state.Action,
+            FilterId = state.FilterId,
+            Rights = state.Rights,
+            Flags = 0,
+        };
+
+        slot.CountInvocation();
+        try
+        {
+            var context = new CalloutClassifyContext(Layer, values, in metadata, layerData, RuntimeFilters[filter.CalloutIndex], flowContext);
+            callout.Classify(in context, ref co);
+        }
+        catch (Exception)
+        {
+            // A callout's exception never escapes classify: count it and act as if the callout were unregistered.
+            slot.CountFault();
+            state.CalloutFaults++;
+            return Unregistered(in filter);
+        }
+
+        if (filter.Kind == FilterKind.CalloutInspection)
+        {
+            return Outcome.ContinueOutcome;
+        }
+
+        if (co.ActionType is ActionType.Permit or ActionType.Block)
+        {
+            var hard = (co.Rights & ClassifyOut.RightActionWrite) == 0;
+            var absorb = co.ActionType == ActionType.Block && (co.Flags & ClassifyOut.FlagAbsorb) != 0;
+            return new Outcome(OutcomeKind.Decided, co.ActionType, hard, absorb, fromCallout: true);
+        }
+
+        if (filter.Kind == FilterKind.CalloutUnknown)
+        {
+            return Outcome.ContinueOutcome;
+        }
+
+        // A terminating callout must decide; one that does not is counted as a fault (documented in docs/ENGINE.md).
+        slot.CountFault();
+        state.CalloutFaults++;
+        return Unregistered(in filter);
+    }
+
+    /// <summary>SPEC §2.6: TERMINATING/UNKNOWN act as BLOCK (hard), or PERMIT with PERMIT_IF_CALLOUT_UNREGISTERED; INSPECTION is skipped.</summary>
+    private static Outcome Unregistered(in CompiledFilter filter)
+    {
+        if (filter.Kind == FilterKind.CalloutInspection)
+        {
+            return Outcome.ContinueOutcome;
+        }
+
+        return filter.PermitIfUnregistered
+            ? new Outcome(OutcomeKind.Decided, ActionType.Permit, hard: filter.ClearActionRight, absorb: false, fromCallout: false)
+            : new Outcome(OutcomeKind.Decided, ActionType.Block, hard: true, absorb: false, fromCallout: false);
+    }
+
+    internal struct ArbitrationState
+    {
+        public ArbitrationState()
+        {
+        }
+
+        public ActionType Action = ActionType.NoneNoMatch;
+        public ulong FilterId;
+        public uint Rights = ClassifyOut.RightActionWrite;
+        public uint Flags;
+        public bool Vetoed;
+        public int TerminatingCount;
+        public int CalloutFaults;
+    }
+}
+
+/// <summary>Whether a matched filter decided or let evaluation continue.</summary>
+internal enum OutcomeKind : byte
+{
+    Continue,
+    Decided,
+}
+
+/// <summary>What one matched filter returned.</summary>
+internal readonly struct Outcome
+{
+    public static readonly Outcome ContinueOutcome = new(OutcomeKind.Continue, ActionType.Continue, false, false, false);
+
+    public Outcome(OutcomeKind kind, ActionType action, bool hard, bool absorb, bool fromCallout)
+    {
+        Kind = kind;
+        Action = action;
+        Hard = hard;
+        Absorb = absorb;
+        FromCallout = fromCallout;
+    }
+
+    public OutcomeKind Kind { get; }
+
+    public ActionType Action { get; }
+
+    public bool Hard { get; }
+
+    public bool Absorb { get; }
+
+    public bool FromCallout { get; }
+}

@@ -1,0 +1,88 @@
+using OpenWfp.Engine.Callouts;
+using OpenWfp.Engine.Catalog;
+using OpenWfp.Engine.Model;
+
+namespace OpenWfp.Engine.Compiler;
+
+/// <summary>
+/// The compiled, immutable filters of one layer: everything classify reads. Built by <see cref="FilterCompiler"/>
+/// aside from the live one and swapped in whole on commit (DESIGN decision 2); never mutated afterwards.
+/// </summary>
+internal sealed partial class LayerProgram
+{
+    public LayerProgram(
+        LayerInfo layer,
+        CompiledFilter[] filters,
+        int[] sublayerEnd,
+        SublayerSpec[] sublayers,
+        ConditionOp[] ops,
+        ulong[] bounds64,
+        UInt128[] bounds128,
+        object[] refs,
+        CalloutSlot[] calloutSlots,
+        RuntimeFilter[] runtimeFilters,
+        FieldIndex? index,
+        int[] wildcards,
+        FilterSpec[] specs,
+        int[] opConditionIndex)
+    {
+        Layer = layer;
+        Filters = filters;
+        SublayerEnd = sublayerEnd;
+        Sublayers = sublayers;
+        Ops = ops;
+        Bounds64 = bounds64;
+        Bounds128 = bounds128;
+        Refs = refs;
+        CalloutSlots = calloutSlots;
+        RuntimeFilters = runtimeFilters;
+        Index = index;
+        Wildcards = wildcards;
+        Specs = specs;
+        OpConditionIndex = opConditionIndex;
+    }
+
+    public LayerInfo Layer { get; }
+
+    /// <summary>Filters in evaluation order: sublayer weight desc, effective weight desc, filter id asc.</summary>
+    public CompiledFilter[] Filters { get; }
+
+    /// <summary>For each sublayer ordinal, the rank just past its last filter.</summary>
+    public int[] SublayerEnd { get; }
+
+    /// <summary>Sublayers by ordinal (weight desc, key asc).</summary>
+    public SublayerSpec[] Sublayers { get; }
+
+    public ConditionOp[] Ops { get; }
+
+    public ulong[] Bounds64 { get; }
+
+    public UInt128[] Bounds128 { get; }
+
+    public object[] Refs { get; }
+
+    /// <summary>Callout filters' slots, by <see cref="CompiledFilter.CalloutIndex"/>.</summary>
+    public CalloutSlot[] CalloutSlots { get; }
+
+    /// <summary>Callout filters' run-time copies, by <see cref="CompiledFilter.CalloutIndex"/>.</summary>
+    public RuntimeFilter[] RuntimeFilters { get; }
+
+    public FieldIndex? Index { get; }
+
+    /// <summary>Ranks not covered by <see cref="Index"/>, ascending (all ranks when there is no index).</summary>
+    public int[] Wildcards { get; }
+
+    /// <summary>The management objects, by rank (for explain and callouts; not read by classify).</summary>
+    public FilterSpec[] Specs { get; }
+
+    /// <summary>For each op, the index of the condition in its filter's spec it came from.</summary>
+    public int[] OpConditionIndex { get; }
+
+    public int FilterCount => Filters.Length;
+
+    /// <summary>Bytes held by the compiled form itself (not the specs it points to).</summary>
+    public long CompiledBytes =>
+        (Filters.Length * 24L) + (SublayerEnd.Length * 4L) + (Ops.Length * 12L) + (Bounds64.Length * 8L) + (Bounds128.Length * 16L)
+        + (Refs.Length * 8L) + (CalloutSlots.Length * 8L) + (RuntimeFilters.Length * 8L) + (Wildcards.Length * 4L)
+        + (Index?.MemoryBytes ?? 0) + (OpConditionIndex.Length * 4L);
+}

@@ -1,0 +1,37 @@
+namespace OpenWfp.Engine.Compiler;
+
+/// <summary>What one compiled condition tests. Numbers are mapped to intervals at compile time (SPEC §3.2).</summary>
+internal enum OpKind : byte
+{
+    InRange64,
+    OutOfRange64,
+    InRange128,
+    OutOfRange128,
+    FlagsAll,
+    FlagsAny,
+    FlagsNone,
+    EmptyEqual,
+    BlobEqual,
+    BlobNotEqual,
+    BlobGreater,
+    BlobLess,
+    BlobGreaterOrEqual,
+    BlobLessOrEqual,
+    BlobRange,
+    BlobEndsWith,
+    BlobNotEndsWith,
+    StringEqual,
+    StringEqualIgnoreCase,
+    StringNotEqual,
+    StringGreater,
+    StringLess,
+    StringGreaterOrEqual,
+    StringLessOrEqual,
+    StringRange,
+    StringEndsWith,
+    StringNotEndsWith,
+    SidEqual,
+    SidNotEqual,
+    SdGrants,
+    SdDenies,
+}

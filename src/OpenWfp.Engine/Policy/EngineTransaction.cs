@@ -1,0 +1,345 @@
+using System.Collections.Immutable;
+using OpenWfp.Engine.Callouts;
+using OpenWfp.Engine.Catalog;
+using OpenWfp.Engine.Compiler;
+using OpenWfp.Engine.Errors;
+using OpenWfp.Engine.Model;
+
+namespace OpenWfp.Engine.Policy;
+
+/// <summary>
+/// A read-write transaction (FwpmTransactionBegin0): changes are checked when made and applied to a private
+/// copy; <see cref="Commit"/> compiles the touched layers and publishes everything at once; <see cref="Abort"/>
+/// (or disposing without commit) leaves the engine exactly as it was. A failed call does not doom the
+/// transaction (SPEC §9.2). One transaction at a time per engine.
+/// </summary>
+public sealed class EngineTransaction : IDisposable
+{
+    private readonly FilterEngine _engine;
+    private readonly HashSet<Guid> _dirtyLayers = [];
+    private readonly List<(CalloutSlot Slot, RuntimeFilter Filter)> _postCommitNotify = [];
+    private PolicySnapshot _view;
+    private bool _done;
+
+    internal EngineTransaction(FilterEngine engine, PolicySnapshot start)
+    {
+        _engine = engine;
+        _view = start;
+    }
+
+    /// <summary>The policy as this transaction sees it (its own uncommitted changes included).</summary>
+    public PolicySnapshot View => _view;
+
+    /// <summary>True once committed or aborted.</summary>
+    public bool IsCompleted => _done;
+
+    /// <summary>FwpmProviderAdd0. Returns the stored object (with a generated key if none was given).</summary>
+    public ProviderSpec AddProvider(ProviderSpec provider)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        EnsureOpen();
+        Reject(PolicyValidator.ValidateProvider(provider, _view), "provider", provider.DisplayData?.Name, provider.Key);
+        var stored = provider with { Key = KeyOrNew(provider.Key), IsBuiltin = false };
+        _view = _view.With(providers: _view.ProvidersByKey.Add(stored.Key, stored));
+        return stored;
+    }
+
+    /// <summary>FwpmSubLayerAdd0.</summary>
+    public SublayerSpec AddSublayer(SublayerSpec sublayer)
+    {
+        ArgumentNullException.ThrowIfNull(sublayer);
+        EnsureOpen();
+        Reject(PolicyValidator.ValidateSublayer(sublayer, _view), "sublayer", sublayer.DisplayData?.Name, sublayer.Key);
+        var stored = sublayer with { Key = KeyOrNew(sublayer.Key), IsBuiltin = false };
+        _view = _view.With(sublayers: _view.SublayersByKey.Add(stored.Key, stored));
+        return stored;
+    }
+
+    /// <summary>FwpmCalloutAdd0. Assigns the run-time callout id.</summary>
+    public CalloutSpec AddCallout(CalloutSpec callout)
+    {
+        ArgumentNullException.ThrowIfNull(callout);
+        EnsureOpen();
+        Reject(PolicyValidator.ValidateCallout(callout, _view), "callout", callout.DisplayData?.Name, callout.Key);
+        var stored = callout with { Key = KeyOrNew(callout.Key), CalloutId = _view.NextCalloutId, IsBuiltin = false, Flags = callout.Flags & ~CalloutFlags.Registered };
+        _view = _view.With(callouts: _view.CalloutsByKey.Add(stored.Key, stored), nextCalloutId: _view.NextCalloutId + 1);
+        return stored;
+    }
+
+    /// <summary>FwpmProviderContextAdd. Assigns the provider context id.</summary>
+    public ProviderContextSpec AddProviderContext(ProviderContextSpec context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        EnsureOpen();
+        Reject(PolicyValidator.ValidateProviderContext(context, _view), "provider context", context.DisplayData?.Name, context.Key);
+        var stored = context with { Key = KeyOrNew(context.Key), ProviderContextId = _view.NextProviderContextId };
+        _view = _view.With(providerContexts: _view.ProviderContextsByKey.Add(stored.Key, stored), nextProviderContextId: _view.NextProviderContextId + 1);
+        return stored;
+    }
+
+    /// <summary>
+    /// FwpmFilterAdd0: validates (every error reported together), assigns the filter id and effective weight,
+    /// and notifies the callout if it has one registered.
+    /// </summary>
+    public FilterSpec AddFilter(FilterSpec filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        EnsureOpen();
+        var errors = PolicyValidator.ValidateFilter(filter, _view, out var layer);
+        Reject(errors, "filter", filter.DisplayData?.Name, filter.Key);
+
+        var id = filter.FilterId != 0 ? filter.FilterId : _view.NextFilterId;
+        var weight = filter.EffectiveWeight != 0 ? filter.EffectiveWeight : AutoWeight.Compute(layer!, filter.Weight, filter.Conditions);
+        var stored = filter with
+        {
+            Key = KeyOrNew(filter.Key),
+            FilterId = id,
+            EffectiveWeight = weight,
+            Conditions = [.. filter.Conditions],
+        };
+
+        RuntimeFilter? runtime = null;
+        if (stored.Action.IsCallout)
+        {
+            var callout = _view.CalloutsByKey[stored.Action.CalloutKey];
+            var sublayerKey = stored.SublayerKey == Guid.Empty ? LayerCatalog.SublayerUniversal : stored.SublayerKey;
+            runtime = RuntimeFilterFactory.Create(layer!, stored, _view.SublayersByKey[sublayerKey].Weight, callout, _view.ProviderContextsByKey);
+            var slot = _engine.Callouts.Slot(callout.Key);
+            if (slot.Callout is { } impl)
+            {
+                bool accepted;
+                try
+                {
+                    accepted = impl.Notify(CalloutNotifyType.AddFilter, stored.Key, runtime);
+                }
+                catch (Exception ex)
+                {
+                    throw new WfpException([new WfpErrorDetail(WfpError.CalloutNotificationFailed, "action.calloutKey", $"callout \"{callout.DisplayData.Name}\" threw from notify: {ex.Message}")], Describe("filter", stored.DisplayData.Name, stored.Key));
+                }
+
+                if (!accepted)
+                {
+                    throw new WfpException([new WfpErrorDetail(WfpError.CalloutNotificationFailed, "action.calloutKey", $"callout \"{callout.DisplayData.Name}\" rejected the filter")], Describe("filter", stored.DisplayData.Name, stored.Key));
+                }
+
+                if ((slot.Flags & CalloutRegistrationFlags.EnableCommitAddNotify) != 0)
+                {
+                    _postCommitNotify.Add((slot, runtime));
+                }
+            }
+        }
+
+        var layerFilters = _view.FiltersByLayer.GetValueOrDefault(layer!.Key, ImmutableDictionary<Guid, FilterSpec>.Empty).Add(stored.Key, stored);
+        _view = _view.With(
+            filters: _view.FiltersByKey.Add(stored.Key, stored),
+            filterKeyById: _view.FilterKeyById.Add(id, stored.Key),
+            filtersByLayer: _view.FiltersByLayer.SetItem(layer.Key, layerFilters),
+            runtimeFilters: runtime is null ? null : _view.RuntimeFilters.SetItem(id, runtime),
+            nextFilterId: Math.Max(_view.NextFilterId, id + 1));
+        _dirtyLayers.Add(layer.Key);
+        return stored;
+    }
+
+    /// <summary>FwpmFilterDeleteById0.</summary>
+    public void DeleteFilter(ulong filterId)
+    {
+        EnsureOpen();
+        if (!_view.FilterKeyById.TryGetValue(filterId, out var key))
+        {
+            throw new WfpException(WfpError.FilterNotFound, $"no filter has id {filterId}");
+        }
+
+        DeleteFilterByKey(key);
+    }
+
+    /// <summary>FwpmFilterDeleteByKey0.</summary>
+    public void DeleteFilterByKey(Guid key)
+    {
+        EnsureOpen();
+        if (!_view.FiltersByKey.TryGetValue(key, out var f))
+        {
+            throw new WfpException(WfpError.FilterNotFound, $"no filter has key {{{key}}}");
+        }
+
+        if (_view.RuntimeFilters.TryGetValue(f.FilterId, out var runtime) && _engine.Callouts.Slot(f.Action.CalloutKey).Callout is { } impl)
+        {
+            // Notify failures cannot stop a delete (WDK: the return value of DELETE_FILTER is ignored).
+            try
+            {
+                impl.Notify(CalloutNotifyType.DeleteFilter, f.Key, runtime);
+            }
+            catch (Exception)
+            {
+                _engine.Callouts.Slot(f.Action.CalloutKey).CountFault();
+            }
+        }
+
+        var layerFilters = _view.FiltersByLayer[f.LayerKey].Remove(key);
+        _view = _view.With(
+            filters: _view.FiltersByKey.Remove(key),
+            filterKeyById: _view.FilterKeyById.Remove(f.FilterId),
+            filtersByLayer: layerFilters.IsEmpty ? _view.FiltersByLayer.Remove(f.LayerKey) : _view.FiltersByLayer.SetItem(f.LayerKey, layerFilters),
+            runtimeFilters: _view.RuntimeFilters.Remove(f.FilterId));
+        _dirtyLayers.Add(f.LayerKey);
+    }
+
+    /// <summary>FwpmSubLayerDeleteByKey0: FWP_E_IN_USE while filters use it; FWP_E_BUILTIN_OBJECT for built-ins.</summary>
+    public void DeleteSublayer(Guid key)
+    {
+        EnsureOpen();
+        if (!_view.SublayersByKey.TryGetValue(key, out var sl))
+        {
+            throw new WfpException(WfpError.SublayerNotFound, $"no sublayer has key {{{key}}}");
+        }
+
+        if (sl.IsBuiltin)
+        {
+            throw new WfpException(WfpError.BuiltinObject, $"sublayer \"{sl.DisplayData.Name}\" is built in and cannot be deleted");
+        }
+
+        var users = _view.FiltersByKey.Values.Count(f => (f.SublayerKey == Guid.Empty ? LayerCatalog.SublayerUniversal : f.SublayerKey) == key);
+        if (users > 0)
+        {
+            throw new WfpException(WfpError.InUse, $"sublayer \"{sl.DisplayData.Name}\" still holds {users} filter(s)");
+        }
+
+        _view = _view.With(sublayers: _view.SublayersByKey.Remove(key));
+    }
+
+    /// <summary>FwpmCalloutDeleteByKey0: FWP_E_IN_USE while filters reference it.</summary>
+    public void DeleteCallout(Guid key)
+    {
+        EnsureOpen();
+        if (!_view.CalloutsByKey.TryGetValue(key, out var c))
+        {
+            throw new WfpException(WfpError.CalloutNotFound, $"no callout has key {{{key}}}");
+        }
+
+        if (c.IsBuiltin)
+        {
+            throw new WfpException(WfpError.BuiltinObject, $"callout \"{c.DisplayData.Name}\" is built in and cannot be deleted");
+        }
+
+        var users = _view.FiltersByKey.Values.Count(f => f.Action.IsCallout && f.Action.CalloutKey == key);
+        if (users > 0)
+        {
+            throw new WfpException(WfpError.InUse, $"callout \"{c.DisplayData.Name}\" is used by {users} filter(s)");
+        }
+
+        _view = _view.With(callouts: _view.CalloutsByKey.Remove(key));
+    }
+
+    /// <summary>FwpmCalloutDeleteById0.</summary>
+    public void DeleteCallout(uint calloutId)
+    {
+        var c = _view.CalloutById(calloutId) ?? throw new WfpException(WfpError.CalloutNotFound, $"no callout has id {calloutId}");
+        DeleteCallout(c.Key);
+    }
+
+    /// <summary>FwpmProviderDeleteByKey0: FWP_E_IN_USE while any object references it.</summary>
+    public void DeleteProvider(Guid key)
+    {
+        EnsureOpen();
+        if (!_view.ProvidersByKey.TryGetValue(key, out var p))
+        {
+            throw new WfpException(WfpError.ProviderNotFound, $"no provider has key {{{key}}}");
+        }
+
+        if (p.IsBuiltin)
+        {
+            throw new WfpException(WfpError.BuiltinObject, $"provider \"{p.DisplayData.Name}\" is built in and cannot be deleted");
+        }
+
+        var users = _view.FiltersByKey.Values.Count(f => f.ProviderKey == key)
+            + _view.SublayersByKey.Values.Count(s => s.ProviderKey == key)
+            + _view.CalloutsByKey.Values.Count(c => c.ProviderKey == key)
+            + _view.ProviderContextsByKey.Values.Count(c => c.ProviderKey == key);
+        if (users > 0)
+        {
+            throw new WfpException(WfpError.InUse, $"provider \"{p.DisplayData.Name}\" is referenced by {users} object(s)");
+        }
+
+        _view = _view.With(providers: _view.ProvidersByKey.Remove(key));
+    }
+
+    /// <summary>FwpmProviderContextDeleteByKey0: FWP_E_IN_USE while filters reference it.</summary>
+    public void DeleteProviderContext(Guid key)
+    {
+        EnsureOpen();
+        if (!_view.ProviderContextsByKey.TryGetValue(key, out var pc))
+        {
+            throw new WfpException(WfpError.ProviderContextNotFound, $"no provider context has key {{{key}}}");
+        }
+
+        var users = _view.FiltersByKey.Values.Count(f => (f.Flags & FilterFlags.HasProviderContext) != 0 && f.ProviderContextKey == key);
+        if (users > 0)
+        {
+            throw new WfpException(WfpError.InUse, $"provider context \"{pc.DisplayData.Name}\" is used by {users} filter(s)");
+        }
+
+        _view = _view.With(providerContexts: _view.ProviderContextsByKey.Remove(key));
+    }
+
+    /// <summary>FwpmTransactionCommit0: compiles the layers this transaction touched and publishes the result.</summary>
+    public void Commit()
+    {
+        EnsureOpen();
+        try
+        {
+            _engine.Publish(_view, _dirtyLayers);
+        }
+        finally
+        {
+            _done = true;
+            _engine.EndTransaction(this);
+        }
+
+        foreach (var (slot, runtime) in _postCommitNotify)
+        {
+            try
+            {
+                slot.Callout?.Notify(CalloutNotifyType.AddFilterPostCommit, runtime.FilterKey, runtime);
+            }
+            catch (Exception)
+            {
+                slot.CountFault();
+            }
+        }
+    }
+
+    /// <summary>FwpmTransactionAbort0: discards every change.</summary>
+    public void Abort()
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        _done = true;
+        _engine.EndTransaction(this);
+    }
+
+    /// <summary>Aborts unless committed.</summary>
+    public void Dispose() => Abort();
+
+    private void EnsureOpen()
+    {
+        if (_done)
+        {
+            throw new WfpException(WfpError.NoTxnInProgress, "the transaction has already been committed or aborted");
+        }
+    }
+
+    private static Guid KeyOrNew(Guid key) => key == Guid.Empty ? Guid.NewGuid() : key;
+
+    private static string Describe(string type, string? name, Guid key) =>
+        $"{type} \"{name}\"" + (key == Guid.Empty ? "" : $" {{{key}}}");
+
+    private static void Reject(List<WfpErrorDetail> errors, string type, string? name, Guid key)
+    {
+        if (errors.Count > 0)
+        {
+            throw new WfpException(errors, Describe(type, name, key));
+        }
+    }
+}

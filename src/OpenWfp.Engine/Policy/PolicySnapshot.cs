@@ -1,0 +1,140 @@
+using System.Collections.Immutable;
+using OpenWfp.Engine.Callouts;
+using OpenWfp.Engine.Catalog;
+using OpenWfp.Engine.Compiler;
+using OpenWfp.Engine.Model;
+
+namespace OpenWfp.Engine.Policy;
+
+/// <summary>
+/// One committed generation of the policy: every management object plus the compiled per-layer programs.
+/// Immutable; a commit builds the next snapshot aside and publishes it with one store (DESIGN decision 2).
+/// </summary>
+public sealed class PolicySnapshot
+{
+    internal PolicySnapshot(
+        long generation,
+        ImmutableDictionary<Guid, ProviderSpec> providers,
+        ImmutableDictionary<Guid, SublayerSpec> sublayers,
+        ImmutableDictionary<Guid, CalloutSpec> callouts,
+        ImmutableDictionary<Guid, ProviderContextSpec> providerContexts,
+        ImmutableDictionary<Guid, FilterSpec> filters,
+        ImmutableDictionary<ulong, Guid> filterKeyById,
+        ImmutableDictionary<Guid, ImmutableDictionary<Guid, FilterSpec>> filtersByLayer,
+        ImmutableDictionary<ulong, RuntimeFilter> runtimeFilters,
+        LayerProgram?[] programs,
+        ulong nextFilterId,
+        uint nextCalloutId,
+        ulong nextProviderContextId)
+    {
+        Generation = generation;
+        ProvidersByKey = providers;
+        SublayersByKey = sublayers;
+        CalloutsByKey = callouts;
+        ProviderContextsByKey = providerContexts;
+        FiltersByKey = filters;
+        FilterKeyById = filterKeyById;
+        FiltersByLayer = filtersByLayer;
+        RuntimeFilters = runtimeFilters;
+        Programs = programs;
+        NextFilterId = nextFilterId;
+        NextCalloutId = nextCalloutId;
+        NextProviderContextId = nextProviderContextId;
+    }
+
+    /// <summary>Increases by one with every commit that changed something.</summary>
+    public long Generation { get; }
+
+    /// <summary>Providers by key.</summary>
+    public ImmutableDictionary<Guid, ProviderSpec> ProvidersByKey { get; }
+
+    /// <summary>Sublayers by key.</summary>
+    public ImmutableDictionary<Guid, SublayerSpec> SublayersByKey { get; }
+
+    /// <summary>Callouts (management objects) by key.</summary>
+    public ImmutableDictionary<Guid, CalloutSpec> CalloutsByKey { get; }
+
+    /// <summary>Provider contexts by key.</summary>
+    public ImmutableDictionary<Guid, ProviderContextSpec> ProviderContextsByKey { get; }
+
+    /// <summary>Filters by key.</summary>
+    public ImmutableDictionary<Guid, FilterSpec> FiltersByKey { get; }
+
+    internal ImmutableDictionary<ulong, Guid> FilterKeyById { get; }
+
+    internal ImmutableDictionary<Guid, ImmutableDictionary<Guid, FilterSpec>> FiltersByLayer { get; }
+
+    internal ImmutableDictionary<ulong, RuntimeFilter> RuntimeFilters { get; }
+
+    internal LayerProgram?[] Programs { get; }
+
+    internal ulong NextFilterId { get; }
+
+    internal uint NextCalloutId { get; }
+
+    internal ulong NextProviderContextId { get; }
+
+    /// <summary>Every filter, in no particular order.</summary>
+    public IEnumerable<FilterSpec> Filters => FiltersByKey.Values;
+
+    /// <summary>The filter with this id, or null.</summary>
+    public FilterSpec? FilterById(ulong filterId) =>
+        FilterKeyById.TryGetValue(filterId, out var key) ? FiltersByKey[key] : null;
+
+    /// <summary>The filter with this key, or null.</summary>
+    public FilterSpec? FilterByKey(Guid key) => FiltersByKey.GetValueOrDefault(key);
+
+    /// <summary>The filters of one layer.</summary>
+    public IEnumerable<FilterSpec> FiltersOf(LayerInfo layer) =>
+        FiltersByLayer.TryGetValue(layer.Key, out var d) ? d.Values : [];
+
+    /// <summary>The number of filters.</summary>
+    public int FilterCount => FiltersByKey.Count;
+
+    /// <summary>The callout with this run-time id, or null.</summary>
+    public CalloutSpec? CalloutById(uint calloutId) => CalloutsByKey.Values.FirstOrDefault(c => c.CalloutId == calloutId);
+
+    /// <summary>Bytes held by the compiled programs (excluding the management objects they point to).</summary>
+    public long CompiledBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var p in Programs)
+            {
+                total += p?.CompiledBytes ?? 0;
+            }
+
+            return total;
+        }
+    }
+
+    internal PolicySnapshot With(
+        ImmutableDictionary<Guid, ProviderSpec>? providers = null,
+        ImmutableDictionary<Guid, SublayerSpec>? sublayers = null,
+        ImmutableDictionary<Guid, CalloutSpec>? callouts = null,
+        ImmutableDictionary<Guid, ProviderContextSpec>? providerContexts = null,
+        ImmutableDictionary<Guid, FilterSpec>? filters = null,
+        ImmutableDictionary<ulong, Guid>? filterKeyById = null,
+        ImmutableDictionary<Guid, ImmutableDictionary<Guid, FilterSpec>>? filtersByLayer = null,
+        ImmutableDictionary<ulong, RuntimeFilter>? runtimeFilters = null,
+        LayerProgram?[]? programs = null,
+        ulong? nextFilterId = null,
+        uint? nextCalloutId = null,
+        ulong? nextProviderContextId = null,
+        long? generation = null) =>
+        new(
+            generation ?? Generation,
+            providers ?? ProvidersByKey,
+            sublayers ?? SublayersByKey,
+            callouts ?? CalloutsByKey,
+            providerContexts ?? ProviderContextsByKey,
+            filters ?? FiltersByKey,
+            filterKeyById ?? FilterKeyById,
+            filtersByLayer ?? FiltersByLayer,
+            runtimeFilters ?? RuntimeFilters,
+            programs ?? Programs,
+            nextFilterId ?? NextFilterId,
+            nextCalloutId ?? NextCalloutId,
+            nextProviderContextId ?? NextProviderContextId);
+}
