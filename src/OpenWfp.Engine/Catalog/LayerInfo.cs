@@ -179,13 +179,11 @@ public sealed class LayerInfo
             }
         }
 
-        if (LayerCatalog.TryFindCondition(text, out var condition))
-        {
-            var index = FieldIndexOf(condition.Key);
-            return index < 0 ? null : _fields[index];
-        }
-
-        return null;
+        var key = LayerCatalog.TryFindCondition(text, out var condition)
+            ? condition.Key
+            : Guid.TryParse(text, out var parsed) ? parsed : Guid.Empty;
+        var index = FieldIndexOf(key);
+        return index < 0 ? null : _fields[index];
     }
 
     /// <inheritdoc/>
