@@ -14,7 +14,7 @@ public readonly ref struct CalloutClassifyContext
     {
         Layer = layer;
         Values = values;
-        Metadata = ref metadata;
+        _metadata = ref metadata;
         LayerData = layerData;
         Filter = filter;
         FlowContext = flowContext;
@@ -27,7 +27,9 @@ public readonly ref struct CalloutClassifyContext
     public ReadOnlySpan<FwpValue> Values { get; }
 
     /// <summary>incomingMetadataValues.</summary>
-    public ref readonly ClassifyMetadata Metadata { get; }
+    public ref readonly ClassifyMetadata Metadata => ref _metadata;
+
+    private readonly ref readonly ClassifyMetadata _metadata;
 
     /// <summary>layerData: the packet or stream data when the data plane supplies it, else null.</summary>
     public object? LayerData { get; }

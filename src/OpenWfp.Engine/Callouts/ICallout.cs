@@ -17,13 +17,13 @@ public interface ICallout
     /// classifyFn: <paramref name="classifyOut"/> holds a copy of the current decision on entry; set
     /// <see cref="ClassifyOut.ActionType"/> (PERMIT, BLOCK, CONTINUE) and clear the action right for a hard decision.
     /// </summary>
-    void Classify(in CalloutClassifyContext context, ref ClassifyOut classifyOut);
+    public void Classify(in CalloutClassifyContext context, ref ClassifyOut classifyOut);
 
     /// <summary>notifyFn: a filter using this callout is added or deleted. A failure rejects the add (FWP_E_CALLOUT_NOTIFICATION_FAILED).</summary>
-    bool Notify(CalloutNotifyType type, Guid filterKey, RuntimeFilter filter) => true;
+    public bool Notify(CalloutNotifyType type, Guid filterKey, RuntimeFilter filter) => true;
 
     /// <summary>flowDeleteFn: a flow this callout associated a context with has ended.</summary>
-    void FlowDelete(ushort layerId, uint calloutId, ulong flowContext)
+    public void FlowDelete(ushort layerId, uint calloutId, ulong flowContext)
     {
     }
 }

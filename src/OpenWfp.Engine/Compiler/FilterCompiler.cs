@@ -15,7 +15,7 @@ internal static class FilterCompiler
     internal const int MaxSegmentsPerFilter = 16;
 
     /// <summary>Compiles the filters of one layer; null when the layer has none (layers with no filters cost nothing).</summary>
-    public static LayerProgram? Compile(LayerInfo layer, IReadOnlyCollection<FilterSpec> filters, Func<Guid, SublayerSpec> sublayerOf, Func<Guid, CalloutSpec?> calloutOf, Func<Guid, ProviderContextSpec?> contextOf, CalloutRegistry registry)
+    public static LayerProgram? Compile(LayerInfo layer, IReadOnlyCollection<FilterSpec> filters, Func<Guid, SublayerSpec> sublayerOf, Func<Guid, CalloutSpec?> calloutOf, CalloutRegistry registry, Func<ulong, RuntimeFilter?> runtimeOf)
     {
         if (filters.Count == 0)
         {
@@ -89,7 +89,7 @@ internal static class FilterCompiler
             sublayerEnd[ordinal] = rank + 1;
 
             var opStart = ops.Count;
-            var hasOr = AppendConditions(layer, f, ops, opCondition, bounds64, bounds128, refs, groupOrder);
+            AppendConditions(layer, f, ops, opCondition, bounds64, bounds128, refs, groupOrder);
             var opCount = ops.Count - opStart;
 
             var kind = f.Action.Type switch
@@ -114,7 +114,7 @@ internal static class FilterCompiler
 
                 calloutIndex = slots.Count;
                 slots.Add(slot);
-                runtime.Add(MakeRuntimeFilter(f, filterSublayer[order[rank]].Weight, hasOr, slot.CalloutId, callout, contextOf));
+                runtime.Add(runtimeOf(f.FilterId) ?? throw new InvalidOperationException($"Bug: callout filter {f.FilterId} has no run-time copy."));
             }
 
             compiled[rank] = new CompiledFilter(
@@ -147,11 +147,10 @@ internal static class FilterCompiler
             [.. opCondition]);
     }
 
-    // Conditions grouped by field, in order of the field's first appearance; returns true when a field has several (OR).
-    private static bool AppendConditions(LayerInfo layer, FilterSpec f, List<ConditionOp> ops, List<int> opCondition, List<ulong> bounds64, List<UInt128> bounds128, List<object> refs, List<int> groupOrder)
+    // Conditions grouped by field, in order of the field's first appearance (OR within a group, AND across).
+    private static void AppendConditions(LayerInfo layer, FilterSpec f, List<ConditionOp> ops, List<int> opCondition, List<ulong> bounds64, List<UInt128> bounds128, List<object> refs, List<int> groupOrder)
     {
         var conditions = f.Conditions;
-        var hasOr = false;
         groupOrder.Clear();
         for (var i = 0; i < conditions.Count; i++)
         {
@@ -166,17 +165,14 @@ internal static class FilterCompiler
         {
             var field = layer.Fields[fieldIndex];
             var last = -1;
-            var count = 0;
             for (var i = 0; i < conditions.Count; i++)
             {
                 if (layer.FieldIndexOf(conditions[i].FieldKey) == fieldIndex)
                 {
                     last = i;
-                    count++;
                 }
             }
 
-            hasOr |= count > 1;
             for (var i = 0; i < conditions.Count; i++)
             {
                 if (layer.FieldIndexOf(conditions[i].FieldKey) != fieldIndex)
@@ -188,45 +184,6 @@ internal static class FilterCompiler
                 opCondition.Add(i);
             }
         }
-
-        return hasOr;
-    }
-
-    private static RuntimeFilter MakeRuntimeFilter(FilterSpec f, ushort sublayerWeight, bool hasOr, uint calloutId, CalloutSpec? callout, Func<Guid, ProviderContextSpec?> contextOf)
-    {
-        var flags = RuntimeFilterFlags.None;
-        if ((f.Flags & FilterFlags.ClearActionRight) != 0)
-        {
-            flags |= RuntimeFilterFlags.ClearActionRight;
-        }
-
-        if ((f.Flags & FilterFlags.PermitIfCalloutUnregistered) != 0)
-        {
-            flags |= RuntimeFilterFlags.PermitIfCalloutUnregistered;
-        }
-
-        if (hasOr)
-        {
-            flags |= RuntimeFilterFlags.OrConditions;
-        }
-
-        if ((f.Flags & FilterFlags.SilentMode) != 0)
-        {
-            flags |= RuntimeFilterFlags.SilentMode;
-        }
-
-        ProviderContextSpec? context = null;
-        var contextValue = f.RawContext;
-        if ((f.Flags & FilterFlags.HasProviderContext) != 0 && f.ProviderContextKey is { } ck && contextOf(ck) is { } pc)
-        {
-            contextValue = pc.ProviderContextId;
-            if (callout is not null && (callout.Flags & CalloutFlags.UsesProviderContext) != 0)
-            {
-                context = pc;
-            }
-        }
-
-        return new RuntimeFilter(f, sublayerWeight, flags, calloutId, contextValue, context);
     }
 
     /// <summary>The incoming value type of a layer field as the compiled ops expect it.</summary>

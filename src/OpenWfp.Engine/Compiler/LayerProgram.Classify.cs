@@ -79,7 +79,7 @@ internal sealed partial class LayerProgram
         return new ClassifyResult(state.Action, state.FilterId, state.Rights, state.Flags, state.Vetoed, state.TerminatingCount, state.CalloutFaults);
     }
 
-    private static void Arbitrate(ref ArbitrationState state, in Outcome outcome, ulong filterId)
+    internal static void Arbitrate(ref ArbitrationState state, in Outcome outcome, ulong filterId)
     {
         if ((state.Rights & ClassifyOut.RightActionWrite) != 0)
         {
@@ -101,7 +101,7 @@ internal sealed partial class LayerProgram
         }
     }
 
-    private Outcome Evaluate(in CompiledFilter filter, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, ref ArbitrationState state, FlowContextTable? flowContexts, object? layerData)
+    internal Outcome Evaluate(in CompiledFilter filter, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, ref ArbitrationState state, FlowContextTable? flowContexts, object? layerData)
     {
         switch (filter.Kind)
         {

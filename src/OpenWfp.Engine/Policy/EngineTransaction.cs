@@ -114,12 +114,12 @@ public sealed class EngineTransaction : IDisposable
                 }
                 catch (Exception ex)
                 {
-                    throw new WfpException([new WfpErrorDetail(WfpError.CalloutNotificationFailed, "action.calloutKey", $"callout \"{callout.DisplayData.Name}\" threw from notify: {ex.Message}")], Describe("filter", stored.DisplayData.Name, stored.Key));
+                    throw new WfpException([new WfpErrorDetail(WfpError.CalloutNotificationFailed, "action.calloutKey", $"callout \"{callout.DisplayData.Name}\" threw from notify: {ex.Message}")], Describe("filter", stored.DisplayData?.Name, stored.Key));
                 }
 
                 if (!accepted)
                 {
-                    throw new WfpException([new WfpErrorDetail(WfpError.CalloutNotificationFailed, "action.calloutKey", $"callout \"{callout.DisplayData.Name}\" rejected the filter")], Describe("filter", stored.DisplayData.Name, stored.Key));
+                    throw new WfpException([new WfpErrorDetail(WfpError.CalloutNotificationFailed, "action.calloutKey", $"callout \"{callout.DisplayData.Name}\" rejected the filter")], Describe("filter", stored.DisplayData?.Name, stored.Key));
                 }
 
                 if ((slot.Flags & CalloutRegistrationFlags.EnableCommitAddNotify) != 0)

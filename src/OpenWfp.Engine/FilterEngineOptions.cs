@@ -1,0 +1,22 @@
+namespace OpenWfp.Engine;
+
+/// <summary>Choices WFP leaves open (SPEC §11), made explicit and configurable.</summary>
+public sealed class FilterEngineOptions
+{
+    /// <summary>The id the first added filter gets (Windows' ids are large; ours start small).</summary>
+    public ulong FirstFilterId { get; init; } = 1;
+
+    /// <summary>The lowest id given to an added callout (built-in callouts take the ids below).</summary>
+    public uint FirstCalloutId { get; init; } = 1;
+
+    /// <summary>
+    /// Weights of the built-in sublayers, by catalog name. Windows does not publish them (SPEC §2.3, §11.9); a
+    /// state dump supplies real values. Defaults: every built-in sublayer 0x8000, except FWPM_SUBLAYER_INSPECTION
+    /// at 0 so that inspection sees traffic after every other built-in decision.
+    /// </summary>
+    public IReadOnlyDictionary<string, ushort> BuiltinSublayerWeights { get; init; } = new Dictionary<string, ushort>();
+
+    /// <summary>The weight a built-in sublayer gets.</summary>
+    public ushort BuiltinSublayerWeight(string name) =>
+        BuiltinSublayerWeights.TryGetValue(name, out var w) ? w : name == "FWPM_SUBLAYER_INSPECTION" ? (ushort)0 : (ushort)0x8000;
+}
