@@ -270,7 +270,7 @@ public sealed class Sid : IEquatable<Sid>, IComparable<Sid>
             return false;
         }
 
-        if (text.Length == 2 && !(text[1] == '-'))
+        if (text.Length == 2 && text[1] != '-')
         {
             return SddlSidAliases.TryResolve(text, out sid, out error);
         }
