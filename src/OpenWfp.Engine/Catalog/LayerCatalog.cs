@@ -103,6 +103,10 @@ public static partial class LayerCatalog
     /// <returns>The layer, or <see langword="null"/> (also for reserved ids that have no management layer).</returns>
     public static LayerInfo? ById(ushort layerId) => layerId < LayersById.Length ? LayersById[layerId] : null;
 
+    /// <summary>The layer with this name or key (as <see cref="TryFindLayer"/> reads it); throws when there is none.</summary>
+    public static LayerInfo Layer(string nameOrKey) =>
+        TryFindLayer(nameOrKey, out var layer) ? layer : throw new KeyNotFoundException($"no WFP layer is called '{nameOrKey}'");
+
     /// <summary>
     /// Finds a layer by name (case-insensitive, with or without the <c>FWPM_LAYER_</c> prefix, or its
     /// <c>FWPS_LAYER_*</c> name) or by GUID text, with or without braces.

@@ -131,6 +131,10 @@ public sealed class LayerInfo
         return -1;
     }
 
+    /// <summary>The field with this name (as <see cref="FindField"/> reads it); throws when the layer has none.</summary>
+    public LayerFieldInfo Field(string name) =>
+        FindField(name) ?? throw new KeyNotFoundException($"layer {ShortName} has no field '{name}'");
+
     /// <summary>
     /// Finds a field by name, case-insensitively. Accepts the field name (<c>IP_REMOTE_ADDRESS</c>), the FWPS name
     /// (<c>FWPS_FIELD_..._IP_REMOTE_ADDRESS</c>, including FWPS <c>#define</c> aliases), the condition name with or
