@@ -83,8 +83,14 @@ internal sealed partial class LayerProgram
     {
         if ((state.Rights & ClassifyOut.RightActionWrite) != 0)
         {
+            // When a later soft-writable decision agrees with the current one, the first filter stays the
+            // reported one: SPEC §5.3 example 2 (a real net event names the higher sublayer's permit).
+            if (state.Action != outcome.Action)
+            {
+                state.FilterId = filterId;
+            }
+
             state.Action = outcome.Action;
-            state.FilterId = filterId;
             state.Flags = outcome.Absorb ? ClassifyOut.FlagAbsorb : 0;
             if (outcome.Hard)
             {
