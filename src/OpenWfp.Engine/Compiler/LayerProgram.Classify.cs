@@ -19,7 +19,7 @@ internal sealed partial class LayerProgram
         object? layerData)
     {
         var state = new ArbitrationState();
-        var bucket = Index is null ? default : Index.Candidates(Index.Field < values.Length ? values[Index.Field] : default);
+        var bucket = Index is null ? default : Index.Candidates(in Index.Field < values.Length ? ref values[Index.Field] : ref EmptyValue);
         var wild = Wildcards.AsSpan();
         int bi = 0, wi = 0;
         var skipUntil = 0;

@@ -6,6 +6,9 @@ namespace OpenWfp.Engine.Compiler;
 
 internal sealed partial class LayerProgram
 {
+    // What a missing trailing value reads as: FWP_EMPTY.
+    private static readonly FwpValue EmptyValue;
+
     /// <summary>AND over fields of OR within a field (SPEC §3.3).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Matches(in CompiledFilter filter, ReadOnlySpan<FwpValue> values)
@@ -43,7 +46,7 @@ internal sealed partial class LayerProgram
     public bool EvalOp(in ConditionOp op, ReadOnlySpan<FwpValue> values)
     {
         var field = op.Field;
-        var v = (uint)field < (uint)values.Length ? values[field] : default;
+        ref readonly var v = ref (uint)field < (uint)values.Length ? ref values[field] : ref EmptyValue;
         var expected = (FwpDataType)op.ExpectedType;
         if (v.Type != expected && !(IsToken(v.Type) && IsToken(expected)))
         {
