@@ -93,27 +93,11 @@ internal sealed class FieldIndex
         return (uint)h.ToHashCode();
     }
 
-    // First index whose start is greater than key.
-    private static int UpperBound(ulong[] starts, ulong key)
-    {
-        int lo = 0, hi = starts.Length;
-        while (lo < hi)
-        {
-            var mid = (int)((uint)(lo + hi) >> 1);
-            if (starts[mid] <= key)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
-    }
-
-    private static int UpperBound(UInt128[] starts, UInt128 key)
+    /// <summary>The first index whose start is greater than <paramref name="key"/> (so the segment is that minus one).</summary>
+    /// <remarks>Generic over the key so ulong and UInt128 share one search; the JIT specialises it per value type.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int UpperBound<T>(T[] starts, T key)
+        where T : struct, System.Numerics.IComparisonOperators<T, T, bool>
     {
         int lo = 0, hi = starts.Length;
         while (lo < hi)

@@ -177,24 +177,7 @@ internal static class IndexBuilder
         return (index, [.. wild]);
     }
 
-    private static int SegmentOf(UInt128[] starts, UInt128 key)
-    {
-        int lo = 0, hi = starts.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (starts[mid] <= key)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo - 1;
-    }
+    private static int SegmentOf(UInt128[] starts, UInt128 key) => FieldIndex.UpperBound(starts, key) - 1;
 
     private static IEnumerable<(int Start, int End)> Groups(CompiledFilter f, ConditionOp[] ops)
     {
