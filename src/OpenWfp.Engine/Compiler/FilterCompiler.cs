@@ -8,12 +8,6 @@ namespace OpenWfp.Engine.Compiler;
 /// <summary>Builds a layer's immutable <see cref="LayerProgram"/> from validated management objects.</summary>
 internal static class FilterCompiler
 {
-    // Below this many filters a linear scan beats an index lookup.
-    internal const int IndexThreshold = 16;
-
-    // A filter whose intervals span more segments than this is cheaper as a wildcard than copied into each.
-    internal const int MaxSegmentsPerFilter = 16;
-
     /// <summary>Compiles the filters of one layer; null when the layer has none (layers with no filters cost nothing).</summary>
     public static LayerProgram? Compile(LayerInfo layer, IReadOnlyCollection<FilterSpec> filters, Func<Guid, SublayerSpec> sublayerOf, Func<Guid, CalloutSpec?> calloutOf, CalloutRegistry registry, Func<ulong, RuntimeFilter?> runtimeOf)
     {
@@ -129,20 +123,21 @@ internal static class FilterCompiler
         }
 
         var opArray = ops.ToArray();
-        var (index, wildcards) = IndexBuilder.Build(compiled, opArray, bounds64, bounds128, refs, layer);
+        ulong[] bounds64Array = [.. bounds64];
+        UInt128[] bounds128Array = [.. bounds128];
+        var tree = DecisionTreeBuilder.Build(compiled, opArray, bounds64Array, bounds128Array);
         return new LayerProgram(
             layer,
             compiled,
             sublayerEnd,
             [.. sublayerList],
             opArray,
-            [.. bounds64],
-            [.. bounds128],
+            bounds64Array,
+            bounds128Array,
             [.. refs],
             [.. slots],
             [.. runtime],
-            index,
-            wildcards,
+            tree,
             specs,
             [.. opCondition]);
     }

@@ -19,30 +19,16 @@ internal sealed partial class LayerProgram
         object? layerData)
     {
         var state = new ArbitrationState();
-        var bucket = Index is null ? default : Index.Candidates(in Index.Field < values.Length ? ref values[Index.Field] : ref EmptyValue);
-        var wild = Wildcards.AsSpan();
-        int bi = 0, wi = 0;
+        var candidates = Tree.Candidates(values);
         var skipUntil = 0;
 
-        while (true)
+        for (var i = 0; i < candidates.Length; i++)
         {
-            // Merge the two ascending rank lists; ranks before skipUntil belong to a sublayer that has terminated.
-            int rank;
-            if (bi < bucket.Length && (wi >= wild.Length || bucket[bi] < wild[wi]))
-            {
-                rank = bucket[bi++];
-            }
-            else if (wi < wild.Length)
-            {
-                rank = wild[wi++];
-            }
-            else
-            {
-                break;
-            }
-
+            var rank = candidates[i];
             if (rank < skipUntil)
             {
+                // This rank's sublayer has terminated: jump to the first candidate of a later sublayer.
+                i = DecisionTree.LowerBound(candidates, skipUntil) - 1;
                 continue;
             }
 
@@ -69,11 +55,6 @@ internal sealed partial class LayerProgram
 
             // The first terminating filter ends its sublayer; lower sublayers are still evaluated (SPEC §5.2, §11.3).
             skipUntil = SublayerEnd[filter.SublayerOrdinal];
-            if (Index is null && skipUntil > rank + 1)
-            {
-                // Without an index the wildcard list is every rank, so jump instead of walking the rest.
-                wi = skipUntil;
-            }
         }
 
         return new ClassifyResult(state.Action, state.FilterId, state.Rights, state.Flags, state.Vetoed, state.TerminatingCount, state.CalloutFaults);

@@ -21,8 +21,7 @@ internal sealed partial class LayerProgram
         object[] refs,
         CalloutSlot[] calloutSlots,
         RuntimeFilter[] runtimeFilters,
-        FieldIndex? index,
-        int[] wildcards,
+        DecisionTree tree,
         FilterSpec[] specs,
         int[] opConditionIndex)
     {
@@ -36,8 +35,7 @@ internal sealed partial class LayerProgram
         Refs = refs;
         CalloutSlots = calloutSlots;
         RuntimeFilters = runtimeFilters;
-        Index = index;
-        Wildcards = wildcards;
+        Tree = tree;
         Specs = specs;
         OpConditionIndex = opConditionIndex;
     }
@@ -67,10 +65,8 @@ internal sealed partial class LayerProgram
     /// <summary>Callout filters' run-time copies, by <see cref="CompiledFilter.CalloutIndex"/>.</summary>
     public RuntimeFilter[] RuntimeFilters { get; }
 
-    public FieldIndex? Index { get; }
-
-    /// <summary>Ranks not covered by <see cref="Index"/>, ascending (all ranks when there is no index).</summary>
-    public int[] Wildcards { get; }
+    /// <summary>Finds the few filters that can decide for an input (see <see cref="DecisionTree"/>).</summary>
+    public DecisionTree Tree { get; }
 
     /// <summary>The management objects, by rank (for explain and callouts; not read by classify).</summary>
     public FilterSpec[] Specs { get; }
@@ -83,6 +79,6 @@ internal sealed partial class LayerProgram
     /// <summary>Bytes held by the compiled form itself (not the specs it points to).</summary>
     public long CompiledBytes =>
         (Filters.Length * 24L) + (SublayerEnd.Length * 4L) + (Ops.Length * 12L) + (Bounds64.Length * 8L) + (Bounds128.Length * 16L)
-        + (Refs.Length * 8L) + (CalloutSlots.Length * 8L) + (RuntimeFilters.Length * 8L) + (Wildcards.Length * 4L)
-        + (Index?.MemoryBytes ?? 0) + (OpConditionIndex.Length * 4L);
+        + (Refs.Length * 8L) + (CalloutSlots.Length * 8L) + (RuntimeFilters.Length * 8L)
+        + Tree.MemoryBytes + (OpConditionIndex.Length * 4L);
 }

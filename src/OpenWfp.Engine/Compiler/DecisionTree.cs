@@ -1,0 +1,131 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using OpenWfp.Engine.Values;
+
+namespace OpenWfp.Engine.Compiler;
+
+/// <summary>
+/// The index that keeps classify cost far below the filter count: a decision tree over the layer's fields.
+/// Each inner node cuts one field's ordered domain into segments; a value of another type than the node's key
+/// type (FWP_EMPTY included) takes the node's "mismatch" branch. Each leaf lists, in evaluation order, every
+/// filter that can match an input reaching it — minus filters that can never be reached there because an
+/// earlier static PERMIT/BLOCK of the same sublayer matches every input of that leaf's region.
+/// </summary>
+/// <remarks>
+/// Why a tree: WFP policies mix many fields with OR groups and default rules ("any TCP", "everything"). A
+/// one-field index leaves every filter not constrained on that field to be scanned on each classify. Cutting on
+/// several fields, and pruning what sits behind a covering rule, keeps a leaf to a handful of filters for the
+/// rule sets benchmarked (bench/, docs/BENCHMARKS.md). Leaves are evaluated with the full condition program,
+/// so the tree only has to never drop a filter that could decide; the differential tests hold it to the naive
+/// reference. Flat arrays, built once per commit, read without locks.
+/// </remarks>
+internal sealed class DecisionTree
+{
+    private static readonly FwpValue EmptyValue;
+
+    private readonly int[] _field;
+    private readonly ushort[] _keyType;
+    private readonly bool[] _wide;
+    private readonly int[] _start;
+    private readonly int[] _count;
+    private readonly int[] _mismatch;
+    private readonly ulong[] _bounds64;
+    private readonly UInt128[] _bounds128;
+    private readonly int[] _children;
+    private readonly int[] _leafRanks;
+
+    public DecisionTree(int[] field, ushort[] keyType, bool[] wide, int[] start, int[] count, int[] mismatch, ulong[] bounds64, UInt128[] bounds128, int[] children, int[] leafRanks)
+    {
+        _field = field;
+        _keyType = keyType;
+        _wide = wide;
+        _start = start;
+        _count = count;
+        _mismatch = mismatch;
+        _bounds64 = bounds64;
+        _bounds128 = bounds128;
+        _children = children;
+        _leafRanks = leafRanks;
+    }
+
+    public int NodeCount => _field.Length;
+
+    public int LeafEntryCount => _leafRanks.Length;
+
+    public long MemoryBytes =>
+        (_field.Length * (4L + 2 + 1 + 4 + 4 + 4)) + (_bounds64.Length * 8L) + (_bounds128.Length * 16L) + (_children.Length * 4L) + (_leafRanks.Length * 4L);
+
+    /// <summary>The ranks of the filters that may decide for these values, ascending.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlySpan<int> Candidates(ReadOnlySpan<FwpValue> values)
+    {
+        var node = 0;
+        while (true)
+        {
+            var field = _field[node];
+            if (field < 0)
+            {
+                return new ReadOnlySpan<int>(_leafRanks, _start[node], _count[node]);
+            }
+
+            ref readonly var v = ref (uint)field < (uint)values.Length ? ref values[field] : ref EmptyValue;
+            if ((ushort)v.Type != _keyType[node])
+            {
+                node = _mismatch[node];
+                continue;
+            }
+
+            var start = _start[node];
+            var segment = _wide[node]
+                ? UpperBound(new ReadOnlySpan<UInt128>(_bounds128, start, _count[node]), v.RawUInt128) - 1
+                : UpperBound(new ReadOnlySpan<ulong>(_bounds64, start, _count[node]), (ulong)v.OrderKey()) - 1;
+
+            // The first bound is the node's region start, which every value reaching it is at or above.
+            node = _children[start + segment];
+        }
+    }
+
+    /// <summary>The first index whose element is greater than <paramref name="key"/>.</summary>
+    /// <remarks>Generic so ulong and UInt128 share one search; the JIT specialises it per value type.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int UpperBound<T>(ReadOnlySpan<T> sorted, T key)
+        where T : struct, IComparisonOperators<T, T, bool>
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (int)((uint)(lo + hi) >> 1);
+            if (sorted[mid] <= key)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    /// <summary>The first index whose element is at least <paramref name="key"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int LowerBound(ReadOnlySpan<int> sorted, int key)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            var mid = (int)((uint)(lo + hi) >> 1);
+            if (sorted[mid] < key)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+}
