@@ -9,6 +9,8 @@ namespace OpenWfp.Cli.Tests;
 
 public class PolicyJsonTests
 {
+    private const string NonContiguousMask = """{ "field": "IP_REMOTE_ADDRESS", "value": "10.0.0.0/255.0.255.0" },""";
+
     private const string RichPolicy = """
         {
           "version": 1,
@@ -104,6 +106,14 @@ public class PolicyJsonTests
     }
 
     [Fact]
+    public void ApplyTo_NonContiguousMask_IsInvalidNetMask()
+    {
+        var ex = Assert.Throws<PolicyFileException>(() => PolicyJsonReader.Read(RichPolicy, "rich.json").ApplyTo(new FilterEngine()));
+        Assert.Equal("FWP_E_INVALID_NET_MASK", ex.ErrorName);
+        Assert.Equal("rich.json: filters[2] \"v4 mask\": conditions[1] (IP_REMOTE_ADDRESS).value: mask 255.0.255.0 is not contiguous [FWP_E_INVALID_NET_MASK]", ex.Message);
+    }
+
+    [Fact]
     public void Read_SameFileTwice_GivesSameKeys()
     {
         var a = PolicyJsonReader.Read(RichPolicy, "p.json");
@@ -116,7 +126,7 @@ public class PolicyJsonTests
     public void ApplyTo_RichPolicy_AddsEverythingInOneTransaction()
     {
         var engine = new FilterEngine();
-        var stored = PolicyJsonReader.Read(RichPolicy, "p.json").ApplyTo(engine);
+        var stored = PolicyJsonReader.Read(RichPolicy.Replace(NonContiguousMask, "", StringComparison.Ordinal), "p.json").ApplyTo(engine);
         Assert.Equal(3, stored.Count);
         Assert.Equal(3, engine.Current.FiltersByKey.Count);
     }
