@@ -68,4 +68,40 @@ public class ExplainCommandTests
         Assert.Contains("Examples:", stdout);
         Assert.Contains("--value", stdout);
     }
+
+    [Fact]
+    public void Explain_Color_OnlyWhenAllowed()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        Assert.Equal(0, WfpCli.Run(["explain"], new CliConsole(stdout, stderr, Color: true)));
+        Assert.Contains("\u001b[32m✓\u001b[0m", stdout.ToString());
+        Assert.Contains("\u001b[31m✗\u001b[0m", stdout.ToString());
+    }
+
+    [Fact]
+    public void Explain_UnregisteredInspectionCallout_Continues()
+    {
+        const string text = """
+            { "version": 1,
+              "callouts": [ { "name": "Inspector", "layer": "ALE_AUTH_CONNECT_V4" } ],
+              "filters": [ { "name": "inspect all", "layer": "ALE_AUTH_CONNECT_V4", "action": { "callout": "Inspector", "type": "inspection" } } ] }
+            """;
+        using var policy = CliRunner.File(text);
+        var (code, stdout, _) = CliRunner.Run("explain", "-p", policy.Path, "-l", "ALE_AUTH_CONNECT_V4");
+        Assert.Equal(0, code);
+        Assert.Contains("filter 1 \"inspect all\"  [callout inspection", stdout);
+        Assert.Contains("(no conditions: matches everything)", stdout);
+        Assert.Contains("→ continue: inspection callout not registered: skipped", stdout);
+        Assert.Contains("no filter matched (default permit)", stdout);
+    }
+
+    [Fact]
+    public void Explain_LayerWithoutFilters_SaysSo()
+    {
+        using var policy = CliRunner.SamplePolicy();
+        var (code, stdout, _) = CliRunner.Run("explain", "-p", policy.Path, "-l", "ALE_AUTH_RECV_ACCEPT_V4", "-v", "IP_LOCAL_PORT=22");
+        Assert.Equal(0, code);
+        Assert.Contains("(the policy has no filters at ALE_AUTH_RECV_ACCEPT_V4)", stdout);
+    }
 }
