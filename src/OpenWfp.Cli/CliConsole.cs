@@ -1,0 +1,7 @@
+namespace OpenWfp.Cli;
+
+/// <summary>Where a command writes, and whether it may colour its output (a terminal with NO_COLOR unset).</summary>
+/// <param name="Out">Standard output.</param>
+/// <param name="Error">Standard error: user errors, one line each.</param>
+/// <param name="Color">True to use ANSI colours on <paramref name="Out"/>.</param>
+internal sealed record CliConsole(TextWriter Out, TextWriter Error, bool Color);

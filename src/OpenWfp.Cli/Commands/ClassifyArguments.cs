@@ -1,0 +1,8 @@
+namespace OpenWfp.Cli.Commands;
+
+/// <summary>The parsed command line of <c>classify</c> / <c>explain</c>, before any of it is interpreted.</summary>
+/// <param name="Policy">The --policy file, or null.</param>
+/// <param name="Layer">The --layer text, or null.</param>
+/// <param name="Values">Each --value FIELD=VALUE as typed.</param>
+/// <param name="Json">--json.</param>
+internal sealed record ClassifyArguments(string? Policy, string? Layer, IReadOnlyList<string> Values, bool Json);

@@ -1,0 +1,29 @@
+using OpenWfp.Cli.Input;
+using OpenWfp.Cli.Output;
+using OpenWfp.Engine.Classify;
+
+namespace OpenWfp.Cli.Commands;
+
+/// <summary>The behaviour of <c>wfp classify</c>: one classify, the decision and the per-sublayer terminating filters.</summary>
+internal sealed class ClassifyCommand(CliConsole console)
+{
+    public int Run(ClassifyArguments args)
+    {
+        var request = InputResolver.Resolve(args);
+
+        // More sublayers than any real policy has; the result's TerminatingCount says if some did not fit.
+        var terminating = new TerminatingFilterInfo[256];
+        var result = request.Engine.Classify(request.Layer, request.Values, default, terminating);
+        var summary = DecisionSummary.From(request, result, terminating.Take(Math.Min(result.TerminatingCount, terminating.Length)));
+        if (args.Json)
+        {
+            console.Out.WriteLine(JsonReport.Classify(request, summary));
+        }
+        else
+        {
+            new TextReport(console.Out, new Painter(console.Color)).WriteClassify(request, summary);
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,41 @@
+using OpenWfp.Cli.Input;
+using OpenWfp.Engine.Classify;
+using OpenWfp.Engine.Model;
+
+namespace OpenWfp.Cli.Output;
+
+/// <summary>A classify result with its ids resolved to the objects people recognise.</summary>
+/// <param name="Result">The engine's result.</param>
+/// <param name="Filter">The deciding filter, or null when nothing matched.</param>
+/// <param name="Sublayers">Per sublayer that terminated: the sublayer, its terminating filter and the action it returned.</param>
+internal sealed record DecisionSummary(ClassifyResult Result, FilterSpec? Filter, IReadOnlyList<SublayerDecision> Sublayers)
+{
+    /// <summary>"permit" or "block": no match is a permit (SPEC §5.2).</summary>
+    public string Decision => Result.Action == ActionType.Block ? "block" : "permit";
+
+    /// <summary>True when the deciding filter made the decision hard (action right cleared).</summary>
+    public bool Hard => Result.HasDecision && (Result.Rights & ClassifyOut.RightActionWrite) == 0;
+
+    public static DecisionSummary From(ClassifyRequest request, ClassifyResult result, IEnumerable<TerminatingFilterInfo> terminating)
+    {
+        var view = request.Engine.Current;
+        var sublayers = terminating
+            .Select(t => new SublayerDecision(
+                view.SublayersByKey.GetValueOrDefault(t.SublayerKey),
+                t.SublayerKey,
+                t.SublayerWeight,
+                view.FilterById(t.FilterId),
+                t.FilterId,
+                t.Action))
+            .ToList();
+        return new DecisionSummary(result, result.FilterId == 0 ? null : view.FilterById(result.FilterId), sublayers);
+    }
+
+    public static string ActionName(ActionType action) => action switch
+    {
+        ActionType.Permit => "permit",
+        ActionType.Block => "block",
+        ActionType.Continue => "continue",
+        _ => action.ToString().ToLowerInvariant(),
+    };
+}

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using OpenWfp.Cli.Commands;
+using OpenWfp.Engine.Errors;
+using OpenWfp.Engine.PolicyFile;
+
+namespace OpenWfp.Cli;
+
+/// <summary>The <c>wfp</c> command line: parses, dispatches and turns user errors into one stderr line and exit 1.</summary>
+internal static class WfpCli
+{
+    /// <summary>Runs one command line; returns the exit code.</summary>
+    public static int Run(string[] args, CliConsole console)
+    {
+        var root = BuildRoot(console);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            console.Error.WriteLine($"wfp: {parse.Errors[0].Message} (see 'wfp --help')");
+            return 1;
+        }
+
+        // No default exception handler: anything that is not a user error is a bug and should show its trace.
+        return parse.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>The root command with every subcommand wired to its behaviour.</summary>
+    public static RootCommand BuildRoot(CliConsole console)
+    {
+        var root = new RootCommand(
+            "OpenWfp: the Windows Filtering Platform filter engine on Linux.\n\n" +
+            "Examples:\n" +
+            "  wfp explain                                   run the built-in sample policy over its sample inputs\n" +
+            "  wfp classify --policy p.json --layer ALE_AUTH_CONNECT_V4 --value IP_REMOTE_ADDRESS=203.0.113.10 --value IP_REMOTE_PORT=443\n" +
+            "  wfp explain  --policy p.json --layer ALE_AUTH_CONNECT_V4 --value IP_PROTOCOL=tcp --json\n\n" +
+            "Policy format: docs/POLICY.md. Commands: docs/CLI.md.");
+        root.Subcommands.Add(ClassifyCommandDefinition.Create(a => Guard(console, () => new ClassifyCommand(console).Run(a))));
+        root.Subcommands.Add(ExplainCommandDefinition.Create(a => Guard(console, () => new ExplainCommand(console).Run(a))));
+        root.SetAction(_ =>
+        {
+            console.Error.WriteLine("wfp: no command given; try 'wfp explain' or 'wfp --help'");
+            return 1;
+        });
+        return root;
+    }
+
+    private static int Guard(CliConsole console, Func<int> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (Exception ex) when (ex is CliUserException or PolicyFileException or FormatException or WfpException)
+        {
+            console.Error.WriteLine("wfp: " + ex.Message.ReplaceLineEndings(" "));
+            return 1;
+        }
+    }
+}

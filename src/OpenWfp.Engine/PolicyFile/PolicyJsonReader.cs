@@ -1,0 +1,531 @@
+using System.Globalization;
+using System.Text.Json;
+using OpenWfp.Engine.Catalog;
+using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Values;
+
+namespace OpenWfp.Engine.PolicyFile;
+
+/// <summary>
+/// Reads the native JSON policy format (docs/POLICY.md) into a <see cref="PolicyDocument"/>. Comments and
+/// trailing commas are allowed since people write these files by hand; unknown keys are errors so that typos
+/// do not silently change a policy. Every error is a <see cref="PolicyFileException"/>.
+/// </summary>
+public static class PolicyJsonReader
+{
+    private static readonly JsonDocumentOptions Options = new()
+    {
+        AllowTrailingCommas = true,
+        CommentHandling = JsonCommentHandling.Skip,
+    };
+
+    /// <summary>Reads a policy from JSON text; <paramref name="source"/> is the file name errors mention.</summary>
+    public static PolicyDocument Read(string json, string source)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(source);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, Options);
+        }
+        catch (JsonException ex)
+        {
+            throw SyntaxError(source, ex);
+        }
+
+        using (doc)
+        {
+            return new Reader(source).ReadRoot(doc.RootElement);
+        }
+    }
+
+    /// <summary>Reads a policy from a UTF-8 stream.</summary>
+    public static PolicyDocument Read(Stream json, string source)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        using var reader = new StreamReader(json);
+        return Read(reader.ReadToEnd(), source);
+    }
+
+    private static PolicyFileException SyntaxError(string source, JsonException ex)
+    {
+        var message = ex.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        }
+
+        if (cut > 0)
+        {
+            message = message[..cut];
+        }
+
+        var where = ex.LineNumber is { } line
+            ? string.Create(CultureInfo.InvariantCulture, $"line {line + 1}, position {(ex.BytePositionInLine ?? 0) + 1}")
+            : "syntax";
+        return new PolicyFileException(source, where, null, "invalid JSON: " + message.TrimEnd('.'), ex);
+    }
+
+    private sealed class Reader(string source)
+    {
+        private readonly Dictionary<string, Guid> _providerNames = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Guid> _sublayerNames = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Guid> _calloutNames = new(StringComparer.Ordinal);
+
+        public PolicyDocument ReadRoot(JsonElement root)
+        {
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw Error(null, null, "the top level must be a JSON object with \"version\": 1");
+            }
+
+            CheckKeys(root, null, "version", "description", "providers", "sublayers", "callouts", "filters", "$schema");
+            if (!root.TryGetProperty("version", out var version))
+            {
+                throw Error(null, "version", "missing; write \"version\": 1");
+            }
+
+            if (version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var v) || v != PolicyDocument.CurrentVersion)
+            {
+                throw Error(null, "version", $"this is format version {version.GetRawText()}; only version {PolicyDocument.CurrentVersion} is understood");
+            }
+
+            var providers = ReadArray(root, "providers", ReadProvider);
+            var sublayers = ReadArray(root, "sublayers", ReadSublayer);
+            var callouts = ReadArray(root, "callouts", ReadCallout);
+            var filters = ReadArray(root, "filters", ReadFilter);
+            return new PolicyDocument
+            {
+                Source = source,
+                Description = OptionalString(root, null, "description"),
+                Providers = providers,
+                Sublayers = sublayers,
+                Callouts = callouts,
+                Filters = filters,
+            };
+        }
+
+        private List<T> ReadArray<T>(JsonElement root, string name, Func<JsonElement, int, T> read)
+        {
+            var list = new List<T>();
+            if (!root.TryGetProperty(name, out var array) || array.ValueKind == JsonValueKind.Null)
+            {
+                return list;
+            }
+
+            if (array.ValueKind != JsonValueKind.Array)
+            {
+                throw Error(null, name, "must be an array of objects");
+            }
+
+            var i = 0;
+            foreach (var item in array.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    throw Error($"{name}[{i}]", null, "must be a JSON object");
+                }
+
+                list.Add(read(item, i));
+                i++;
+            }
+
+            return list;
+        }
+
+        private ProviderSpec ReadProvider(JsonElement e, int index)
+        {
+            var (label, name) = Named(e, "providers", index);
+            CheckKeys(e, label, "key", "name", "description");
+            var key = OptionalKey(e, label) ?? PolicyDocument.DerivedKey("provider", name);
+            Remember(_providerNames, name, key, label);
+            return new ProviderSpec { Key = key, DisplayData = new DisplayData(name, OptionalString(e, label, "description")) };
+        }
+
+        private SublayerSpec ReadSublayer(JsonElement e, int index)
+        {
+            var (label, name) = Named(e, "sublayers", index);
+            CheckKeys(e, label, "key", "name", "description", "weight", "provider");
+            var key = OptionalKey(e, label) ?? PolicyDocument.DerivedKey("sublayer", name);
+            ushort weight = 0;
+            if (e.TryGetProperty("weight", out var w))
+            {
+                weight = (ushort)Number(w, label, "weight", ushort.MaxValue);
+            }
+
+            Remember(_sublayerNames, name, key, label);
+            return new SublayerSpec
+            {
+                Key = key,
+                DisplayData = new DisplayData(name, OptionalString(e, label, "description")),
+                Weight = weight,
+                ProviderKey = ProviderRef(e, label),
+            };
+        }
+
+        private CalloutSpec ReadCallout(JsonElement e, int index)
+        {
+            var (label, name) = Named(e, "callouts", index);
+            CheckKeys(e, label, "key", "name", "description", "layer", "provider");
+            var key = OptionalKey(e, label) ?? PolicyDocument.DerivedKey("callout", name);
+            var layer = Layer(e, label);
+            Remember(_calloutNames, name, key, label);
+            return new CalloutSpec
+            {
+                Key = key,
+                DisplayData = new DisplayData(name, OptionalString(e, label, "description")),
+                ApplicableLayer = layer.Key,
+                ProviderKey = ProviderRef(e, label),
+            };
+        }
+
+        private FilterSpec ReadFilter(JsonElement e, int index)
+        {
+            var (label, name) = Named(e, "filters", index);
+            CheckKeys(e, label, "key", "name", "description", "layer", "sublayer", "weight", "flags", "action", "conditions", "provider");
+            var key = OptionalKey(e, label) ?? PolicyDocument.DerivedKey("filter", index.ToString(CultureInfo.InvariantCulture) + "/" + name);
+            var layer = Layer(e, label);
+            return new FilterSpec
+            {
+                Key = key,
+                DisplayData = new DisplayData(name, OptionalString(e, label, "description")),
+                LayerKey = layer.Key,
+                SublayerKey = SublayerRef(e, label),
+                Weight = FilterWeight(e, label),
+                Flags = Flags(e, label),
+                Action = Action(e, label),
+                Conditions = Conditions(e, label, layer),
+                ProviderKey = ProviderRef(e, label),
+            };
+        }
+
+        private (string Label, string Name) Named(JsonElement e, string collection, int index)
+        {
+            var bare = PolicyDocument.Label(collection, index, null);
+            if (!e.TryGetProperty("name", out var n) || n.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(n.GetString()))
+            {
+                throw Error(bare, "name", "missing; every object needs a non-empty \"name\"");
+            }
+
+            var name = n.GetString()!;
+            return (PolicyDocument.Label(collection, index, name), name);
+        }
+
+        private void Remember(Dictionary<string, Guid> names, string name, Guid key, string label)
+        {
+            if (!names.TryAdd(name, key))
+            {
+                throw Error(label, "name", "another object of this kind already has this name; names must be unique so references are clear");
+            }
+        }
+
+        private Guid? OptionalKey(JsonElement e, string label)
+        {
+            if (!e.TryGetProperty("key", out var k) || k.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (k.ValueKind != JsonValueKind.String || !Guid.TryParse(k.GetString(), out var key) || key == Guid.Empty)
+            {
+                throw Error(label, "key", $"expected a non-zero GUID such as \"9b0e1a3c-0d7f-4c55-a1d2-3e4f5a6b7c8d\", not {k.GetRawText()}");
+            }
+
+            return key;
+        }
+
+        private string? OptionalString(JsonElement e, string? label, string member)
+        {
+            if (!e.TryGetProperty(member, out var s) || s.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            return s.ValueKind == JsonValueKind.String ? s.GetString() : throw Error(label, member, "must be a string");
+        }
+
+        private LayerInfo Layer(JsonElement e, string label)
+        {
+            if (!e.TryGetProperty("layer", out var l) || l.ValueKind != JsonValueKind.String)
+            {
+                throw Error(label, "layer", "missing; name a layer such as \"ALE_AUTH_CONNECT_V4\"");
+            }
+
+            return LayerCatalog.TryFindLayer(l.GetString()!, out var layer)
+                ? layer
+                : throw Error(label, "layer", $"unknown layer \"{l.GetString()}\" (names such as ALE_AUTH_CONNECT_V4, with or without FWPM_LAYER_, or a GUID)");
+        }
+
+        private Guid? ProviderRef(JsonElement e, string label)
+        {
+            if (!e.TryGetProperty("provider", out var p) || p.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            var text = p.ValueKind == JsonValueKind.String ? p.GetString()! : throw Error(label, "provider", "must be a string: a provider's key or name");
+            return Resolve(text, _providerNames, LayerCatalog.TryFindProvider, out var key)
+                ? key
+                : throw Error(label, "provider", $"no provider \"{text}\" in this file or among the built-in providers");
+        }
+
+        private Guid SublayerRef(JsonElement e, string label)
+        {
+            if (!e.TryGetProperty("sublayer", out var s) || s.ValueKind == JsonValueKind.Null)
+            {
+                return Guid.Empty;
+            }
+
+            var text = s.ValueKind == JsonValueKind.String ? s.GetString()! : throw Error(label, "sublayer", "must be a string: a sublayer's name, key or built-in name");
+            return Resolve(text, _sublayerNames, LayerCatalog.TryFindSublayer, out var key)
+                ? key
+                : throw Error(label, "sublayer", $"no sublayer \"{text}\" in this file (sublayers must come before the filters that use them) or among the built-in sublayers");
+        }
+
+        private delegate bool BuiltinLookup(string name, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out BuiltinObject builtin);
+
+        private static bool Resolve(string text, Dictionary<string, Guid> names, BuiltinLookup builtin, out Guid key)
+        {
+            if (names.TryGetValue(text, out key))
+            {
+                return true;
+            }
+
+            if (Guid.TryParse(text, out key))
+            {
+                return true;
+            }
+
+            if (builtin(text, out var b))
+            {
+                key = b.Key;
+                return true;
+            }
+
+            return false;
+        }
+
+        private FwpValue FilterWeight(JsonElement e, string label)
+        {
+            if (!e.TryGetProperty("weight", out var w) || w.ValueKind == JsonValueKind.Null)
+            {
+                return FwpValue.Empty;
+            }
+
+            if (w.ValueKind == JsonValueKind.Object)
+            {
+                CheckKeys(w, label + ": weight", "range");
+                if (!w.TryGetProperty("range", out var r))
+                {
+                    throw Error(label, "weight", "an object weight is {\"range\": 0..15}");
+                }
+
+                return FwpValue.FromUInt8((byte)Number(r, label, "weight.range", 15));
+            }
+
+            return FwpValue.FromUInt64(Number(w, label, "weight", ulong.MaxValue));
+        }
+
+        private ulong Number(JsonElement n, string label, string member, ulong max)
+        {
+            ulong value;
+            bool ok;
+            if (n.ValueKind == JsonValueKind.Number)
+            {
+                ok = n.TryGetUInt64(out value);
+            }
+            else if (n.ValueKind == JsonValueKind.String)
+            {
+                var s = n.GetString()!.Trim();
+                ok = s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+                    ? ulong.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value)
+                    : ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+            }
+            else
+            {
+                ok = false;
+                value = 0;
+            }
+
+            if (!ok || value > max)
+            {
+                throw Error(label, member, $"expected a whole number 0..{max.ToString(CultureInfo.InvariantCulture)} (or a string in 0x hex), not {n.GetRawText()}");
+            }
+
+            return value;
+        }
+
+        private FilterFlags Flags(JsonElement e, string label)
+        {
+            if (!e.TryGetProperty("flags", out var f) || f.ValueKind == JsonValueKind.Null)
+            {
+                return FilterFlags.None;
+            }
+
+            if (f.ValueKind != JsonValueKind.Array)
+            {
+                throw Error(label, "flags", "must be an array of flag names such as [\"CLEAR_ACTION_RIGHT\"]");
+            }
+
+            var flags = FilterFlags.None;
+            var i = 0;
+            foreach (var item in f.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.String || !PolicyNames.TryParseFilterFlag(item.GetString()!, out var flag))
+                {
+                    throw Error(label, $"flags[{i}]", $"unknown flag {item.GetRawText()} (one of {string.Join(", ", PolicyNames.FilterFlagNames)})");
+                }
+
+                flags |= flag;
+                i++;
+            }
+
+            return flags;
+        }
+
+        private FilterAction Action(JsonElement e, string label)
+        {
+            if (!e.TryGetProperty("action", out var a))
+            {
+                throw Error(label, "action", "missing; write \"permit\", \"block\" or {\"callout\": \"<name or key>\", \"type\": \"terminating\"}");
+            }
+
+            if (a.ValueKind == JsonValueKind.String)
+            {
+                return a.GetString()!.ToUpperInvariant() switch
+                {
+                    "PERMIT" => FilterAction.Permit,
+                    "BLOCK" => FilterAction.Block,
+                    _ => throw Error(label, "action", $"expected \"permit\", \"block\" or a callout object, not {a.GetRawText()}"),
+                };
+            }
+
+            if (a.ValueKind != JsonValueKind.Object)
+            {
+                throw Error(label, "action", "expected \"permit\", \"block\" or {\"callout\": \"<name or key>\", \"type\": \"terminating|inspection|unknown\"}");
+            }
+
+            CheckKeys(a, label + ": action", "callout", "type");
+            if (!a.TryGetProperty("callout", out var c) || c.ValueKind != JsonValueKind.String)
+            {
+                throw Error(label, "action.callout", "missing; name a callout of this file or a built-in one, or give its key");
+            }
+
+            var text = c.GetString()!;
+            if (!Resolve(text, _calloutNames, LayerCatalog.TryFindCallout, out var key))
+            {
+                throw Error(label, "action.callout", $"no callout \"{text}\" in this file (callouts must come before the filters that use them) or among the built-in callouts");
+            }
+
+            var typeText = a.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "terminating";
+            var type = typeText.ToUpperInvariant() switch
+            {
+                "TERMINATING" => ActionType.CalloutTerminating,
+                "INSPECTION" => ActionType.CalloutInspection,
+                "UNKNOWN" => ActionType.CalloutUnknown,
+                _ => throw Error(label, "action.type", $"expected \"terminating\", \"inspection\" or \"unknown\", not \"{typeText}\""),
+            };
+            return FilterAction.Callout(type, key);
+        }
+
+        private List<FilterCondition> Conditions(JsonElement e, string label, LayerInfo layer)
+        {
+            var list = new List<FilterCondition>();
+            if (!e.TryGetProperty("conditions", out var array) || array.ValueKind == JsonValueKind.Null)
+            {
+                return list;
+            }
+
+            if (array.ValueKind != JsonValueKind.Array)
+            {
+                throw Error(label, "conditions", "must be an array of {\"field\", \"match\", \"value\"} objects");
+            }
+
+            var i = 0;
+            foreach (var c in array.EnumerateArray())
+            {
+                var at = $"conditions[{i}]";
+                if (c.ValueKind != JsonValueKind.Object)
+                {
+                    throw Error(label, at, "must be an object {\"field\": …, \"match\": …, \"value\": …}");
+                }
+
+                CheckKeys(c, label + ": " + at, "field", "match", "value", "type");
+                if (!c.TryGetProperty("field", out var f) || f.ValueKind != JsonValueKind.String)
+                {
+                    throw Error(label, at + ".field", "missing; name a field such as \"IP_REMOTE_PORT\"");
+                }
+
+                var field = layer.FindField(f.GetString()!);
+                if (field is null)
+                {
+                    throw Error(label, at + ".field", $"layer {layer.ShortName} has no field \"{f.GetString()}\"");
+                }
+
+                if (field.ConditionKey is not { } fieldKey)
+                {
+                    throw Error(label, at + ".field", $"{field.Name} is a reserved field; filters cannot test it");
+                }
+
+                var match = FwpMatchType.Equal;
+                if (c.TryGetProperty("match", out var m))
+                {
+                    if (m.ValueKind != JsonValueKind.String || !PolicyNames.TryParseMatchType(m.GetString()!, out match))
+                    {
+                        throw Error(label, at + ".match", $"unknown match type {m.GetRawText()} (one of {string.Join(", ", PolicyNames.MatchTypeNames)})");
+                    }
+                }
+
+                FwpDataType? type = null;
+                if (c.TryGetProperty("type", out var t))
+                {
+                    if (t.ValueKind != JsonValueKind.String || !PolicyNames.TryParseDataType(t.GetString()!, out var forced))
+                    {
+                        throw Error(label, at + ".type", $"unknown data type {t.GetRawText()} (e.g. \"FWP_UINT32\", \"FWP_V4_ADDR_MASK\", \"FWP_RANGE_TYPE\")");
+                    }
+
+                    type = forced;
+                }
+
+                if (!c.TryGetProperty("value", out var v))
+                {
+                    throw Error(label, at + ".value", "missing");
+                }
+
+                var text = v.ValueKind switch
+                {
+                    JsonValueKind.String => v.GetString()!,
+                    JsonValueKind.Number => v.GetRawText(),
+                    _ => throw Error(label, at + ".value", $"must be a string or a number, not {v.GetRawText()}"),
+                };
+                try
+                {
+                    list.Add(new FilterCondition(fieldKey, match, FieldValueParser.ParseCondition(field, match, text, type)));
+                }
+                catch (FormatException ex)
+                {
+                    throw new PolicyFileException(source, label, at + ".value", ex.Message, ex);
+                }
+
+                i++;
+            }
+
+            return list;
+        }
+
+        private void CheckKeys(JsonElement e, string? label, params string[] allowed)
+        {
+            foreach (var p in e.EnumerateObject())
+            {
+                if (!allowed.Contains(p.Name, StringComparer.Ordinal))
+                {
+                    throw Error(label, p.Name, $"unknown key (expected one of: {string.Join(", ", allowed.Where(a => a[0] != '$'))})");
+                }
+            }
+        }
+
+        private PolicyFileException Error(string? label, string? member, string what) => new(source, label, member, what);
+    }
+}
