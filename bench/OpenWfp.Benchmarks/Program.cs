@@ -9,7 +9,7 @@ if (args.Length > 0 && args[0] == "--memory")
 
 if (args.Length > 0 && args[0] == "--candidates")
 {
-    CandidateReport.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100000);
+    TreeReport.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100000);
     return 0;
 }
 

@@ -162,7 +162,9 @@ internal static class ConditionCompiler
 
             bounds64.Add((ulong)lo);
             bounds64.Add((ulong)hi);
-            return new ConditionOp(index, negated ? OpKind.OutOfRange64 : OpKind.InRange64, groupEnd, plain, bounds64.Count - 2);
+            var raw = FwpValue.IsUnsigned(plain) || plain == FwpDataType.ByteArray6;
+            var kind = raw ? (negated ? OpKind.OutOfRangeRaw : OpKind.InRangeRaw) : (negated ? OpKind.OutOfRange64 : OpKind.InRange64);
+            return new ConditionOp(index, kind, groupEnd, plain, bounds64.Count - 2);
         }
 
         var (refKind, operand) = ReferenceOp(c);

@@ -78,11 +78,35 @@ internal sealed class DecisionTree
             var start = _start[node];
             var segment = _wide[node]
                 ? UpperBound(new ReadOnlySpan<UInt128>(_bounds128, start, _count[node]), v.RawUInt128) - 1
-                : UpperBound(new ReadOnlySpan<ulong>(_bounds64, start, _count[node]), (ulong)v.OrderKey()) - 1;
+                : UpperBound(new ReadOnlySpan<ulong>(_bounds64, start, _count[node]), KeyOf(in v)) - 1;
 
             // The first bound is the node's region start, which every value reaching it is at or above.
             node = _children[start + segment];
         }
+    }
+
+    /// <summary>
+    /// The 64-bit key a node cuts on: the order key for numbers; for blobs, strings and SIDs (which are only
+    /// indexed on EQUAL) a hash, so equal values land in one segment and the leaf's full test sorts out collisions.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong KeyOf(in FwpValue v) => v.Type switch
+    {
+        FwpDataType.ByteBlob => HashBlob(v.Blob),
+        FwpDataType.UnicodeString => (uint)(v.String ?? "").GetHashCode(StringComparison.Ordinal),
+        FwpDataType.Sid => (uint)(v.Sid?.GetHashCode() ?? 0),
+        _ => (ulong)v.OrderKey(),
+    };
+
+    /// <summary>True for the types a node cuts by hash.</summary>
+    internal static bool IsHashed(FwpDataType type) => type is FwpDataType.ByteBlob or FwpDataType.UnicodeString or FwpDataType.Sid;
+
+    internal static ulong HashBlob(ReadOnlySpan<byte> bytes)
+    {
+        // HashCode is seeded per process; the tree is built and used in one process, so that is fine.
+        var h = default(HashCode);
+        h.AddBytes(bytes);
+        return (uint)h.ToHashCode();
     }
 
     /// <summary>The first index whose element is greater than <paramref name="key"/>.</summary>

@@ -13,6 +13,9 @@ internal sealed class DecisionTreeBuilder
 
     private const int MaxDepth = 24;
 
+    // Leaf entries allowed per filter before the tree stops cutting.
+    private const long EntriesPerFilter = 12;
+
     // Fields tried per node (the most constrained ones).
     private const int FieldsTried = 4;
 
@@ -20,22 +23,25 @@ internal sealed class DecisionTreeBuilder
     private readonly ConditionOp[] _ops;
     private readonly ulong[] _bounds64;
     private readonly UInt128[] _bounds128;
+    private readonly object[] _refs;
 
-    // Stop cutting once this many leaf entries exist (memory and build-time budget: replication of wide filters).
+    // Cuts replicate wide filters into several children; the entries held by all leaves and queued nodes may not
+    // exceed this (memory: 4 bytes an entry; the target is under 200 bytes per compiled filter in all).
     private readonly long _entryBudget;
-    private long _entries;
+    private long _frontier;
 
-    private DecisionTreeBuilder(CompiledFilter[] filters, ConditionOp[] ops, ulong[] bounds64, UInt128[] bounds128)
+    private DecisionTreeBuilder(CompiledFilter[] filters, ConditionOp[] ops, ulong[] bounds64, UInt128[] bounds128, object[] refs)
     {
+        _refs = refs;
         _filters = filters;
         _ops = ops;
         _bounds64 = bounds64;
         _bounds128 = bounds128;
-        _entryBudget = (24L * filters.Length) + 4096;
+        _entryBudget = (EntriesPerFilter * filters.Length) + 4096;
     }
 
-    public static DecisionTree Build(CompiledFilter[] filters, ConditionOp[] ops, ulong[] bounds64, UInt128[] bounds128) =>
-        new DecisionTreeBuilder(filters, ops, bounds64, bounds128).Build();
+    public static DecisionTree Build(CompiledFilter[] filters, ConditionOp[] ops, ulong[] bounds64, UInt128[] bounds128, object[] refs) =>
+        new DecisionTreeBuilder(filters, ops, bounds64, bounds128, refs).Build();
 
     private DecisionTree Build()
     {
@@ -46,25 +52,26 @@ internal sealed class DecisionTreeBuilder
         }
 
         var root = new Node(Prune(all, Region.Empty), Region.Empty, 0);
+        _frontier = root.Ranks.Count;
         var queue = new Queue<Node>();
         queue.Enqueue(root);
         var order = new List<Node>();
+        var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
         while (queue.Count > 0)
         {
             var node = queue.Dequeue();
             order.Add(node);
-            if (node.Ranks.Count > LeafSize && node.Depth < MaxDepth && _entries < _entryBudget && TryCut(node))
+            if (node.Ranks.Count > LeafSize && node.Depth < MaxDepth && TryCut(node))
             {
                 foreach (var child in node.Children!)
                 {
-                    queue.Enqueue(child);
+                    if (seen.Add(child))
+                    {
+                        queue.Enqueue(child);
+                    }
                 }
 
                 queue.Enqueue(node.Mismatch!);
-            }
-            else
-            {
-                _entries += node.Ranks.Count;
             }
         }
 
@@ -77,44 +84,73 @@ internal sealed class DecisionTreeBuilder
         foreach (var (field, keyType) in CandidateFields(node))
         {
             var cut = Evaluate(node, field, keyType);
-            if (cut is not null && cut.MaxChild < node.Ranks.Count && (best is null || cut.Cost < best.Cost))
+            if (cut is not null && cut.MaxChild < node.Ranks.Count && (best is null || cut.Entries < best.Entries))
             {
                 best = cut;
             }
         }
 
-        if (best is null)
+        if (best is null || _frontier + best.Entries - node.Ranks.Count > _entryBudget)
         {
             return false;
+        }
+
+        if (Environment.GetEnvironmentVariable("OPENWFP_TREE_TRACE") == "1" && node.Depth <= 2)
+        {
+            Console.Error.WriteLine($"depth {node.Depth} n {node.Ranks.Count} cut field {best.Field} {best.KeyType} segs {best.Bounds.Count} entries {best.Entries} max {best.MaxChild} frontier {_frontier}");
         }
 
         node.Field = best.Field;
         node.KeyType = best.KeyType;
         node.Bounds = best.Bounds;
-        var children = new List<Node>(best.Bounds.Count);
+        var segmentChildren = new List<Node>(best.Bounds.Count);
         var merged = new List<UInt128>(best.Bounds.Count);
+        var distinct = new Dictionary<RankList, Node>();
         for (var s = 0; s < best.Bounds.Count; s++)
         {
             var hi = s + 1 < best.Bounds.Count ? best.Bounds[s + 1] - 1 : node.Region.HighOf(best.Field, best.KeyType);
-            var region = node.Region.With(best.Field, new RegionEntry(true, best.KeyType, best.Bounds[s], hi));
-            var ranks = Prune(best.Children[s], region);
+            var ranks = best.Children[s];
 
             // Adjacent segments that keep the same filters are one segment.
-            if (children.Count > 0 && SameRanks(children[^1].Ranks, ranks))
+            if (segmentChildren.Count > 0 && SameRanks(segmentChildren[^1].Ranks, ranks))
             {
-                var last = children[^1];
-                last.Region = last.Region.With(best.Field, new RegionEntry(true, best.KeyType, merged[^1], hi));
+                var last = segmentChildren[^1];
+                if (last.Region.TryGet(best.Field, out var entry) && entry.Typed)
+                {
+                    last.Region = last.Region.With(best.Field, entry with { Hi = hi });
+                }
+
                 continue;
             }
 
+            // Segments apart that keep the same filters share one child (the tree is a DAG): both reach the same
+            // filters, and the child's region then spans both, which only makes its pruning more cautious.
             merged.Add(best.Bounds[s]);
-            children.Add(new Node(ranks, region, node.Depth + 1));
+            var key = new RankList(ranks);
+            if (distinct.TryGetValue(key, out var shared))
+            {
+                shared.Region = shared.Region.Widen(best.Field);
+                segmentChildren.Add(shared);
+                continue;
+            }
+
+            var child = new Node(ranks, node.Region.With(best.Field, new RegionEntry(true, best.KeyType, best.Bounds[s], hi)), node.Depth + 1);
+            distinct[key] = child;
+            segmentChildren.Add(child);
         }
 
+        var children = segmentChildren;
         node.Bounds = merged;
         node.Children = children;
         var mismatchRegion = node.Region.With(best.Field, new RegionEntry(false, best.KeyType, 0, 0));
         node.Mismatch = new Node(Prune(best.MismatchRanks, mismatchRegion), mismatchRegion, node.Depth + 1);
+        _frontier -= node.Ranks.Count;
+        _frontier += node.Mismatch.Ranks.Count;
+        foreach (var child in distinct.Values)
+        {
+            _frontier += child.Ranks.Count;
+        }
+
         return true;
     }
 
@@ -128,7 +164,7 @@ internal sealed class DecisionTreeBuilder
             {
                 for (var i = start; i < end; i++)
                 {
-                    if (_ops[i].Kind is OpKind.InRange64 or OpKind.InRange128 or OpKind.OutOfRange64 or OpKind.OutOfRange128)
+                    if (IsInterval(_ops[i].Kind) || IsHashEqual(_ops[i].Kind))
                     {
                         var key = (_ops[i].Field, (FwpDataType)_ops[i].ExpectedType);
                         if (!node.Region.IsUntyped(key.Item1))
@@ -142,7 +178,11 @@ internal sealed class DecisionTreeBuilder
             }
         }
 
-        return [.. counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Item1).Take(FieldsTried).Select(kv => kv.Key)];
+        // A hash cut copies every filter without an EQUAL on that field into each child, so it only pays where
+        // most of the node's filters test the field.
+        return [.. counts
+            .Where(kv => !DecisionTree.IsHashed(kv.Key.Item2) || kv.Value * 2 >= node.Ranks.Count)
+            .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Item1).Take(FieldsTried).Select(kv => kv.Key)];
     }
 
     private Cut? Evaluate(Node node, ushort field, FwpDataType keyType)
@@ -160,7 +200,7 @@ internal sealed class DecisionTreeBuilder
 
             for (var i = start; i < end; i++)
             {
-                if ((FwpDataType)_ops[i].ExpectedType != keyType || !IsInterval(_ops[i].Kind))
+                if ((FwpDataType)_ops[i].ExpectedType != keyType || !(IsInterval(_ops[i].Kind) || IsHashEqual(_ops[i].Kind)))
                 {
                     continue;
                 }
@@ -236,7 +276,7 @@ internal sealed class DecisionTreeBuilder
                     continue;
                 }
 
-                if (op.Kind is OpKind.InRange64 or OpKind.InRange128)
+                if (op.Kind is OpKind.InRange64 or OpKind.InRange128 or OpKind.InRangeRaw || IsHashEqual(op.Kind))
                 {
                     var (lo, hi) = Interval(op);
                     if (lo > hi || hi < low || lo > high)
@@ -267,15 +307,25 @@ internal sealed class DecisionTreeBuilder
             }
         }
 
-        long cost = mismatch.Count;
+        // Cost after pruning: a cut that puts a covering rule (e.g. "remote port 1024-65535 → block") at the head
+        // of a child removes everything behind it in that sublayer, which is what makes default rules cheap.
+        for (var s = 0; s < children.Length; s++)
+        {
+            var hiKey = s + 1 < boundArray.Length ? boundArray[s + 1] - 1 : high;
+            children[s] = Prune(children[s], node.Region.With(field, new RegionEntry(true, keyType, boundArray[s], hiKey)));
+        }
+
+        long entries = mismatch.Count;
         var max = mismatch.Count;
         foreach (var c in children)
         {
-            cost += c.Count;
+            entries += c.Count;
             max = Math.Max(max, c.Count);
         }
 
-        return new Cut(field, keyType, bounds, children, mismatch, cost, max);
+        // Cuts are ranked by the entries they create: replication of filters that the cut cannot separate is what
+        // both memory and lookup cost grow with.
+        return new Cut(field, keyType, bounds, children, mismatch, entries, max);
     }
 
     // Ranks are visited in ascending order, so a segment's list stays sorted; several ops of one group add a rank once.
@@ -316,7 +366,7 @@ internal sealed class DecisionTreeBuilder
         foreach (var (start, end) in Groups(rank))
         {
             var field = _ops[start].Field;
-            if (!region.TryGet(field, out var entry) || !entry.Typed)
+            if (!region.TryGet(field, out var entry) || !entry.Typed || DecisionTree.IsHashed(entry.KeyType))
             {
                 return false;
             }
@@ -331,7 +381,7 @@ internal sealed class DecisionTreeBuilder
                 }
 
                 var (lo, hi) = Interval(op);
-                holds = op.Kind is OpKind.InRange64 or OpKind.InRange128
+                holds = op.Kind is OpKind.InRange64 or OpKind.InRange128 or OpKind.InRangeRaw
                     ? lo <= entry.Lo && entry.Hi <= hi
                     : lo > hi || entry.Hi < lo || entry.Lo > hi;
             }
@@ -345,12 +395,36 @@ internal sealed class DecisionTreeBuilder
         return true;
     }
 
-    private static bool IsInterval(OpKind kind) => kind is OpKind.InRange64 or OpKind.InRange128 or OpKind.OutOfRange64 or OpKind.OutOfRange128;
+    private static bool IsInterval(OpKind kind) => kind is OpKind.InRange64 or OpKind.InRange128 or OpKind.OutOfRange64 or OpKind.OutOfRange128 or OpKind.InRangeRaw or OpKind.OutOfRangeRaw;
 
-    private (UInt128 Lo, UInt128 Hi) Interval(ConditionOp op) =>
-        op.Kind is OpKind.InRange128 or OpKind.OutOfRange128
-            ? (_bounds128[op.Operand], _bounds128[op.Operand + 1])
-            : (_bounds64[op.Operand], _bounds64[op.Operand + 1]);
+    private static bool IsHashEqual(OpKind kind) => kind is OpKind.BlobEqual or OpKind.StringEqual or OpKind.SidEqual;
+
+    // An op's interval in the node key space: order keys for numbers, one hash point for EQUAL on blobs/strings/SIDs.
+    private (UInt128 Lo, UInt128 Hi) Interval(ConditionOp op)
+    {
+        switch (op.Kind)
+        {
+            case OpKind.InRange128:
+            case OpKind.OutOfRange128:
+                return (_bounds128[op.Operand], _bounds128[op.Operand + 1]);
+            case OpKind.BlobEqual:
+            case OpKind.StringEqual:
+            case OpKind.SidEqual:
+            {
+                var probe = op.Kind switch
+                {
+                    OpKind.BlobEqual => FwpValue.FromByteBlob((byte[])_refs[op.Operand]),
+                    OpKind.StringEqual => FwpValue.FromUnicodeString((string)_refs[op.Operand]),
+                    _ => FwpValue.FromSid((Security.Sid)_refs[op.Operand]),
+                };
+                var h = DecisionTree.KeyOf(in probe);
+                return (h, h);
+            }
+
+            default:
+                return (_bounds64[op.Operand], _bounds64[op.Operand + 1]);
+        }
+    }
 
     private (int Start, int End)? GroupOn(int rank, ushort field)
     {
@@ -490,7 +564,28 @@ internal sealed class DecisionTreeBuilder
         public Node? Mismatch { get; set; }
     }
 
-    private sealed record Cut(ushort Field, FwpDataType KeyType, List<UInt128> Bounds, List<int>[] Children, List<int> MismatchRanks, long Cost, int MaxChild);
+    /// <summary>A rank list compared by content, to find children that keep the same filters.</summary>
+    private readonly struct RankList(List<int> ranks) : IEquatable<RankList>
+    {
+        private readonly List<int> _ranks = ranks;
+
+        public bool Equals(RankList other) => SameRanks(_ranks, other._ranks);
+
+        public override bool Equals(object? obj) => obj is RankList other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            var h = default(HashCode);
+            foreach (var r in _ranks)
+            {
+                h.Add(r);
+            }
+
+            return h.ToHashCode();
+        }
+    }
+
+    private sealed record Cut(ushort Field, FwpDataType KeyType, List<UInt128> Bounds, List<int>[] Children, List<int> MismatchRanks, long Entries, int MaxChild);
 
     /// <summary>What the path to a node says of one field: a typed interval, or "of another type than KeyType".</summary>
     private readonly record struct RegionEntry(bool Typed, FwpDataType KeyType, UInt128 Lo, UInt128 Hi);
@@ -516,5 +611,13 @@ internal sealed class DecisionTreeBuilder
             : keyType == FwpDataType.ByteArray16 ? UInt128.MaxValue : ulong.MaxValue;
 
         public Region With(ushort field, RegionEntry entry) => new(new Dictionary<ushort, RegionEntry>(_entries) { [field] = entry });
+
+        /// <summary>The region with nothing known of <paramref name="field"/> any more.</summary>
+        public Region Widen(ushort field)
+        {
+            var copy = new Dictionary<ushort, RegionEntry>(_entries);
+            copy.Remove(field);
+            return new Region(copy);
+        }
     }
 }

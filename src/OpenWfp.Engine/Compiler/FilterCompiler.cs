@@ -125,7 +125,8 @@ internal static class FilterCompiler
         var opArray = ops.ToArray();
         ulong[] bounds64Array = [.. bounds64];
         UInt128[] bounds128Array = [.. bounds128];
-        var tree = DecisionTreeBuilder.Build(compiled, opArray, bounds64Array, bounds128Array);
+        object[] refArray = [.. refs];
+        var tree = DecisionTreeBuilder.Build(compiled, opArray, bounds64Array, bounds128Array, refArray);
         return new LayerProgram(
             layer,
             compiled,
@@ -134,7 +135,7 @@ internal static class FilterCompiler
             opArray,
             bounds64Array,
             bounds128Array,
-            [.. refs],
+            refArray,
             [.. slots],
             [.. runtime],
             tree,

@@ -57,6 +57,18 @@ internal sealed partial class LayerProgram
 
         switch (op.Kind)
         {
+            case OpKind.InRangeRaw:
+            {
+                var k = v.RawUInt64;
+                return k >= Bounds64[op.Operand] && k <= Bounds64[op.Operand + 1];
+            }
+
+            case OpKind.OutOfRangeRaw:
+            {
+                var k = v.RawUInt64;
+                return k < Bounds64[op.Operand] || k > Bounds64[op.Operand + 1];
+            }
+
             case OpKind.InRange64:
             {
                 var k = (ulong)v.OrderKey();

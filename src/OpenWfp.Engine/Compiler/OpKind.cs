@@ -3,8 +3,11 @@ namespace OpenWfp.Engine.Compiler;
 /// <summary>What one compiled condition tests. Numbers are mapped to intervals at compile time (SPEC §3.2).</summary>
 internal enum OpKind : byte
 {
+    // *Raw: unsigned integers and MACs, whose raw payload is already their order key (no type switch).
     InRange64,
     OutOfRange64,
+    InRangeRaw,
+    OutOfRangeRaw,
     InRange128,
     OutOfRange128,
     FlagsAll,
