@@ -24,6 +24,7 @@ public class DifferentialTests
         var cases = 0;
         var decided = 0;
         var indexedPolicies = 0;
+        int vetoes = 0, absorbed = 0, faults = 0, soft = 0, hard = 0, severalTerminating = 0, v6Decided = 0;
         for (var p = 0; p < Policies; p++)
         {
             var seed = baseSeed + p;
@@ -52,7 +53,15 @@ public class DifferentialTests
                 if (actual.HasDecision)
                 {
                     decided++;
+                    v6Decided += layer == RandomPolicy.V6 ? 1 : 0;
+                    soft += actual.Rights != 0 ? 1 : 0;
+                    hard += actual.Rights == 0 ? 1 : 0;
                 }
+
+                vetoes += actual.Vetoed ? 1 : 0;
+                absorbed += actual.IsAbsorbed ? 1 : 0;
+                faults += actual.CalloutFaults > 0 ? 1 : 0;
+                severalTerminating += actual.TerminatingCount > 1 ? 1 : 0;
 
                 // Explain must agree with Classify (a sample: every 7th case).
                 if (i % 7 == 0)
@@ -69,6 +78,9 @@ public class DifferentialTests
         Assert.Equal(Policies * InputsPerPolicy, cases);
         // The domains are small on purpose: most inputs must be decided by some filter, else the test proves little.
         Assert.True(decided > cases / 2, $"only {decided} of {cases} cases were decided by a filter (seed {baseSeed})");
+        // Every arbitration feature must actually have been exercised (else a broken generator would pass silently).
+        var coverage = $"vetoes {vetoes}, absorbed {absorbed}, callout faults {faults}, soft {soft}, hard {hard}, several terminating {severalTerminating}, V6 decided {v6Decided}";
+        Assert.True(vetoes > 0 && absorbed > 0 && faults > 0 && soft > 0 && hard > 0 && severalTerminating > 0 && v6Decided > 0, coverage);
         Assert.True(indexedPolicies >= Policies / 3, $"only {indexedPolicies} policies reached 16 filters on the V4 layer");
     }
 
