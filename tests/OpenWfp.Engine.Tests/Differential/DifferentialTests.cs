@@ -96,11 +96,14 @@ public class DifferentialTests
         var block = engine.AddFilter(new Model.FilterSpec { DisplayData = new("block"), LayerKey = layer.Key, SublayerKey = b, Action = Model.FilterAction.Block });
         var values = new FwpValue[layer.Fields.Count];
 
+        // Example 3: soft permit overridden by a lower static block.
         var soft = ReferenceClassifier.Classify(engine.Current, layer, values, engine.Callouts);
         Assert.Equal(Model.ActionType.Block, soft.Action);
         Assert.Equal(block.FilterId, soft.FilterId);
         Assert.Equal([permit.FilterId, block.FilterId], soft.Terminating.Select(t => t.FilterId));
+        AssertEngineAgrees(engine, layer, values, soft);
 
+        // Example 4: hard permit beats a lower static block...
         engine.DeleteFilter(permit.FilterId);
         var hardPermit = engine.AddFilter(new Model.FilterSpec { DisplayData = new("hard permit"), LayerKey = layer.Key, SublayerKey = a, Action = Model.FilterAction.Permit, Flags = Model.FilterFlags.ClearActionRight });
         var hard = ReferenceClassifier.Classify(engine.Current, layer, values, engine.Callouts);
@@ -108,6 +111,73 @@ public class DifferentialTests
         Assert.Equal(hardPermit.FilterId, hard.FilterId);
         Assert.Equal(0u, hard.Rights);
         Assert.False(hard.Vetoed);
+        AssertEngineAgrees(engine, layer, values, hard);
+
+        // ... but not a lower callout's block: veto.
+        engine.DeleteFilter(block.FilterId);
+        var blocker = engine.AddCallout(new Model.CalloutSpec { DisplayData = new("blocker"), ApplicableLayer = layer.Key }).Key;
+        var calloutFilter = engine.AddFilter(new Model.FilterSpec { DisplayData = new("callout"), LayerKey = layer.Key, SublayerKey = b, Action = Model.FilterAction.Callout(Model.ActionType.CalloutTerminating, blocker) });
+
+        // Example 7 first: unregistered terminating callout = hard BLOCK, but it cannot veto (it was never invoked).
+        var unregistered = ReferenceClassifier.Classify(engine.Current, layer, values, engine.Callouts);
+        Assert.Equal(Model.ActionType.Permit, unregistered.Action);
+        Assert.Equal([hardPermit.FilterId, calloutFilter.FilterId], unregistered.Terminating.Select(t => t.FilterId));
+        Assert.Equal(Model.ActionType.Block, unregistered.Terminating[1].Action);
+        AssertEngineAgrees(engine, layer, values, unregistered);
+
+        engine.Callouts.Register(blocker, new FixedCallout(Model.ActionType.Block, clearRight: false));
+        var veto = ReferenceClassifier.Classify(engine.Current, layer, values, engine.Callouts);
+        Assert.Equal(Model.ActionType.Block, veto.Action);
+        Assert.Equal(calloutFilter.FilterId, veto.FilterId);
+        Assert.True(veto.Vetoed);
+        AssertEngineAgrees(engine, layer, values, veto);
+
+        // Example 5: a callout's soft block in A is overridden by a lower PERMIT.
+        engine.DeleteFilter(hardPermit.FilterId);
+        engine.DeleteFilter(calloutFilter.FilterId);
+        var softBlock = engine.AddFilter(new Model.FilterSpec { DisplayData = new("soft block"), LayerKey = layer.Key, SublayerKey = a, Action = Model.FilterAction.Callout(Model.ActionType.CalloutTerminating, blocker) });
+        var lowPermit = engine.AddFilter(new Model.FilterSpec { DisplayData = new("low permit"), LayerKey = layer.Key, SublayerKey = b, Action = Model.FilterAction.Permit });
+        var overridden = ReferenceClassifier.Classify(engine.Current, layer, values, engine.Callouts);
+        Assert.Equal(Model.ActionType.Permit, overridden.Action);
+        Assert.Equal(lowPermit.FilterId, overridden.FilterId);
+        Assert.Equal([softBlock.FilterId, lowPermit.FilterId], overridden.Terminating.Select(t => t.FilterId));
+        AssertEngineAgrees(engine, layer, values, overridden);
+
+        // Example 7: an unregistered inspection callout is skipped; an unregistered one with PERMIT_IF_CALLOUT_UNREGISTERED permits.
+        engine.Callouts.Unregister(blocker);
+        engine.DeleteFilter(softBlock.FilterId);
+        engine.AddFilter(new Model.FilterSpec { DisplayData = new("inspect"), LayerKey = layer.Key, SublayerKey = a, Weight = FwpValue.FromUInt64(100), Action = Model.FilterAction.Callout(Model.ActionType.CalloutInspection, blocker) });
+        var permitIf = engine.AddFilter(new Model.FilterSpec { DisplayData = new("permit if unregistered"), LayerKey = layer.Key, SublayerKey = a, Weight = FwpValue.FromUInt64(1), Action = Model.FilterAction.Callout(Model.ActionType.CalloutUnknown, blocker), Flags = Model.FilterFlags.PermitIfCalloutUnregistered });
+        var skipped = ReferenceClassifier.Classify(engine.Current, layer, values, engine.Callouts);
+        Assert.Equal(Model.ActionType.Permit, skipped.Action);
+        Assert.Equal([permitIf.FilterId, lowPermit.FilterId], skipped.Terminating.Select(t => t.FilterId));
+        Assert.Equal(1u, skipped.Rights);
+
+        // §5.2's pseudo-code lets the lower sublayer's soft PERMIT replace the equal soft PERMIT above it (so filterId
+        // is the later one). NOTE: §5.3 example 2 (an observed Windows net event) reports the *first* permit instead;
+        // the reference and the engine both follow the normative §5.2 text. Flagged as a spec inconsistency.
+        Assert.Equal(lowPermit.FilterId, skipped.FilterId);
+        AssertEngineAgrees(engine, layer, values, skipped);
+    }
+
+    private static void AssertEngineAgrees(FilterEngine engine, LayerInfo layer, FwpValue[] values, ReferenceResult expected)
+    {
+        var terminating = new TerminatingFilterInfo[8];
+        var actual = engine.Classify(layer, values, default, terminating);
+        var actualTerminating = terminating.AsSpan(0, actual.TerminatingCount).ToArray();
+        Assert.True(Same(actual, actualTerminating, expected), Describe(engine, 0, 0, 0, 0, 0, layer, values, actual, actualTerminating, expected));
+    }
+
+    private sealed class FixedCallout(Model.ActionType action, bool clearRight) : Callouts.ICallout
+    {
+        public void Classify(in Callouts.CalloutClassifyContext context, ref ClassifyOut classifyOut)
+        {
+            classifyOut.ActionType = action;
+            if (clearRight)
+            {
+                classifyOut.ClearActionRight();
+            }
+        }
     }
 
     private static bool Same(ClassifyResult actual, TerminatingFilterInfo[] actualTerminating, ReferenceResult expected) =>
