@@ -53,14 +53,21 @@ public class ConcurrentCommitTests
         var nextGeneration = 1;
         CommitGeneration(nextGeneration);
 
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        using var stop = new CancellationTokenSource();
         var errors = new ConcurrentQueue<string>();
         var observedGenerations = new ConcurrentDictionary<int, byte>();
         long classifies = 0;
         var commits = 1;
+        const int ReaderCount = 4;
+        using var readersRunning = new CountdownEvent(ReaderCount);
+        var writersDone = 0;
 
-        var writers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        // Dedicated threads (LongRunning), and writers wait until every reader is classifying, so that the race
+        // really happens even when the thread pool is busy with other tests.
+        var writers = Enumerable.Range(0, 2).Select(_ => Task.Factory.StartNew(() =>
         {
+            readersRunning.Wait(TimeSpan.FromSeconds(10));
+            stop.CancelAfter(TimeSpan.FromSeconds(2));
             for (var i = 0; i < 5_000 && !stop.IsCancellationRequested; i++)
             {
                 // Generations are handed out under the write lock's protection (inside CommitGeneration's lock).
@@ -74,17 +81,24 @@ public class ConcurrentCommitTests
 
                 Thread.Yield();
             }
-        })).ToArray();
 
-        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+            Interlocked.Increment(ref writersDone);
+        }, TaskCreationOptions.LongRunning)).ToArray();
+
+        var readers = Enumerable.Range(0, ReaderCount).Select(_ => Task.Factory.StartNew(() =>
         {
             var values = new FwpValue[s_layer.Fields.Count];
             values[port.Index] = FwpValue.FromUInt16(80);
             var terminating = new TerminatingFilterInfo[4];
             long lastSnapshotGeneration = 0;
             var lastSeen = 0;
-            for (var i = 0; i < 50_000_000 && !stop.IsCancellationRequested; i++)
+            for (var i = 0; i < 50_000_000 && Volatile.Read(ref writersDone) < 2; i++)
             {
+                if (i == 1)
+                {
+                    readersRunning.Signal();
+                }
+
                 var snapshotGeneration = engine.Current.Generation;
                 if (snapshotGeneration < lastSnapshotGeneration)
                 {
@@ -121,7 +135,7 @@ public class ConcurrentCommitTests
                 lastSeen = decider.Generation;
                 observedGenerations.TryAdd(decider.Generation, 0);
             }
-        })).ToArray();
+        }, TaskCreationOptions.LongRunning)).ToArray();
 
         var sw = Stopwatch.StartNew();
         Task.WaitAll([.. writers, .. readers], TimeSpan.FromSeconds(30));
