@@ -155,12 +155,13 @@ internal sealed partial class LayerProgram
             return new Outcome(OutcomeKind.Decided, co.ActionType, hard, absorb, fromCallout: true);
         }
 
-        if (filter.Kind == FilterKind.CalloutUnknown)
+        if (filter.Kind == FilterKind.CalloutUnknown && co.ActionType is ActionType.Continue or ActionType.None or ActionType.NoneNoMatch)
         {
             return Outcome.ContinueOutcome;
         }
 
-        // A terminating callout must decide; one that does not is counted as a fault (documented in docs/ENGINE.md).
+        // A terminating callout must decide, and an unknown one decide or continue; any other answer is counted as a
+        // fault (documented in docs/ENGINE.md).
         slot.CountFault();
         state.CalloutFaults++;
         return Unregistered(in filter);
