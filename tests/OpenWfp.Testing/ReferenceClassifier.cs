@@ -74,8 +74,14 @@ public static class ReferenceClassifier
                 terminating.Add(new TerminatingFilterInfo(filter.FilterId, sublayer.Key, sublayer.Weight, result.Action));
                 if ((rights & ClassifyOut.RightActionWrite) != 0)
                 {
+                    // The reported filter is the one that set the current state: a later soft decision that agrees
+                    // keeps the first filter (SPEC §5.3 example 2); a different action or a hardening one replaces it.
+                    if (action != result.Action || result.Hard)
+                    {
+                        filterId = filter.FilterId;
+                    }
+
                     action = result.Action;
-                    filterId = filter.FilterId;
                     flags = result.Absorb ? ClassifyOut.FlagAbsorb : 0;
                     if (result.Hard)
                     {

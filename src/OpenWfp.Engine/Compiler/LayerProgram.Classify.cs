@@ -64,9 +64,10 @@ internal sealed partial class LayerProgram
     {
         if ((state.Rights & ClassifyOut.RightActionWrite) != 0)
         {
-            // When a later soft-writable decision agrees with the current one, the first filter stays the
-            // reported one: SPEC §5.3 example 2 (a real net event names the higher sublayer's permit).
-            if (state.Action != outcome.Action)
+            // The reported filter is the one that set the current state: a later soft decision that agrees keeps
+            // the first one (SPEC §5.3 example 2: a real net event names the higher sublayer's permit); a different
+            // action, or one that makes the decision hard, replaces it.
+            if (state.Action != outcome.Action || outcome.Hard)
             {
                 state.FilterId = filterId;
             }

@@ -153,10 +153,9 @@ public class DifferentialTests
         Assert.Equal([permitIf.FilterId, lowPermit.FilterId], skipped.Terminating.Select(t => t.FilterId));
         Assert.Equal(1u, skipped.Rights);
 
-        // §5.2's pseudo-code lets the lower sublayer's soft PERMIT replace the equal soft PERMIT above it (so filterId
-        // is the later one). NOTE: §5.3 example 2 (an observed Windows net event) reports the *first* permit instead;
-        // the reference and the engine both follow the normative §5.2 text. Flagged as a spec inconsistency.
-        Assert.Equal(lowPermit.FilterId, skipped.FilterId);
+        // Two agreeing soft PERMITs: the first one stays the reported filter, as SPEC §5.3 example 2 (an observed
+        // Windows net event) shows; §5.2's pseudo-code alone would report the later one (docs/ENGINE.md).
+        Assert.Equal(permitIf.FilterId, skipped.FilterId);
         AssertEngineAgrees(engine, layer, values, skipped);
     }
 
@@ -168,9 +167,9 @@ public class DifferentialTests
         Assert.True(Same(actual, actualTerminating, expected), Describe(engine, 0, 0, 0, 0, 0, layer, values, actual, actualTerminating, expected));
     }
 
-    private sealed class FixedCallout(Model.ActionType action, bool clearRight) : Callouts.ICallout
+    private sealed class FixedCallout(Model.ActionType action, bool clearRight) : global::OpenWfp.Engine.Callouts.ICallout
     {
-        public void Classify(in Callouts.CalloutClassifyContext context, ref ClassifyOut classifyOut)
+        public void Classify(in global::OpenWfp.Engine.Callouts.CalloutClassifyContext context, ref ClassifyOut classifyOut)
         {
             classifyOut.ActionType = action;
             if (clearRight)
