@@ -17,21 +17,32 @@ public static class TreeReport
         var inputs = factory.Inputs(ClassifyBenchmarks.InputCount);
         var program = engine.Current.Programs[PolicyFactory.Layer.LayerId]!;
         var tree = program.Tree;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"filters {program.FilterCount}, sublayers {program.Sublayers.Length}, tree nodes {tree.NodeCount}, leaf entries {tree.LeafEntryCount} ({(double)tree.LeafEntryCount / program.FilterCount:F2} per filter)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"filters {program.FilterCount}, sublayers {program.Sublayers.Length}, trees {tree.RootCount}, nodes {tree.NodeCount}, leaf entries {tree.LeafEntryCount} ({(double)tree.LeafEntryCount / program.FilterCount:F2} per filter)"));
 
         long candidates = 0, walked = 0, matched = 0;
         var max = 0;
+        Span<int> starts = stackalloc int[8];
+        Span<int> ends = stackalloc int[8];
         foreach (var input in inputs)
         {
-            var c = tree.Candidates(input);
-            candidates += c.Length;
-            max = Math.Max(max, c.Length);
+            var trees = tree.Collect(input, starts, ends);
+            var ranks = new List<int>();
+            for (var t = 0; t < trees; t++)
+            {
+                for (var p = starts[t]; p < ends[t]; p++)
+                {
+                    ranks.Add(tree.LeafRanks[p]);
+                }
+            }
+
+            ranks.Sort();
+            candidates += ranks.Count;
+            max = Math.Max(max, ranks.Count);
 
             // Walk as classify does (static filters only decide here): first match ends a sublayer.
             var skipUntil = 0;
-            for (var i = 0; i < c.Length; i++)
+            foreach (var rank in ranks)
             {
-                var rank = c[i];
                 if (rank < skipUntil)
                 {
                     continue;

@@ -21,8 +21,12 @@ namespace OpenWfp.Engine.Compiler;
 /// </remarks>
 internal sealed class DecisionTree
 {
+    /// <summary>The most trees a layer's forest has.</summary>
+    internal const int MaxRoots = 6;
+
     private static readonly FwpValue EmptyValue;
 
+    private readonly int[] _roots;
     private readonly int[] _field;
     private readonly ushort[] _keyType;
     private readonly bool[] _wide;
@@ -34,8 +38,9 @@ internal sealed class DecisionTree
     private readonly int[] _children;
     private readonly int[] _leafRanks;
 
-    public DecisionTree(int[] field, ushort[] keyType, bool[] wide, int[] start, int[] count, int[] mismatch, ulong[] bounds64, UInt128[] bounds128, int[] children, int[] leafRanks)
+    public DecisionTree(int[] roots, int[] field, ushort[] keyType, bool[] wide, int[] start, int[] count, int[] mismatch, ulong[] bounds64, UInt128[] bounds128, int[] children, int[] leafRanks)
     {
+        _roots = roots;
         _field = field;
         _keyType = keyType;
         _wide = wide;
@@ -50,22 +55,49 @@ internal sealed class DecisionTree
 
     public int NodeCount => _field.Length;
 
+    /// <summary>How many trees: each gives one candidate list per classify.</summary>
+    public int RootCount => _roots.Length;
+
+    /// <summary>All leaves' rank lists, back to back; <see cref="Collect"/> gives offsets into it.</summary>
+    public ReadOnlySpan<int> LeafRanks => _leafRanks;
+
     public int LeafEntryCount => _leafRanks.Length;
 
     public long MemoryBytes =>
-        (_field.Length * (4L + 2 + 1 + 4 + 4 + 4)) + (_bounds64.Length * 8L) + (_bounds128.Length * 16L) + (_children.Length * 4L) + (_leafRanks.Length * 4L);
+        (_roots.Length * 4L) + (_field.Length * (4L + 2 + 1 + 4 + 4 + 4)) + (_bounds64.Length * 8L) + (_bounds128.Length * 16L) + (_children.Length * 4L) + (_leafRanks.Length * 4L);
 
-    /// <summary>The ranks of the filters that may decide for these values, ascending.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ReadOnlySpan<int> Candidates(ReadOnlySpan<FwpValue> values)
+    /// <summary>
+    /// For each tree, the leaf these values reach: <paramref name="starts"/>[i] and <paramref name="ends"/>[i] delimit
+    /// its ranks in <see cref="LeafRanks"/> (ascending). A rank is in at most one tree. Returns the tree count.
+    /// </summary>
+    public int Collect(ReadOnlySpan<FwpValue> values, Span<int> starts, Span<int> ends)
     {
-        var node = 0;
+        for (var i = 0; i < _roots.Length; i++)
+        {
+            var leaf = Leaf(_roots[i], values);
+            starts[i] = _start[leaf];
+            ends[i] = _start[leaf] + _count[leaf];
+        }
+
+        return _roots.Length;
+    }
+
+    /// <summary>The ranks of one tree's leaf for these values (the only list when <see cref="RootCount"/> is 1).</summary>
+    public ReadOnlySpan<int> Candidates(ReadOnlySpan<FwpValue> values, int tree = 0)
+    {
+        var leaf = Leaf(_roots[tree], values);
+        return new ReadOnlySpan<int>(_leafRanks, _start[leaf], _count[leaf]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Leaf(int node, ReadOnlySpan<FwpValue> values)
+    {
         while (true)
         {
             var field = _field[node];
             if (field < 0)
             {
-                return new ReadOnlySpan<int>(_leafRanks, _start[node], _count[node]);
+                return node;
             }
 
             ref readonly var v = ref (uint)field < (uint)values.Length ? ref values[field] : ref EmptyValue;

@@ -13,6 +13,9 @@ internal sealed class DecisionTreeBuilder
 
     private const int MaxDepth = 24;
 
+    // From this many filters on, a layer is split into a forest (see Build).
+    internal const int ForestThreshold = 256;
+
     // Leaf entries allowed per filter before the tree stops cutting.
     private const long EntriesPerFilter = 12;
 
@@ -51,10 +54,20 @@ internal sealed class DecisionTreeBuilder
             all.Add(r);
         }
 
-        var root = new Node(Prune(all, Region.Empty), Region.Empty, 0);
-        _frontier = root.Ranks.Count;
+        // Big layers become a forest: each filter joins the group of the most commonly tested field it tests, and
+        // each group gets its own tree. Within a group every filter constrains the group's field, so the first cut
+        // copies no filter into every child; classify merges the groups' candidate lists by rank.
+        var groups = all.Count >= ForestThreshold ? Partition(all) : [all];
         var queue = new Queue<Node>();
-        queue.Enqueue(root);
+        var roots = new List<Node>(groups.Count);
+        foreach (var group in groups)
+        {
+            var root = new Node(Prune(group, Region.Empty), Region.Empty, 0);
+            _frontier += root.Ranks.Count;
+            roots.Add(root);
+            queue.Enqueue(root);
+        }
+
         var order = new List<Node>();
         var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
         while (queue.Count > 0)
@@ -75,7 +88,58 @@ internal sealed class DecisionTreeBuilder
             }
         }
 
-        return Flatten(order);
+        return Flatten(order, roots);
+    }
+
+    // Groups filters by the most commonly tested indexable field they test (at most MaxRoots groups; the last
+    // one takes every filter left over). Each group keeps rank order.
+    private List<List<int>> Partition(List<int> all)
+    {
+        var counts = new Dictionary<(ushort, FwpDataType), int>();
+        foreach (var r in all)
+        {
+            foreach (var key in IndexableFields(r))
+            {
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
+        }
+
+        var priority = counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Item1).Select(kv => kv.Key).Take(DecisionTree.MaxRoots - 1).ToList();
+        var groups = new List<int>[priority.Count + 1];
+        for (var g = 0; g < groups.Length; g++)
+        {
+            groups[g] = [];
+        }
+
+        foreach (var r in all)
+        {
+            var fields = IndexableFields(r);
+            var g = priority.FindIndex(fields.Contains);
+            groups[g < 0 ? priority.Count : g].Add(r);
+        }
+
+        return [.. groups.Where(g => g.Count > 0)];
+    }
+
+    private List<(ushort, FwpDataType)> IndexableFields(int rank)
+    {
+        var list = new List<(ushort, FwpDataType)>(4);
+        foreach (var (start, end) in Groups(rank))
+        {
+            var type = (FwpDataType)_ops[start].ExpectedType;
+            var ok = true;
+            for (var i = start; i < end && ok; i++)
+            {
+                ok = (FwpDataType)_ops[i].ExpectedType == type && (_ops[i].Kind is OpKind.InRange64 or OpKind.InRange128 or OpKind.InRangeRaw || IsHashEqual(_ops[i].Kind));
+            }
+
+            if (ok)
+            {
+                list.Add((_ops[start].Field, type));
+            }
+        }
+
+        return list;
     }
 
     private bool TryCut(Node node)
@@ -475,7 +539,7 @@ internal sealed class DecisionTreeBuilder
         return true;
     }
 
-    private static DecisionTree Flatten(List<Node> order)
+    private static DecisionTree Flatten(List<Node> order, List<Node> roots)
     {
         var index = new Dictionary<Node, int>(ReferenceEqualityComparer.Instance);
         for (var i = 0; i < order.Count; i++)
@@ -542,7 +606,7 @@ internal sealed class DecisionTreeBuilder
             }
         }
 
-        return new DecisionTree(field, keyType, wide, start, count, mismatch, [.. bounds64], [.. bounds128], [.. children], [.. leaves]);
+        return new DecisionTree([.. roots.Select(r => index[r])], field, keyType, wide, start, count, mismatch, [.. bounds64], [.. bounds128], [.. children], [.. leaves]);
     }
 
     private sealed class Node(List<int> ranks, Region region, int depth)

@@ -19,19 +19,49 @@ internal sealed partial class LayerProgram
         object? layerData)
     {
         var state = new ArbitrationState();
-        var candidates = Tree.Candidates(values);
+        Span<int> next = stackalloc int[DecisionTree.MaxRoots];
+        Span<int> ends = stackalloc int[DecisionTree.MaxRoots];
+        var trees = Tree.Collect(values, next, ends);
+        var ranks = Tree.LeafRanks;
         var skipUntil = 0;
 
-        for (var i = 0; i < candidates.Length; i++)
+        while (true)
         {
-            var rank = candidates[i];
-            if (rank < skipUntil)
+            // Next candidate: the lowest rank at the heads of the trees' lists. Ranks below skipUntil belong to a
+            // sublayer that has terminated: each list jumps past them.
+            var rank = int.MaxValue;
+            var from = -1;
+            for (var t = 0; t < trees; t++)
             {
-                // This rank's sublayer has terminated: jump to the first candidate of a later sublayer.
-                i = DecisionTree.LowerBound(candidates, skipUntil) - 1;
-                continue;
+                var p = next[t];
+                if (p >= ends[t])
+                {
+                    continue;
+                }
+
+                if (ranks[p] < skipUntil)
+                {
+                    p += DecisionTree.LowerBound(ranks[p..ends[t]], skipUntil);
+                    next[t] = p;
+                    if (p >= ends[t])
+                    {
+                        continue;
+                    }
+                }
+
+                if (ranks[p] < rank)
+                {
+                    rank = ranks[p];
+                    from = t;
+                }
             }
 
+            if (from < 0)
+            {
+                break;
+            }
+
+            next[from]++;
             ref readonly var filter = ref Filters[rank];
             if (!Matches(in filter, values))
             {

@@ -28,8 +28,9 @@ public class DifferentialTests
         for (var p = 0; p < Policies; p++)
         {
             var seed = baseSeed + p;
-            // Sizes 1..200, half below 16 (the linear path), half at or above (the indexed path).
-            var filterCount = p % 2 == 0 ? 1 + (p / 2 % 15) : 16 + (p * 7 % 185);
+            // Sizes 1..200, half below 16, half at or above; every tenth policy 256..1,000 filters, where the
+            // engine splits a layer into a forest of trees.
+            var filterCount = p % 10 == 9 ? 256 + (p * 37 % 745) : p % 2 == 0 ? 1 + (p / 2 % 15) : 16 + (p * 7 % 185);
             var engine = RandomPolicy.Build(seed, filterCount);
             if (engine.Current.FiltersOf(RandomPolicy.V4).Count() >= 16)
             {
