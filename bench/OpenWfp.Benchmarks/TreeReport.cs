@@ -57,6 +57,30 @@ public static class TreeReport
             }
         }
 
+        // Rough split of the time (Stopwatch, not BenchmarkDotNet: a diagnostic, not a figure for docs).
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        const int Rounds = 200;
+        for (var round = 0; round < Rounds; round++)
+        {
+            foreach (var input in inputs)
+            {
+                tree.Collect(input, starts, ends);
+            }
+        }
+
+        var collectNs = sw.Elapsed.TotalNanoseconds / (Rounds * inputs.Length);
+        sw.Restart();
+        for (var round = 0; round < Rounds; round++)
+        {
+            foreach (var input in inputs)
+            {
+                engine.Classify(PolicyFactory.Layer, input);
+            }
+        }
+
+        var classifyNs = sw.Elapsed.TotalNanoseconds / (Rounds * inputs.Length);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tree walk (all trees) {collectNs:F0} ns, whole classify {classifyNs:F0} ns"));
+
         if (Environment.GetEnvironmentVariable("OPENWFP_TREE_DUMP") == "1")
         {
             var c0 = tree.Candidates(inputs[0]);

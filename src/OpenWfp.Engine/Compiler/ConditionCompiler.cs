@@ -181,10 +181,11 @@ internal static class ConditionCompiler
             case FwpDataType.ByteBlob:
                 if (v.Type == FwpDataType.Range)
                 {
-                    return (OpKind.BlobRange, new[] { v.RangeLow.Blob.ToArray(), v.RangeHigh.Blob.ToArray() });
+                    return (OpKind.BlobRange, new[] { (byte[])v.RangeLow.Reference!, (byte[])v.RangeHigh.Reference! });
                 }
 
-                var blob = v.Value.Blob.ToArray();
+                // Blob values are immutable by contract (FwpValue.FromByteBlob), so the program shares the array.
+                var blob = (byte[])v.Value.Reference!;
                 return (m switch
                 {
                     FwpMatchType.Equal => OpKind.BlobEqual,

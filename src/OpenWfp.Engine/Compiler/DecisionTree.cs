@@ -21,18 +21,15 @@ namespace OpenWfp.Engine.Compiler;
 /// </remarks>
 internal sealed class DecisionTree
 {
-    /// <summary>The most trees a layer's forest has.</summary>
-    internal const int MaxRoots = 6;
+    /// <summary>The most trees a layer's forest has (see DecisionTreeBuilder.Build for why two).</summary>
+    internal const int MaxRoots = 2;
 
     private static readonly FwpValue EmptyValue;
 
     private readonly int[] _roots;
-    private readonly int[] _field;
-    private readonly ushort[] _keyType;
-    private readonly bool[] _wide;
-    private readonly int[] _start;
-    private readonly int[] _count;
-    private readonly int[] _mismatch;
+
+    // One struct per node so that a level of the walk reads one cache line, not six arrays.
+    private readonly TreeNode[] _nodes;
     private readonly ulong[] _bounds64;
     private readonly UInt128[] _bounds128;
     private readonly int[] _children;
@@ -41,19 +38,19 @@ internal sealed class DecisionTree
     public DecisionTree(int[] roots, int[] field, ushort[] keyType, bool[] wide, int[] start, int[] count, int[] mismatch, ulong[] bounds64, UInt128[] bounds128, int[] children, int[] leafRanks)
     {
         _roots = roots;
-        _field = field;
-        _keyType = keyType;
-        _wide = wide;
-        _start = start;
-        _count = count;
-        _mismatch = mismatch;
+        _nodes = new TreeNode[field.Length];
+        for (var i = 0; i < _nodes.Length; i++)
+        {
+            _nodes[i] = new TreeNode(field[i], keyType[i], wide[i], start[i], count[i], mismatch[i]);
+        }
+
         _bounds64 = bounds64;
         _bounds128 = bounds128;
         _children = children;
         _leafRanks = leafRanks;
     }
 
-    public int NodeCount => _field.Length;
+    public int NodeCount => _nodes.Length;
 
     /// <summary>How many trees: each gives one candidate list per classify.</summary>
     public int RootCount => _roots.Length;
@@ -64,7 +61,7 @@ internal sealed class DecisionTree
     public int LeafEntryCount => _leafRanks.Length;
 
     public long MemoryBytes =>
-        (_roots.Length * 4L) + (_field.Length * (4L + 2 + 1 + 4 + 4 + 4)) + (_bounds64.Length * 8L) + (_bounds128.Length * 16L) + (_children.Length * 4L) + (_leafRanks.Length * 4L);
+        (_roots.Length * 4L) + (_nodes.Length * 20L) + (_bounds64.Length * 8L) + (_bounds128.Length * 16L) + (_children.Length * 4L) + (_leafRanks.Length * 4L);
 
     /// <summary>
     /// For each tree, the leaf these values reach: <paramref name="starts"/>[i] and <paramref name="ends"/>[i] delimit
@@ -72,11 +69,12 @@ internal sealed class DecisionTree
     /// </summary>
     public int Collect(ReadOnlySpan<FwpValue> values, Span<int> starts, Span<int> ends)
     {
+        var cache = new KeyCache { Field = -1 };
         for (var i = 0; i < _roots.Length; i++)
         {
-            var leaf = Leaf(_roots[i], values);
-            starts[i] = _start[leaf];
-            ends[i] = _start[leaf] + _count[leaf];
+            ref readonly var leaf = ref _nodes[Leaf(_roots[i], values, ref cache)];
+            starts[i] = leaf.Start;
+            ends[i] = leaf.Start + leaf.Count;
         }
 
         return _roots.Length;
@@ -85,36 +83,50 @@ internal sealed class DecisionTree
     /// <summary>The ranks of one tree's leaf for these values (the only list when <see cref="RootCount"/> is 1).</summary>
     public ReadOnlySpan<int> Candidates(ReadOnlySpan<FwpValue> values, int tree = 0)
     {
-        var leaf = Leaf(_roots[tree], values);
-        return new ReadOnlySpan<int>(_leafRanks, _start[leaf], _count[leaf]);
+        var cache = new KeyCache { Field = -1 };
+        ref readonly var leaf = ref _nodes[Leaf(_roots[tree], values, ref cache)];
+        return new ReadOnlySpan<int>(_leafRanks, leaf.Start, leaf.Count);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Leaf(int node, ReadOnlySpan<FwpValue> values)
+    private int Leaf(int node, ReadOnlySpan<FwpValue> values, ref KeyCache cache)
     {
         while (true)
         {
-            var field = _field[node];
+            ref readonly var n = ref _nodes[node];
+            var field = n.Field;
             if (field < 0)
             {
                 return node;
             }
 
             ref readonly var v = ref (uint)field < (uint)values.Length ? ref values[field] : ref EmptyValue;
-            if ((ushort)v.Type != _keyType[node])
+            if ((ushort)v.Type != n.KeyType)
             {
-                node = _mismatch[node];
+                node = n.Mismatch;
                 continue;
             }
 
-            var start = _start[node];
-            var segment = _wide[node]
-                ? UpperBound(new ReadOnlySpan<UInt128>(_bounds128, start, _count[node]), v.RawUInt128) - 1
-                : UpperBound(new ReadOnlySpan<ulong>(_bounds64, start, _count[node]), KeyOf(in v)) - 1;
+            var segment = n.Wide
+                ? UpperBound(new ReadOnlySpan<UInt128>(_bounds128, n.Start, n.Count), v.RawUInt128) - 1
+                : UpperBound(new ReadOnlySpan<ulong>(_bounds64, n.Start, n.Count), CachedKeyOf(field, in v, ref cache)) - 1;
 
             // The first bound is the node's region start, which every value reaching it is at or above.
-            node = _children[start + segment];
+            node = _children[n.Start + segment];
         }
+    }
+
+    private readonly struct TreeNode(int field, ushort keyType, bool wide, int start, int count, int mismatch)
+    {
+        /// <summary>The field cut on; -1 for a leaf.</summary>
+        public readonly int Field = field;
+        public readonly ushort KeyType = keyType;
+        public readonly bool Wide = wide;
+
+        /// <summary>Offset of the bounds and children (cut) or of the ranks (leaf).</summary>
+        public readonly int Start = start;
+        public readonly int Count = count;
+        public readonly int Mismatch = mismatch;
     }
 
     /// <summary>
@@ -130,38 +142,61 @@ internal sealed class DecisionTree
         _ => (ulong)v.OrderKey(),
     };
 
+    // Hashing a blob costs more than the rest of a lookup: hash each hashed field once per classify, however
+    // many nodes (in however many trees) cut on it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong CachedKeyOf(int field, in FwpValue v, ref KeyCache cache)
+    {
+        if (!IsHashed(v.Type))
+        {
+            return (ulong)v.OrderKey();
+        }
+
+        if (cache.Field != field)
+        {
+            cache.Field = field;
+            cache.Key = KeyOf(in v);
+        }
+
+        return cache.Key;
+    }
+
+    private struct KeyCache
+    {
+        public int Field;
+        public ulong Key;
+    }
+
     /// <summary>True for the types a node cuts by hash.</summary>
     internal static bool IsHashed(FwpDataType type) => type is FwpDataType.ByteBlob or FwpDataType.UnicodeString or FwpDataType.Sid;
 
-    internal static ulong HashBlob(ReadOnlySpan<byte> bytes)
-    {
-        // HashCode is seeded per process; the tree is built and used in one process, so that is fine.
-        var h = default(HashCode);
-        h.AddBytes(bytes);
-        return (uint)h.ToHashCode();
-    }
+    internal static ulong HashBlob(ReadOnlySpan<byte> bytes) => System.IO.Hashing.XxHash3.HashToUInt64(bytes);
 
     /// <summary>The first index whose element is greater than <paramref name="key"/>.</summary>
-    /// <remarks>Generic so ulong and UInt128 share one search; the JIT specialises it per value type.</remarks>
+    /// <remarks>
+    /// Generic so ulong and UInt128 share one search (the JIT specialises it per value type). Branch-free: the
+    /// loop only narrows a base index with a conditional move, so unpredictable comparisons cost no mispredicted
+    /// branch — each tree level of every classify runs one of these.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int UpperBound<T>(ReadOnlySpan<T> sorted, T key)
         where T : struct, IComparisonOperators<T, T, bool>
     {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
+        var length = sorted.Length;
+        if (length == 0)
         {
-            var mid = (int)((uint)(lo + hi) >> 1);
-            if (sorted[mid] <= key)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
+            return 0;
         }
 
-        return lo;
+        var b = 0;
+        while (length > 1)
+        {
+            var half = length >> 1;
+            b = sorted[b + half] <= key ? b + half : b;
+            length -= half;
+        }
+
+        return sorted[b] <= key ? b + 1 : b;
     }
 
     /// <summary>The first index whose element is at least <paramref name="key"/>.</summary>

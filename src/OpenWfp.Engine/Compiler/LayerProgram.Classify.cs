@@ -19,15 +19,40 @@ internal sealed partial class LayerProgram
         object? layerData)
     {
         var state = new ArbitrationState();
+        if (Tree.RootCount == 1)
+        {
+            // One tree (every layer below the forest threshold): walk its one candidate list.
+            var candidates = Tree.Candidates(values);
+            for (var i = 0; i < candidates.Length; i++)
+            {
+                var rank = candidates[i];
+                if (rank < state.SkipUntil)
+                {
+                    // This rank's sublayer has terminated: jump to the first candidate of a later sublayer.
+                    i += DecisionTree.LowerBound(candidates[i..], state.SkipUntil) - 1;
+                    continue;
+                }
+
+                Consider(rank, values, in metadata, terminating, flowContexts, layerData, ref state);
+            }
+        }
+        else
+        {
+            ClassifyForest(values, in metadata, terminating, flowContexts, layerData, ref state);
+        }
+
+        return new ClassifyResult(state.Action, state.FilterId, state.Rights, state.Flags, state.Vetoed, state.TerminatingCount, state.CalloutFaults);
+    }
+
+    private void ClassifyForest(ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, Span<TerminatingFilterInfo> terminating, FlowContextTable? flowContexts, object? layerData, ref ArbitrationState state)
+    {
         Span<int> next = stackalloc int[DecisionTree.MaxRoots];
         Span<int> ends = stackalloc int[DecisionTree.MaxRoots];
         var trees = Tree.Collect(values, next, ends);
         var ranks = Tree.LeafRanks;
-        var skipUntil = 0;
-
         while (true)
         {
-            // Next candidate: the lowest rank at the heads of the trees' lists. Ranks below skipUntil belong to a
+            // Next candidate: the lowest rank at the heads of the trees' lists. Ranks below SkipUntil belong to a
             // sublayer that has terminated: each list jumps past them.
             var rank = int.MaxValue;
             var from = -1;
@@ -39,9 +64,9 @@ internal sealed partial class LayerProgram
                     continue;
                 }
 
-                if (ranks[p] < skipUntil)
+                if (ranks[p] < state.SkipUntil)
                 {
-                    p += DecisionTree.LowerBound(ranks[p..ends[t]], skipUntil);
+                    p += DecisionTree.LowerBound(ranks[p..ends[t]], state.SkipUntil);
                     next[t] = p;
                     if (p >= ends[t])
                     {
@@ -58,36 +83,41 @@ internal sealed partial class LayerProgram
 
             if (from < 0)
             {
-                break;
+                return;
             }
 
             next[from]++;
-            ref readonly var filter = ref Filters[rank];
-            if (!Matches(in filter, values))
-            {
-                continue;
-            }
+            Consider(rank, values, in metadata, terminating, flowContexts, layerData, ref state);
+        }
+    }
 
-            var outcome = Evaluate(in filter, values, in metadata, ref state, flowContexts, layerData);
-            if (outcome.Kind == OutcomeKind.Continue)
-            {
-                continue;
-            }
-
-            var sublayer = Sublayers[filter.SublayerOrdinal];
-            if (state.TerminatingCount < terminating.Length)
-            {
-                terminating[state.TerminatingCount] = new TerminatingFilterInfo(filter.FilterId, sublayer.Key, sublayer.Weight, outcome.Action);
-            }
-
-            state.TerminatingCount++;
-            Arbitrate(ref state, in outcome, filter.FilterId);
-
-            // The first terminating filter ends its sublayer; lower sublayers are still evaluated (SPEC §5.2, §11.3).
-            skipUntil = SublayerEnd[filter.SublayerOrdinal];
+    // One candidate: match, evaluate, record and arbitrate (SPEC §5.2's loop body).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void Consider(int rank, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, Span<TerminatingFilterInfo> terminating, FlowContextTable? flowContexts, object? layerData, ref ArbitrationState state)
+    {
+        ref readonly var filter = ref Filters[rank];
+        if (!Matches(in filter, values))
+        {
+            return;
         }
 
-        return new ClassifyResult(state.Action, state.FilterId, state.Rights, state.Flags, state.Vetoed, state.TerminatingCount, state.CalloutFaults);
+        var outcome = Evaluate(in filter, values, in metadata, ref state, flowContexts, layerData);
+        if (outcome.Kind == OutcomeKind.Continue)
+        {
+            return;
+        }
+
+        if (state.TerminatingCount < terminating.Length)
+        {
+            var sublayer = Sublayers[filter.SublayerOrdinal];
+            terminating[state.TerminatingCount] = new TerminatingFilterInfo(filter.FilterId, sublayer.Key, sublayer.Weight, outcome.Action);
+        }
+
+        state.TerminatingCount++;
+        Arbitrate(ref state, in outcome, filter.FilterId);
+
+        // The first terminating filter ends its sublayer; lower sublayers are still evaluated (SPEC §5.2, §11.3).
+        state.SkipUntil = SublayerEnd[filter.SublayerOrdinal];
     }
 
     internal static void Arbitrate(ref ArbitrationState state, in Outcome outcome, ulong filterId)
@@ -224,6 +254,9 @@ internal sealed partial class LayerProgram
         public bool Vetoed;
         public int TerminatingCount;
         public int CalloutFaults;
+
+        /// <summary>Ranks below this belong to sublayers that have terminated.</summary>
+        public int SkipUntil;
     }
 }
 
