@@ -46,8 +46,13 @@ public sealed class NaiveClassifier
                 var hard = r == ActionType.Block || (f.Flags & FilterFlags.ClearActionRight) != 0;
                 if (canWrite)
                 {
+                    // The reported filter is the one that set the current state (agreeing soft decisions keep the first).
+                    if (action != r || hard)
+                    {
+                        filterId = f.FilterId;
+                    }
+
                     action = r;
-                    filterId = f.FilterId;
                     if (hard)
                     {
                         canWrite = false;

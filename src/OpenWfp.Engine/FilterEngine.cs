@@ -241,8 +241,7 @@ public sealed class FilterEngine
             Callouts.Slot(c.Key).CalloutId = c.CalloutId;
         }
 
-        var changed = !ReferenceEquals(view, Current);
-        Volatile.Write(ref _snapshot, view.With(programs: programs, generation: changed ? Current.Generation + 1 : Current.Generation));
+        Volatile.Write(ref _snapshot, view.With(programs: programs, generation: Current.Generation + 1));
     }
 
     internal void EndTransaction(EngineTransaction txn)

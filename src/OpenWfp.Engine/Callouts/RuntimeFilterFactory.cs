@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
 
@@ -7,7 +6,7 @@ namespace OpenWfp.Engine.Callouts;
 /// <summary>Makes the FWPS run-time copy of a callout filter once, at add time, so a callout's per-filter context survives recompiles.</summary>
 internal static class RuntimeFilterFactory
 {
-    public static RuntimeFilter Create(LayerInfo layer, FilterSpec f, ushort sublayerWeight, CalloutSpec callout, ImmutableDictionary<Guid, ProviderContextSpec> contexts)
+    public static RuntimeFilter Create(LayerInfo layer, FilterSpec f, ushort sublayerWeight, CalloutSpec callout, IReadOnlyDictionary<Guid, ProviderContextSpec> contexts)
     {
         var flags = RuntimeFilterFlags.None;
         if ((f.Flags & FilterFlags.ClearActionRight) != 0)

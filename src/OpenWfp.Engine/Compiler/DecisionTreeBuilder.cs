@@ -20,13 +20,16 @@ internal sealed class DecisionTreeBuilder
     private const long EntriesPerFilter = 8;
 
     // Fields tried per node (the most constrained ones).
-    private const int FieldsTried = 4;
+    private const int FieldsTried = 2;
 
     private readonly CompiledFilter[] _filters;
     private readonly ConditionOp[] _ops;
     private readonly ulong[] _bounds64;
     private readonly UInt128[] _bounds128;
     private readonly object[] _refs;
+
+    // Each filter's condition groups (op ranges, one per field), computed once: the builder asks for them a lot.
+    private readonly (int Start, int End)[][] _groups;
 
     // Cuts replicate wide filters into several children; the entries held by all leaves and queued nodes may not
     // exceed this (memory: 4 bytes an entry; the target is under 200 bytes per compiled filter in all).
@@ -36,6 +39,27 @@ internal sealed class DecisionTreeBuilder
     private DecisionTreeBuilder(CompiledFilter[] filters, ConditionOp[] ops, ulong[] bounds64, UInt128[] bounds128, object[] refs)
     {
         _refs = refs;
+        _groups = new (int, int)[filters.Length][];
+        for (var r = 0; r < filters.Length; r++)
+        {
+            var list = new List<(int, int)>(4);
+            var i = filters[r].OpStart;
+            var end = i + filters[r].OpCount;
+            while (i < end)
+            {
+                var start = i;
+                while (!ops[i].GroupEnd)
+                {
+                    i++;
+                }
+
+                i++;
+                list.Add((start, i));
+            }
+
+            _groups[r] = [.. list];
+        }
+
         _filters = filters;
         _ops = ops;
         _bounds64 = bounds64;
@@ -372,7 +396,7 @@ internal sealed class DecisionTreeBuilder
         for (var s = 0; s < children.Length; s++)
         {
             var hiKey = s + 1 < boundArray.Length ? boundArray[s + 1] - 1 : high;
-            children[s] = Prune(children[s], node.Region.With(field, new RegionEntry(true, keyType, boundArray[s], hiKey)));
+            children[s] = Prune(children[s], node.Region, field, new RegionEntry(true, keyType, boundArray[s], hiKey));
         }
 
         long entries = mismatch.Count;
@@ -398,7 +422,10 @@ internal sealed class DecisionTreeBuilder
     }
 
     /// <summary>Drops filters that a covering static filter of the same sublayer always decides before.</summary>
-    private List<int> Prune(List<int> ranks, Region region)
+    private List<int> Prune(List<int> ranks, Region region) => Prune(ranks, region, ushort.MaxValue, default);
+
+    /// <summary>As <see cref="Prune(List{int}, Region)"/>, with <paramref name="field"/> narrowed to <paramref name="entry"/> (no region copy).</summary>
+    private List<int> Prune(List<int> ranks, Region region, ushort field, RegionEntry entry)
     {
         var kept = new List<int>(ranks.Count);
         var covered = -1;
@@ -411,7 +438,7 @@ internal sealed class DecisionTreeBuilder
             }
 
             kept.Add(r);
-            if (f.Kind is FilterKind.Permit or FilterKind.HardPermit or FilterKind.Block && Covers(r, region))
+            if (f.Kind is FilterKind.Permit or FilterKind.HardPermit or FilterKind.Block && Covers(r, region, field, entry))
             {
                 covered = f.SublayerOrdinal;
             }
@@ -421,12 +448,22 @@ internal sealed class DecisionTreeBuilder
     }
 
     /// <summary>True when every condition group of the filter holds for every input in the region.</summary>
-    private bool Covers(int rank, Region region)
+    private bool Covers(int rank, Region region, ushort overrideField, RegionEntry overrideEntry)
     {
         foreach (var (start, end) in Groups(rank))
         {
             var field = _ops[start].Field;
-            if (!region.TryGet(field, out var entry) || !entry.Typed || DecisionTree.IsHashed(entry.KeyType))
+            RegionEntry entry;
+            if (field == overrideField)
+            {
+                entry = overrideEntry;
+            }
+            else if (!region.TryGet(field, out entry))
+            {
+                return false;
+            }
+
+            if (!entry.Typed || DecisionTree.IsHashed(entry.KeyType))
             {
                 return false;
             }
@@ -499,23 +536,7 @@ internal sealed class DecisionTreeBuilder
         return null;
     }
 
-    private IEnumerable<(int Start, int End)> Groups(int rank)
-    {
-        var f = _filters[rank];
-        var i = f.OpStart;
-        var end = f.OpStart + f.OpCount;
-        while (i < end)
-        {
-            var start = i;
-            while (!_ops[i].GroupEnd)
-            {
-                i++;
-            }
-
-            i++;
-            yield return (start, i);
-        }
-    }
+    private (int Start, int End)[] Groups(int rank) => _groups[rank];
 
     private static bool SameRanks(List<int> a, List<int> b)
     {

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using OpenWfp.Engine.Callouts;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Compiler;
@@ -18,17 +17,18 @@ public sealed class EngineTransaction : IDisposable
     private readonly FilterEngine _engine;
     private readonly HashSet<Guid> _dirtyLayers = [];
     private readonly List<(CalloutSlot Slot, RuntimeFilter Filter)> _postCommitNotify = [];
-    private PolicySnapshot _view;
+    private readonly PolicyWorkingCopy _work;
+    private bool _changed;
     private bool _done;
 
     internal EngineTransaction(FilterEngine engine, PolicySnapshot start)
     {
         _engine = engine;
-        _view = start;
+        _work = new PolicyWorkingCopy(start);
     }
 
     /// <summary>The policy as this transaction sees it (its own uncommitted changes included).</summary>
-    public PolicySnapshot View => _view;
+    public PolicySnapshot View => _work.ToSnapshot();
 
     /// <summary>True once committed or aborted.</summary>
     public bool IsCompleted => _done;
@@ -38,9 +38,10 @@ public sealed class EngineTransaction : IDisposable
     {
         ArgumentNullException.ThrowIfNull(provider);
         EnsureOpen();
-        Reject(PolicyValidator.ValidateProvider(provider, _view), "provider", provider.DisplayData?.Name, provider.Key);
+        Reject(PolicyValidator.ValidateProvider(provider, _work), "provider", provider.DisplayData?.Name, provider.Key);
         var stored = provider with { Key = KeyOrNew(provider.Key), IsBuiltin = false };
-        _view = _view.With(providers: _view.ProvidersByKey.Add(stored.Key, stored));
+        _work.ProvidersBuilder.Add(stored.Key, stored);
+        _changed = true;
         return stored;
     }
 
@@ -49,9 +50,10 @@ public sealed class EngineTransaction : IDisposable
     {
         ArgumentNullException.ThrowIfNull(sublayer);
         EnsureOpen();
-        Reject(PolicyValidator.ValidateSublayer(sublayer, _view), "sublayer", sublayer.DisplayData?.Name, sublayer.Key);
+        Reject(PolicyValidator.ValidateSublayer(sublayer, _work), "sublayer", sublayer.DisplayData?.Name, sublayer.Key);
         var stored = sublayer with { Key = KeyOrNew(sublayer.Key), IsBuiltin = false };
-        _view = _view.With(sublayers: _view.SublayersByKey.Add(stored.Key, stored));
+        _work.SublayersBuilder.Add(stored.Key, stored);
+        _changed = true;
         return stored;
     }
 
@@ -60,9 +62,11 @@ public sealed class EngineTransaction : IDisposable
     {
         ArgumentNullException.ThrowIfNull(callout);
         EnsureOpen();
-        Reject(PolicyValidator.ValidateCallout(callout, _view), "callout", callout.DisplayData?.Name, callout.Key);
-        var stored = callout with { Key = KeyOrNew(callout.Key), CalloutId = _view.NextCalloutId, IsBuiltin = false, Flags = callout.Flags & ~CalloutFlags.Registered };
-        _view = _view.With(callouts: _view.CalloutsByKey.Add(stored.Key, stored), nextCalloutId: _view.NextCalloutId + 1);
+        Reject(PolicyValidator.ValidateCallout(callout, _work), "callout", callout.DisplayData?.Name, callout.Key);
+        var stored = callout with { Key = KeyOrNew(callout.Key), CalloutId = _work.NextCalloutId, IsBuiltin = false, Flags = callout.Flags & ~CalloutFlags.Registered };
+        _work.CalloutsBuilder.Add(stored.Key, stored);
+        _changed = true;
+        _work.NextCalloutId++;
         return stored;
     }
 
@@ -71,9 +75,11 @@ public sealed class EngineTransaction : IDisposable
     {
         ArgumentNullException.ThrowIfNull(context);
         EnsureOpen();
-        Reject(PolicyValidator.ValidateProviderContext(context, _view), "provider context", context.DisplayData?.Name, context.Key);
-        var stored = context with { Key = KeyOrNew(context.Key), ProviderContextId = _view.NextProviderContextId };
-        _view = _view.With(providerContexts: _view.ProviderContextsByKey.Add(stored.Key, stored), nextProviderContextId: _view.NextProviderContextId + 1);
+        Reject(PolicyValidator.ValidateProviderContext(context, _work), "provider context", context.DisplayData?.Name, context.Key);
+        var stored = context with { Key = KeyOrNew(context.Key), ProviderContextId = _work.NextProviderContextId };
+        _work.ProviderContextsBuilder.Add(stored.Key, stored);
+        _changed = true;
+        _work.NextProviderContextId++;
         return stored;
     }
 
@@ -85,10 +91,10 @@ public sealed class EngineTransaction : IDisposable
     {
         ArgumentNullException.ThrowIfNull(filter);
         EnsureOpen();
-        var errors = PolicyValidator.ValidateFilter(filter, _view, out var layer);
+        var errors = PolicyValidator.ValidateFilter(filter, _work, out var layer);
         Reject(errors, "filter", filter.DisplayData?.Name, filter.Key);
 
-        var id = filter.FilterId != 0 ? filter.FilterId : _view.NextFilterId;
+        var id = filter.FilterId != 0 ? filter.FilterId : _work.NextFilterId;
         var weight = filter.EffectiveWeight != 0 ? filter.EffectiveWeight : AutoWeight.Compute(layer!, filter.Weight, filter.Conditions);
         var stored = filter with
         {
@@ -101,9 +107,9 @@ public sealed class EngineTransaction : IDisposable
         RuntimeFilter? runtime = null;
         if (stored.Action.IsCallout)
         {
-            var callout = _view.CalloutsByKey[stored.Action.CalloutKey];
+            var callout = _work.CalloutsBuilder[stored.Action.CalloutKey];
             var sublayerKey = stored.SublayerKey == Guid.Empty ? LayerCatalog.SublayerUniversal : stored.SublayerKey;
-            runtime = RuntimeFilterFactory.Create(layer!, stored, _view.SublayersByKey[sublayerKey].Weight, callout, _view.ProviderContextsByKey);
+            runtime = RuntimeFilterFactory.Create(layer!, stored, _work.SublayersBuilder[sublayerKey].Weight, callout, _work.ProviderContexts);
             var slot = _engine.Callouts.Slot(callout.Key);
             if (slot.Callout is { } impl)
             {
@@ -129,14 +135,17 @@ public sealed class EngineTransaction : IDisposable
             }
         }
 
-        var layerFilters = _view.FiltersByLayer.GetValueOrDefault(layer!.Key, ImmutableDictionary<Guid, FilterSpec>.Empty).Add(stored.Key, stored);
-        _view = _view.With(
-            filters: _view.FiltersByKey.Add(stored.Key, stored),
-            filterKeyById: _view.FilterKeyById.Add(id, stored.Key),
-            filtersByLayer: _view.FiltersByLayer.SetItem(layer.Key, layerFilters),
-            runtimeFilters: runtime is null ? null : _view.RuntimeFilters.SetItem(id, runtime),
-            nextFilterId: Math.Max(_view.NextFilterId, id + 1));
+        _work.LayerFilters(layer!.Key).Add(stored.Key, stored);
+        _work.FiltersBuilder.Add(stored.Key, stored);
+        _work.FilterKeyByIdBuilder.Add(id, stored.Key);
+        if (runtime is not null)
+        {
+            _work.RuntimeFiltersBuilder[id] = runtime;
+        }
+
+        _work.NextFilterId = Math.Max(_work.NextFilterId, id + 1);
         _dirtyLayers.Add(layer.Key);
+        _changed = true;
         return stored;
     }
 
@@ -144,7 +153,7 @@ public sealed class EngineTransaction : IDisposable
     public void DeleteFilter(ulong filterId)
     {
         EnsureOpen();
-        if (!_view.FilterKeyById.TryGetValue(filterId, out var key))
+        if (!_work.FilterKeyByIdBuilder.TryGetValue(filterId, out var key))
         {
             throw new WfpException(WfpError.FilterNotFound, $"no filter has id {filterId}");
         }
@@ -156,12 +165,12 @@ public sealed class EngineTransaction : IDisposable
     public void DeleteFilterByKey(Guid key)
     {
         EnsureOpen();
-        if (!_view.FiltersByKey.TryGetValue(key, out var f))
+        if (!_work.FiltersBuilder.TryGetValue(key, out var f))
         {
             throw new WfpException(WfpError.FilterNotFound, $"no filter has key {{{key}}}");
         }
 
-        if (_view.RuntimeFilters.TryGetValue(f.FilterId, out var runtime) && _engine.Callouts.Slot(f.Action.CalloutKey).Callout is { } impl)
+        if (_work.RuntimeFiltersBuilder.TryGetValue(f.FilterId, out var runtime) && _engine.Callouts.Slot(f.Action.CalloutKey).Callout is { } impl)
         {
             // Notify failures cannot stop a delete (WDK: the return value of DELETE_FILTER is ignored).
             try
@@ -174,20 +183,19 @@ public sealed class EngineTransaction : IDisposable
             }
         }
 
-        var layerFilters = _view.FiltersByLayer[f.LayerKey].Remove(key);
-        _view = _view.With(
-            filters: _view.FiltersByKey.Remove(key),
-            filterKeyById: _view.FilterKeyById.Remove(f.FilterId),
-            filtersByLayer: layerFilters.IsEmpty ? _view.FiltersByLayer.Remove(f.LayerKey) : _view.FiltersByLayer.SetItem(f.LayerKey, layerFilters),
-            runtimeFilters: _view.RuntimeFilters.Remove(f.FilterId));
+        _work.LayerFilters(f.LayerKey).Remove(key);
+        _work.FiltersBuilder.Remove(key);
+        _work.FilterKeyByIdBuilder.Remove(f.FilterId);
+        _work.RuntimeFiltersBuilder.Remove(f.FilterId);
         _dirtyLayers.Add(f.LayerKey);
+        _changed = true;
     }
 
     /// <summary>FwpmSubLayerDeleteByKey0: FWP_E_IN_USE while filters use it; FWP_E_BUILTIN_OBJECT for built-ins.</summary>
     public void DeleteSublayer(Guid key)
     {
         EnsureOpen();
-        if (!_view.SublayersByKey.TryGetValue(key, out var sl))
+        if (!_work.SublayersBuilder.TryGetValue(key, out var sl))
         {
             throw new WfpException(WfpError.SublayerNotFound, $"no sublayer has key {{{key}}}");
         }
@@ -197,20 +205,21 @@ public sealed class EngineTransaction : IDisposable
             throw new WfpException(WfpError.BuiltinObject, $"sublayer \"{sl.DisplayData.Name}\" is built in and cannot be deleted");
         }
 
-        var users = _view.FiltersByKey.Values.Count(f => (f.SublayerKey == Guid.Empty ? LayerCatalog.SublayerUniversal : f.SublayerKey) == key);
+        var users = _work.FiltersBuilder.Values.Count(f => (f.SublayerKey == Guid.Empty ? LayerCatalog.SublayerUniversal : f.SublayerKey) == key);
         if (users > 0)
         {
             throw new WfpException(WfpError.InUse, $"sublayer \"{sl.DisplayData.Name}\" still holds {users} filter(s)");
         }
 
-        _view = _view.With(sublayers: _view.SublayersByKey.Remove(key));
+        _work.SublayersBuilder.Remove(key);
+        _changed = true;
     }
 
     /// <summary>FwpmCalloutDeleteByKey0: FWP_E_IN_USE while filters reference it.</summary>
     public void DeleteCallout(Guid key)
     {
         EnsureOpen();
-        if (!_view.CalloutsByKey.TryGetValue(key, out var c))
+        if (!_work.CalloutsBuilder.TryGetValue(key, out var c))
         {
             throw new WfpException(WfpError.CalloutNotFound, $"no callout has key {{{key}}}");
         }
@@ -220,19 +229,20 @@ public sealed class EngineTransaction : IDisposable
             throw new WfpException(WfpError.BuiltinObject, $"callout \"{c.DisplayData.Name}\" is built in and cannot be deleted");
         }
 
-        var users = _view.FiltersByKey.Values.Count(f => f.Action.IsCallout && f.Action.CalloutKey == key);
+        var users = _work.FiltersBuilder.Values.Count(f => f.Action.IsCallout && f.Action.CalloutKey == key);
         if (users > 0)
         {
             throw new WfpException(WfpError.InUse, $"callout \"{c.DisplayData.Name}\" is used by {users} filter(s)");
         }
 
-        _view = _view.With(callouts: _view.CalloutsByKey.Remove(key));
+        _work.CalloutsBuilder.Remove(key);
+        _changed = true;
     }
 
     /// <summary>FwpmCalloutDeleteById0.</summary>
     public void DeleteCallout(uint calloutId)
     {
-        var c = _view.CalloutById(calloutId) ?? throw new WfpException(WfpError.CalloutNotFound, $"no callout has id {calloutId}");
+        var c = _work.CalloutsBuilder.Values.FirstOrDefault(x => x.CalloutId == calloutId) ?? throw new WfpException(WfpError.CalloutNotFound, $"no callout has id {calloutId}");
         DeleteCallout(c.Key);
     }
 
@@ -240,7 +250,7 @@ public sealed class EngineTransaction : IDisposable
     public void DeleteProvider(Guid key)
     {
         EnsureOpen();
-        if (!_view.ProvidersByKey.TryGetValue(key, out var p))
+        if (!_work.ProvidersBuilder.TryGetValue(key, out var p))
         {
             throw new WfpException(WfpError.ProviderNotFound, $"no provider has key {{{key}}}");
         }
@@ -250,34 +260,36 @@ public sealed class EngineTransaction : IDisposable
             throw new WfpException(WfpError.BuiltinObject, $"provider \"{p.DisplayData.Name}\" is built in and cannot be deleted");
         }
 
-        var users = _view.FiltersByKey.Values.Count(f => f.ProviderKey == key)
-            + _view.SublayersByKey.Values.Count(s => s.ProviderKey == key)
-            + _view.CalloutsByKey.Values.Count(c => c.ProviderKey == key)
-            + _view.ProviderContextsByKey.Values.Count(c => c.ProviderKey == key);
+        var users = _work.FiltersBuilder.Values.Count(f => f.ProviderKey == key)
+            + _work.SublayersBuilder.Values.Count(s => s.ProviderKey == key)
+            + _work.CalloutsBuilder.Values.Count(c => c.ProviderKey == key)
+            + _work.ProviderContextsBuilder.Values.Count(c => c.ProviderKey == key);
         if (users > 0)
         {
             throw new WfpException(WfpError.InUse, $"provider \"{p.DisplayData.Name}\" is referenced by {users} object(s)");
         }
 
-        _view = _view.With(providers: _view.ProvidersByKey.Remove(key));
+        _work.ProvidersBuilder.Remove(key);
+        _changed = true;
     }
 
     /// <summary>FwpmProviderContextDeleteByKey0: FWP_E_IN_USE while filters reference it.</summary>
     public void DeleteProviderContext(Guid key)
     {
         EnsureOpen();
-        if (!_view.ProviderContextsByKey.TryGetValue(key, out var pc))
+        if (!_work.ProviderContextsBuilder.TryGetValue(key, out var pc))
         {
             throw new WfpException(WfpError.ProviderContextNotFound, $"no provider context has key {{{key}}}");
         }
 
-        var users = _view.FiltersByKey.Values.Count(f => (f.Flags & FilterFlags.HasProviderContext) != 0 && f.ProviderContextKey == key);
+        var users = _work.FiltersBuilder.Values.Count(f => (f.Flags & FilterFlags.HasProviderContext) != 0 && f.ProviderContextKey == key);
         if (users > 0)
         {
             throw new WfpException(WfpError.InUse, $"provider context \"{pc.DisplayData.Name}\" is used by {users} filter(s)");
         }
 
-        _view = _view.With(providerContexts: _view.ProviderContextsByKey.Remove(key));
+        _work.ProviderContextsBuilder.Remove(key);
+        _changed = true;
     }
 
     /// <summary>FwpmTransactionCommit0: compiles the layers this transaction touched and publishes the result.</summary>
@@ -286,7 +298,10 @@ public sealed class EngineTransaction : IDisposable
         EnsureOpen();
         try
         {
-            _engine.Publish(_view, _dirtyLayers);
+            if (_changed)
+            {
+                _engine.Publish(_work.ToSnapshot(), _dirtyLayers);
+            }
         }
         finally
         {

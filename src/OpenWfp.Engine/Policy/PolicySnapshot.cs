@@ -10,7 +10,7 @@ namespace OpenWfp.Engine.Policy;
 /// One committed generation of the policy: every management object plus the compiled per-layer programs.
 /// Immutable; a commit builds the next snapshot aside and publishes it with one store (DESIGN decision 2).
 /// </summary>
-public sealed class PolicySnapshot
+public sealed class PolicySnapshot : IPolicyView
 {
     internal PolicySnapshot(
         long generation,
@@ -73,6 +73,18 @@ public sealed class PolicySnapshot
     internal uint NextCalloutId { get; }
 
     internal ulong NextProviderContextId { get; }
+
+    IReadOnlyDictionary<Guid, ProviderSpec> IPolicyView.Providers => ProvidersByKey;
+
+    IReadOnlyDictionary<Guid, SublayerSpec> IPolicyView.Sublayers => SublayersByKey;
+
+    IReadOnlyDictionary<Guid, CalloutSpec> IPolicyView.Callouts => CalloutsByKey;
+
+    IReadOnlyDictionary<Guid, ProviderContextSpec> IPolicyView.ProviderContexts => ProviderContextsByKey;
+
+    IReadOnlyDictionary<Guid, FilterSpec> IPolicyView.Filters => FiltersByKey;
+
+    IReadOnlyDictionary<ulong, Guid> IPolicyView.FilterKeyById => FilterKeyById;
 
     /// <summary>Every filter, in no particular order.</summary>
     public IEnumerable<FilterSpec> Filters => FiltersByKey.Values;

@@ -11,10 +11,10 @@ namespace OpenWfp.Engine.Policy;
 /// </summary>
 internal static class PolicyValidator
 {
-    public static List<WfpErrorDetail> ValidateProvider(ProviderSpec p, PolicySnapshot s)
+    public static List<WfpErrorDetail> ValidateProvider(ProviderSpec p, IPolicyView s)
     {
         var e = new List<WfpErrorDetail>();
-        if (p.Key != Guid.Empty && s.ProvidersByKey.ContainsKey(p.Key))
+        if (p.Key != Guid.Empty && s.Providers.ContainsKey(p.Key))
         {
             e.Add(new(WfpError.AlreadyExists, "providerKey", $"a provider with key {{{p.Key}}} already exists"));
         }
@@ -33,10 +33,10 @@ internal static class PolicyValidator
         return e;
     }
 
-    public static List<WfpErrorDetail> ValidateSublayer(SublayerSpec sl, PolicySnapshot s)
+    public static List<WfpErrorDetail> ValidateSublayer(SublayerSpec sl, IPolicyView s)
     {
         var e = new List<WfpErrorDetail>();
-        if (sl.Key != Guid.Empty && s.SublayersByKey.ContainsKey(sl.Key))
+        if (sl.Key != Guid.Empty && s.Sublayers.ContainsKey(sl.Key))
         {
             e.Add(new(WfpError.AlreadyExists, "subLayerKey", $"a sublayer with key {{{sl.Key}}} already exists"));
         }
@@ -48,12 +48,12 @@ internal static class PolicyValidator
         }
 
         CheckProvider(sl.ProviderKey, s, e);
-        if (sl.ProviderKey is { } pk && s.ProvidersByKey.TryGetValue(pk, out var provider))
+        if (sl.ProviderKey is { } pk && s.Providers.TryGetValue(pk, out var provider))
         {
             CheckLifetime((sl.Flags & SublayerFlags.Persistent) != 0, "provider", provider.IsBuiltin || (provider.Flags & ProviderFlags.Persistent) != 0, e);
         }
 
-        if (s.SublayersByKey.Count >= 65536)
+        if (s.Sublayers.Count >= 65536)
         {
             e.Add(new(WfpError.TooManySublayers, "subLayerKey", "at most 2^16 sublayers can exist"));
         }
@@ -61,10 +61,10 @@ internal static class PolicyValidator
         return e;
     }
 
-    public static List<WfpErrorDetail> ValidateCallout(CalloutSpec c, PolicySnapshot s)
+    public static List<WfpErrorDetail> ValidateCallout(CalloutSpec c, IPolicyView s)
     {
         var e = new List<WfpErrorDetail>();
-        if (c.Key != Guid.Empty && s.CalloutsByKey.ContainsKey(c.Key))
+        if (c.Key != Guid.Empty && s.Callouts.ContainsKey(c.Key))
         {
             e.Add(new(WfpError.AlreadyExists, "calloutKey", $"a callout with key {{{c.Key}}} already exists"));
         }
@@ -86,7 +86,7 @@ internal static class PolicyValidator
         }
 
         CheckProvider(c.ProviderKey, s, e);
-        if (c.ProviderKey is { } pk && s.ProvidersByKey.TryGetValue(pk, out var provider))
+        if (c.ProviderKey is { } pk && s.Providers.TryGetValue(pk, out var provider))
         {
             CheckLifetime((c.Flags & CalloutFlags.Persistent) != 0, "provider", provider.IsBuiltin || (provider.Flags & ProviderFlags.Persistent) != 0, e);
         }
@@ -94,10 +94,10 @@ internal static class PolicyValidator
         return e;
     }
 
-    public static List<WfpErrorDetail> ValidateProviderContext(ProviderContextSpec pc, PolicySnapshot s)
+    public static List<WfpErrorDetail> ValidateProviderContext(ProviderContextSpec pc, IPolicyView s)
     {
         var e = new List<WfpErrorDetail>();
-        if (pc.Key != Guid.Empty && s.ProviderContextsByKey.ContainsKey(pc.Key))
+        if (pc.Key != Guid.Empty && s.ProviderContexts.ContainsKey(pc.Key))
         {
             e.Add(new(WfpError.AlreadyExists, "providerContextKey", $"a provider context with key {{{pc.Key}}} already exists"));
         }
@@ -111,7 +111,7 @@ internal static class PolicyValidator
         return e;
     }
 
-    public static List<WfpErrorDetail> ValidateFilter(FilterSpec f, PolicySnapshot s, out LayerInfo? layer)
+    public static List<WfpErrorDetail> ValidateFilter(FilterSpec f, IPolicyView s, out LayerInfo? layer)
     {
         var e = new List<WfpErrorDetail>();
 
@@ -131,7 +131,7 @@ internal static class PolicyValidator
             e.Add(new(WfpError.InvalidFlags, "flags", $"unknown filter flags 0x{(uint)f.Flags & ~0x7fffu:x}"));
         }
 
-        if (f.Key != Guid.Empty && s.FiltersByKey.ContainsKey(f.Key))
+        if (f.Key != Guid.Empty && s.Filters.ContainsKey(f.Key))
         {
             e.Add(new(WfpError.AlreadyExists, "filterKey", $"a filter with key {{{f.Key}}} already exists"));
         }
@@ -157,7 +157,7 @@ internal static class PolicyValidator
         // sublayer
         var sublayerKey = f.SublayerKey == Guid.Empty ? LayerCatalog.SublayerUniversal : f.SublayerKey;
         var persistent = (f.Flags & (FilterFlags.Persistent | FilterFlags.BootTime)) != 0;
-        if (!s.SublayersByKey.TryGetValue(sublayerKey, out var sublayer))
+        if (!s.Sublayers.TryGetValue(sublayerKey, out var sublayer))
         {
             e.Add(new(WfpError.SublayerNotFound, "subLayerKey", $"no sublayer has key {{{sublayerKey}}}"));
         }
@@ -168,7 +168,7 @@ internal static class PolicyValidator
 
         // provider
         CheckProvider(f.ProviderKey, s, e);
-        if (f.ProviderKey is { } pk && s.ProvidersByKey.TryGetValue(pk, out var provider))
+        if (f.ProviderKey is { } pk && s.Providers.TryGetValue(pk, out var provider))
         {
             CheckLifetime(persistent, "provider", provider.IsBuiltin || (provider.Flags & ProviderFlags.Persistent) != 0, e);
         }
@@ -185,7 +185,7 @@ internal static class PolicyValidator
         }
         else if (action.IsCallout)
         {
-            if (!s.CalloutsByKey.TryGetValue(action.CalloutKey, out var callout))
+            if (!s.Callouts.TryGetValue(action.CalloutKey, out var callout))
             {
                 e.Add(new(WfpError.CalloutNotFound, "action.calloutKey", $"no callout has key {{{action.CalloutKey}}}"));
             }
@@ -214,7 +214,7 @@ internal static class PolicyValidator
             {
                 e.Add(new(WfpError.ProviderContextNotFound, "providerContextKey", "HAS_PROVIDER_CONTEXT is set but no provider context key is given"));
             }
-            else if (!s.ProviderContextsByKey.ContainsKey(ck))
+            else if (!s.ProviderContexts.ContainsKey(ck))
             {
                 e.Add(new(WfpError.ProviderContextNotFound, "providerContextKey", $"no provider context has key {{{ck}}}"));
             }
@@ -459,9 +459,9 @@ internal static class PolicyValidator
         }
     }
 
-    private static void CheckProvider(Guid? providerKey, PolicySnapshot s, List<WfpErrorDetail> e)
+    private static void CheckProvider(Guid? providerKey, IPolicyView s, List<WfpErrorDetail> e)
     {
-        if (providerKey is { } pk && !s.ProvidersByKey.ContainsKey(pk))
+        if (providerKey is { } pk && !s.Providers.ContainsKey(pk))
         {
             e.Add(new(WfpError.ProviderNotFound, "providerKey", $"no provider has key {{{pk}}}"));
         }
