@@ -30,6 +30,7 @@ internal sealed class DecisionTreeBuilder
 
     // Each filter's condition groups (op ranges, one per field), computed once: the builder asks for them a lot.
     private readonly (int Start, int End)[][] _groups;
+    private readonly Dictionary<int, ulong> _opHash = [];
 
     // Cuts replicate wide filters into several children; the entries held by all leaves and queued nodes may not
     // exceed this (memory: 4 bytes an entry; the target is under 200 bytes per compiled filter in all).
@@ -184,6 +185,7 @@ internal sealed class DecisionTreeBuilder
             return false;
         }
 
+        var (bestChildren, bestMismatch) = Materialize(node, best);
         node.Field = best.Field;
         node.KeyType = best.KeyType;
         node.Bounds = best.Bounds;
@@ -193,7 +195,7 @@ internal sealed class DecisionTreeBuilder
         for (var s = 0; s < best.Bounds.Count; s++)
         {
             var hi = s + 1 < best.Bounds.Count ? best.Bounds[s + 1] - 1 : node.Region.HighOf(best.Field, best.KeyType);
-            var ranks = best.Children[s];
+            var ranks = bestChildren[s];
 
             // Adjacent segments that keep the same filters are one segment.
             if (segmentChildren.Count > 0 && SameRanks(segmentChildren[^1].Ranks, ranks))
@@ -227,7 +229,7 @@ internal sealed class DecisionTreeBuilder
         node.Bounds = merged;
         node.Children = children;
         var mismatchRegion = node.Region.With(best.Field, new RegionEntry(false, best.KeyType, 0, 0));
-        node.Mismatch = new Node(Prune(best.MismatchRanks, mismatchRegion), mismatchRegion, node.Depth + 1);
+        node.Mismatch = new Node(Prune(bestMismatch, mismatchRegion), mismatchRegion, node.Depth + 1);
         _frontier -= node.Ranks.Count;
         _frontier += node.Mismatch.Ranks.Count;
         foreach (var child in distinct.Values)
@@ -269,6 +271,7 @@ internal sealed class DecisionTreeBuilder
             .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Item1).Take(FieldsTried).Select(kv => kv.Key)];
     }
 
+    // Scores a cut on one field from counts alone (no lists): the entries its pruned children would hold and the largest.
     private Cut? Evaluate(Node node, ushort field, FwpDataType keyType)
     {
         var low = node.Region.LowOf(field, keyType);
@@ -277,7 +280,7 @@ internal sealed class DecisionTreeBuilder
         var points = new List<UInt128> { low };
         foreach (var r in node.Ranks)
         {
-            if (GroupOn(r, field) is not var (start, end) || end == 0)
+            if (GroupOn(r, field) is not var (start, end))
             {
                 continue;
             }
@@ -289,7 +292,7 @@ internal sealed class DecisionTreeBuilder
                     continue;
                 }
 
-                var (lo, hi) = Interval(_ops[i]);
+                var (lo, hi) = Interval(i);
                 if (lo > low && lo <= high)
                 {
                     points.Add(lo);
@@ -328,17 +331,90 @@ internal sealed class DecisionTreeBuilder
             bounds = thinned;
         }
 
-        var children = new List<int>[bounds.Count];
-        for (var s = 0; s < children.Length; s++)
+        // Count each child's filters as pruning will leave them: walking ranks in order, a segment stops counting
+        // a sublayer's filters once a static filter covers that segment (what makes default rules cheap).
+        var boundArray = bounds.ToArray();
+        var counts = new int[boundArray.Length];
+        var covered = new int[boundArray.Length];
+        Array.Fill(covered, -1);
+        var mismatch = 0;
+        var spans = new List<(int A, int B)>(4);
+        foreach (var r in node.Ranks)
         {
-            children[s] = [];
+            var ordinal = _filters[r].SublayerOrdinal;
+            var isStatic = _filters[r].Kind is FilterKind.Permit or FilterKind.HardPermit or FilterKind.Block;
+            if (!Spans(r, field, keyType, boundArray, low, high, spans, out var untyped))
+            {
+                // Not testing the field: in every segment, and whether it covers does not depend on the segment.
+                var coversAll = isStatic && Covers(r, node.Region, ushort.MaxValue, default);
+                for (var seg = 0; seg < counts.Length; seg++)
+                {
+                    if (covered[seg] != ordinal)
+                    {
+                        counts[seg]++;
+                        if (coversAll)
+                        {
+                            covered[seg] = ordinal;
+                        }
+                    }
+                }
+
+                mismatch++;
+                continue;
+            }
+
+            foreach (var (a, b) in spans)
+            {
+                for (var seg = a; seg <= b; seg++)
+                {
+                    if (covered[seg] == ordinal)
+                    {
+                        continue;
+                    }
+
+                    counts[seg]++;
+                    if (isStatic)
+                    {
+                        var hiKey = seg + 1 < boundArray.Length ? boundArray[seg + 1] - 1 : high;
+                        if (Covers(r, node.Region, field, new RegionEntry(true, keyType, boundArray[seg], hiKey)))
+                        {
+                            covered[seg] = ordinal;
+                        }
+                    }
+                }
+            }
+
+            mismatch += untyped ? 1 : 0;
+        }
+
+        long entries = mismatch;
+        var max = mismatch;
+        foreach (var c in counts)
+        {
+            entries += c;
+            max = Math.Max(max, c);
+        }
+
+        return new Cut(field, keyType, bounds, entries, max);
+    }
+
+    // The children of the chosen cut, each pruned for its segment, and the mismatch child's filters.
+    private (List<int>[] Children, List<int> Mismatch) Materialize(Node node, Cut cut)
+    {
+        var boundArray = cut.Bounds.ToArray();
+        var low = node.Region.LowOf(cut.Field, cut.KeyType);
+        var high = node.Region.HighOf(cut.Field, cut.KeyType);
+        var children = new List<int>[boundArray.Length];
+        for (var seg = 0; seg < children.Length; seg++)
+        {
+            children[seg] = [];
         }
 
         var mismatch = new List<int>();
-        var boundArray = bounds.ToArray();
+        var spans = new List<(int A, int B)>(4);
         foreach (var r in node.Ranks)
         {
-            if (GroupOn(r, field) is not var (start, end) || end == 0)
+            if (!Spans(r, cut.Field, cut.KeyType, boundArray, low, high, spans, out var untyped))
             {
                 foreach (var c in children)
                 {
@@ -349,39 +425,11 @@ internal sealed class DecisionTreeBuilder
                 continue;
             }
 
-            // Segments the group can match a typed value in; a value of another type can only match ops of another type.
-            var untyped = false;
-            for (var i = start; i < end; i++)
+            foreach (var (a, b) in spans)
             {
-                var op = _ops[i];
-                if ((FwpDataType)op.ExpectedType != keyType)
+                for (var seg = a; seg <= b; seg++)
                 {
-                    untyped = true;
-                    continue;
-                }
-
-                if (op.Kind is OpKind.InRange64 or OpKind.InRange128 or OpKind.InRangeRaw || IsHashEqual(op.Kind))
-                {
-                    var (lo, hi) = Interval(op);
-                    if (lo > hi || hi < low || lo > high)
-                    {
-                        continue;
-                    }
-
-                    var a = DecisionTree.UpperBound<UInt128>(boundArray, UInt128.Max(lo, low)) - 1;
-                    var b = DecisionTree.UpperBound<UInt128>(boundArray, UInt128.Min(hi, high)) - 1;
-                    for (var s = a; s <= b; s++)
-                    {
-                        AddOnce(children[s], r);
-                    }
-                }
-                else
-                {
-                    // NOT_EQUAL, flags and other typed tests can match anywhere in the node's range.
-                    for (var s = 0; s < children.Length; s++)
-                    {
-                        AddOnce(children[s], r);
-                    }
+                    children[seg].Add(r);
                 }
             }
 
@@ -391,60 +439,105 @@ internal sealed class DecisionTreeBuilder
             }
         }
 
-        // Cost after pruning: a cut that puts a covering rule (e.g. "remote port 1024-65535 → block") at the head
-        // of a child removes everything behind it in that sublayer, which is what makes default rules cheap.
-        for (var s = 0; s < children.Length; s++)
+        for (var seg = 0; seg < children.Length; seg++)
         {
-            var hiKey = s + 1 < boundArray.Length ? boundArray[s + 1] - 1 : high;
-            children[s] = Prune(children[s], node.Region, field, new RegionEntry(true, keyType, boundArray[s], hiKey));
+            var hiKey = seg + 1 < boundArray.Length ? boundArray[seg + 1] - 1 : high;
+            PruneInPlace(children[seg], node.Region, cut.Field, new RegionEntry(true, cut.KeyType, boundArray[seg], hiKey));
         }
 
-        long entries = mismatch.Count;
-        var max = mismatch.Count;
-        foreach (var c in children)
-        {
-            entries += c.Count;
-            max = Math.Max(max, c.Count);
-        }
-
-        // Cuts are ranked by the entries they create: replication of filters that the cut cannot separate is what
-        // both memory and lookup cost grow with.
-        return new Cut(field, keyType, bounds, children, mismatch, entries, max);
+        return (children, mismatch);
     }
 
-    // Ranks are visited in ascending order, so a segment's list stays sorted; several ops of one group add a rank once.
-    private static void AddOnce(List<int> list, int rank)
+    /// <summary>
+    /// The segments a filter's group on <paramref name="field"/> can match a typed value in (sorted, merged), and
+    /// whether it can match a value of another type. False when the filter does not test the field at all.
+    /// </summary>
+    private bool Spans(int rank, ushort field, FwpDataType keyType, UInt128[] bounds, UInt128 low, UInt128 high, List<(int A, int B)> spans, out bool untyped)
     {
-        if (list.Count == 0 || list[^1] != rank)
+        spans.Clear();
+        untyped = false;
+        if (GroupOn(rank, field) is not var (start, end))
         {
-            list.Add(rank);
+            return false;
         }
+
+        for (var i = start; i < end; i++)
+        {
+            var op = _ops[i];
+            if ((FwpDataType)op.ExpectedType != keyType)
+            {
+                untyped = true;
+                continue;
+            }
+
+            if (op.Kind is OpKind.InRange64 or OpKind.InRange128 or OpKind.InRangeRaw || IsHashEqual(op.Kind))
+            {
+                var (lo, hi) = Interval(i);
+                if (lo > hi || hi < low || lo > high)
+                {
+                    continue;
+                }
+
+                spans.Add((DecisionTree.UpperBound<UInt128>(bounds, UInt128.Max(lo, low)) - 1, DecisionTree.UpperBound<UInt128>(bounds, UInt128.Min(hi, high)) - 1));
+            }
+            else
+            {
+                // NOT_EQUAL, flags and other typed tests can match anywhere in the node's range.
+                spans.Add((0, bounds.Length - 1));
+            }
+        }
+
+        if (spans.Count > 1)
+        {
+            spans.Sort();
+            var merged = 0;
+            for (var k = 1; k < spans.Count; k++)
+            {
+                if (spans[k].A <= spans[merged].B + 1)
+                {
+                    spans[merged] = (spans[merged].A, Math.Max(spans[merged].B, spans[k].B));
+                }
+                else
+                {
+                    spans[++merged] = spans[k];
+                }
+            }
+
+            spans.RemoveRange(merged + 1, spans.Count - merged - 1);
+        }
+
+        return true;
     }
 
     /// <summary>Drops filters that a covering static filter of the same sublayer always decides before.</summary>
-    private List<int> Prune(List<int> ranks, Region region) => Prune(ranks, region, ushort.MaxValue, default);
-
-    /// <summary>As <see cref="Prune(List{int}, Region)"/>, with <paramref name="field"/> narrowed to <paramref name="entry"/> (no region copy).</summary>
-    private List<int> Prune(List<int> ranks, Region region, ushort field, RegionEntry entry)
+    private List<int> Prune(List<int> ranks, Region region)
     {
-        var kept = new List<int>(ranks.Count);
+        PruneInPlace(ranks, region, ushort.MaxValue, default);
+        return ranks;
+    }
+
+    /// <summary>As <see cref="Prune"/>, in place, with <paramref name="field"/> narrowed to <paramref name="entry"/> (no region copy).</summary>
+    private void PruneInPlace(List<int> ranks, Region region, ushort field, RegionEntry entry)
+    {
+        var kept = 0;
         var covered = -1;
-        foreach (var r in ranks)
+        for (var k = 0; k < ranks.Count; k++)
         {
+            var r = ranks[k];
             ref readonly var f = ref _filters[r];
             if (f.SublayerOrdinal == covered)
             {
                 continue;
             }
 
-            kept.Add(r);
+            ranks[kept++] = r;
             if (f.Kind is FilterKind.Permit or FilterKind.HardPermit or FilterKind.Block && Covers(r, region, field, entry))
             {
                 covered = f.SublayerOrdinal;
             }
         }
 
-        return kept;
+        ranks.RemoveRange(kept, ranks.Count - kept);
     }
 
     /// <summary>True when every condition group of the filter holds for every input in the region.</summary>
@@ -477,7 +570,7 @@ internal sealed class DecisionTreeBuilder
                     continue;
                 }
 
-                var (lo, hi) = Interval(op);
+                var (lo, hi) = IntervalOf(op);
                 holds = op.Kind is OpKind.InRange64 or OpKind.InRange128 or OpKind.InRangeRaw
                     ? lo <= entry.Lo && entry.Hi <= hi
                     : lo > hi || entry.Hi < lo || entry.Lo > hi;
@@ -496,28 +589,43 @@ internal sealed class DecisionTreeBuilder
 
     private static bool IsHashEqual(OpKind kind) => kind is OpKind.BlobEqual or OpKind.StringEqual or OpKind.SidEqual;
 
-    // An op's interval in the node key space: order keys for numbers, one hash point for EQUAL on blobs/strings/SIDs.
-    private (UInt128 Lo, UInt128 Hi) Interval(ConditionOp op)
+    // An op's interval in the node key space: order keys for numbers, one hash point for EQUAL on blobs/strings/SIDs
+    // (hashed once per op: hashing dominated the build otherwise).
+    private (UInt128 Lo, UInt128 Hi) Interval(int opIndex)
+    {
+        var op = _ops[opIndex];
+        if (IsHashEqual(op.Kind))
+        {
+            if (!_opHash.TryGetValue(opIndex, out var cached))
+            {
+                cached = HashOf(op);
+                _opHash[opIndex] = cached;
+            }
+
+            return (cached, cached);
+        }
+
+        return IntervalOf(op);
+    }
+
+    private ulong HashOf(ConditionOp op)
+    {
+        var probe = op.Kind switch
+        {
+            OpKind.BlobEqual => FwpValue.FromByteBlob((byte[])_refs[op.Operand]),
+            OpKind.StringEqual => FwpValue.FromUnicodeString((string)_refs[op.Operand]),
+            _ => FwpValue.FromSid((Security.Sid)_refs[op.Operand]),
+        };
+        return DecisionTree.KeyOf(in probe);
+    }
+
+    private (UInt128 Lo, UInt128 Hi) IntervalOf(ConditionOp op)
     {
         switch (op.Kind)
         {
             case OpKind.InRange128:
             case OpKind.OutOfRange128:
                 return (_bounds128[op.Operand], _bounds128[op.Operand + 1]);
-            case OpKind.BlobEqual:
-            case OpKind.StringEqual:
-            case OpKind.SidEqual:
-            {
-                var probe = op.Kind switch
-                {
-                    OpKind.BlobEqual => FwpValue.FromByteBlob((byte[])_refs[op.Operand]),
-                    OpKind.StringEqual => FwpValue.FromUnicodeString((string)_refs[op.Operand]),
-                    _ => FwpValue.FromSid((Security.Sid)_refs[op.Operand]),
-                };
-                var h = DecisionTree.KeyOf(in probe);
-                return (h, h);
-            }
-
             default:
                 return (_bounds64[op.Operand], _bounds64[op.Operand + 1]);
         }
@@ -666,7 +774,7 @@ internal sealed class DecisionTreeBuilder
         }
     }
 
-    private sealed record Cut(ushort Field, FwpDataType KeyType, List<UInt128> Bounds, List<int>[] Children, List<int> MismatchRanks, long Entries, int MaxChild);
+    private sealed record Cut(ushort Field, FwpDataType KeyType, List<UInt128> Bounds, long Entries, int MaxChild);
 
     /// <summary>What the path to a node says of one field: a typed interval, or "of another type than KeyType".</summary>
     private readonly record struct RegionEntry(bool Typed, FwpDataType KeyType, UInt128 Lo, UInt128 Hi);
