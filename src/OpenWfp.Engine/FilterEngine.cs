@@ -241,7 +241,7 @@ public sealed class FilterEngine
             Callouts.Slot(c.Key).CalloutId = c.CalloutId;
         }
 
-        Volatile.Write(ref _snapshot, view.With(programs: programs, generation: Current.Generation + 1));
+        Volatile.Write(ref _snapshot, view.WithPrograms(programs, Current.Generation + 1));
     }
 
     internal void EndTransaction(EngineTransaction txn)

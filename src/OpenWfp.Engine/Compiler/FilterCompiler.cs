@@ -1,7 +1,6 @@
 using OpenWfp.Engine.Callouts;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
-using OpenWfp.Engine.Values;
 
 namespace OpenWfp.Engine.Compiler;
 
@@ -181,7 +180,4 @@ internal static class FilterCompiler
             }
         }
     }
-
-    /// <summary>The incoming value type of a layer field as the compiled ops expect it.</summary>
-    internal static FwpDataType KeyTypeOf(ConditionOp op) => (FwpDataType)op.ExpectedType;
 }

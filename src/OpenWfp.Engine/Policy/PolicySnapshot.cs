@@ -121,32 +121,20 @@ public sealed class PolicySnapshot : IPolicyView
         }
     }
 
-    internal PolicySnapshot With(
-        ImmutableDictionary<Guid, ProviderSpec>? providers = null,
-        ImmutableDictionary<Guid, SublayerSpec>? sublayers = null,
-        ImmutableDictionary<Guid, CalloutSpec>? callouts = null,
-        ImmutableDictionary<Guid, ProviderContextSpec>? providerContexts = null,
-        ImmutableDictionary<Guid, FilterSpec>? filters = null,
-        ImmutableDictionary<ulong, Guid>? filterKeyById = null,
-        ImmutableDictionary<Guid, ImmutableDictionary<Guid, FilterSpec>>? filtersByLayer = null,
-        ImmutableDictionary<ulong, RuntimeFilter>? runtimeFilters = null,
-        LayerProgram?[]? programs = null,
-        ulong? nextFilterId = null,
-        uint? nextCalloutId = null,
-        ulong? nextProviderContextId = null,
-        long? generation = null) =>
+    /// <summary>This policy with newly compiled programs, as the next generation (what a commit publishes).</summary>
+    internal PolicySnapshot WithPrograms(LayerProgram?[] programs, long generation) =>
         new(
-            generation ?? Generation,
-            providers ?? ProvidersByKey,
-            sublayers ?? SublayersByKey,
-            callouts ?? CalloutsByKey,
-            providerContexts ?? ProviderContextsByKey,
-            filters ?? FiltersByKey,
-            filterKeyById ?? FilterKeyById,
-            filtersByLayer ?? FiltersByLayer,
-            runtimeFilters ?? RuntimeFilters,
-            programs ?? Programs,
-            nextFilterId ?? NextFilterId,
-            nextCalloutId ?? NextCalloutId,
-            nextProviderContextId ?? NextProviderContextId);
+            generation,
+            ProvidersByKey,
+            SublayersByKey,
+            CalloutsByKey,
+            ProviderContextsByKey,
+            FiltersByKey,
+            FilterKeyById,
+            FiltersByLayer,
+            RuntimeFilters,
+            programs,
+            NextFilterId,
+            NextCalloutId,
+            NextProviderContextId);
 }
