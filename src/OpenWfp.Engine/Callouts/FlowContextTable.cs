@@ -7,9 +7,14 @@ namespace OpenWfp.Engine.Callouts;
 /// Per-flow callout contexts (FwpsFlowAssociateContext0 / FwpsFlowRemoveContext0): one context per
 /// (flow, layer, callout). Ending a flow calls each associated callout's flowDeleteFn once.
 /// </summary>
+/// <remarks>
+/// Classify looks contexts up by (flow, layer, callout) without allocating; each flow also keeps the list of its
+/// own associations, so ending a flow costs its own associations, not a scan of every flow's.
+/// </remarks>
 public sealed class FlowContextTable
 {
     private readonly ConcurrentDictionary<(ulong Flow, ushort Layer, uint Callout), ulong> _contexts = new();
+    private readonly ConcurrentDictionary<ulong, List<(ushort Layer, uint Callout)>> _byFlow = new();
     private readonly ConcurrentDictionary<uint, CalloutSlot> _slotsById = new();
     private int _count;
 
@@ -30,6 +35,12 @@ public sealed class FlowContextTable
             throw new WfpException(WfpError.AlreadyExists, $"flow {flowId} already has a context for callout {callout.CalloutId} at layer {layerId}");
         }
 
+        var list = _byFlow.GetOrAdd(flowId, static _ => []);
+        lock (list)
+        {
+            list.Add((layerId, callout.CalloutId));
+        }
+
         _slotsById[callout.CalloutId] = callout;
         Interlocked.Increment(ref _count);
     }
@@ -37,13 +48,21 @@ public sealed class FlowContextTable
     /// <summary>Removes an association without calling flowDeleteFn.</summary>
     public bool Remove(ulong flowId, ushort layerId, uint calloutId)
     {
-        if (_contexts.TryRemove((flowId, layerId, calloutId), out _))
+        if (!_contexts.TryRemove((flowId, layerId, calloutId), out _))
         {
-            Interlocked.Decrement(ref _count);
-            return true;
+            return false;
         }
 
-        return false;
+        if (_byFlow.TryGetValue(flowId, out var list))
+        {
+            lock (list)
+            {
+                list.Remove((layerId, calloutId));
+            }
+        }
+
+        Interlocked.Decrement(ref _count);
+        return true;
     }
 
     /// <summary>The context for (flow, layer, callout); allocation-free.</summary>
@@ -53,19 +72,30 @@ public sealed class FlowContextTable
     /// <summary>Ends a flow: removes its contexts and calls each callout's flowDeleteFn. Returns how many were removed.</summary>
     public int DeleteFlow(ulong flowId)
     {
-        var removed = 0;
-        foreach (var entry in _contexts)
+        if (!_byFlow.TryRemove(flowId, out var list))
         {
-            if (entry.Key.Flow != flowId || !_contexts.TryRemove(entry.Key, out var context))
+            return 0;
+        }
+
+        (ushort Layer, uint Callout)[] associations;
+        lock (list)
+        {
+            associations = [.. list];
+        }
+
+        var removed = 0;
+        foreach (var (layer, calloutId) in associations)
+        {
+            if (!_contexts.TryRemove((flowId, layer, calloutId), out var context))
             {
                 continue;
             }
 
             Interlocked.Decrement(ref _count);
             removed++;
-            if (_slotsById.TryGetValue(entry.Key.Callout, out var slot) && slot.Callout is { } callout)
+            if (_slotsById.TryGetValue(calloutId, out var slot) && slot.Callout is { } callout)
             {
-                callout.FlowDelete(entry.Key.Layer, entry.Key.Callout, context);
+                callout.FlowDelete(layer, calloutId, context);
             }
         }
 

@@ -131,6 +131,26 @@ public class CalloutTests
     }
 
     [Fact]
+    public void DeleteFlow_EndsOnlyThatFlow_AndSkipsRemovedAssociations()
+    {
+        var engine = new FilterEngine();
+        var recorder = new RecordingCallout();
+        var key = AddCallout(engine, recorder);
+        var slot = engine.Callouts.Slot(key);
+        engine.FlowContexts.Associate(1, Connect4.LayerId, slot, 11);
+        engine.FlowContexts.Associate(1, Connect6.LayerId, slot, 12);
+        engine.FlowContexts.Associate(2, Connect4.LayerId, slot, 21);
+        Assert.True(engine.FlowContexts.Remove(1, Connect6.LayerId, slot.CalloutId));
+
+        Assert.Equal(1, engine.FlowContexts.DeleteFlow(1));
+        Assert.Equal([(Connect4.LayerId, slot.CalloutId, 11UL)], recorder.Deleted);
+        Assert.True(engine.FlowContexts.TryGet(2, Connect4.LayerId, slot.CalloutId, out var other));
+        Assert.Equal(21UL, other);
+        Assert.Equal(0, engine.FlowContexts.DeleteFlow(1));
+        Assert.False(engine.FlowContexts.IsEmpty);
+    }
+
+    [Fact]
     public void Register_Twice_IsAlreadyExists()
     {
         var engine = new FilterEngine();
