@@ -31,6 +31,8 @@ internal sealed class DecisionTreeBuilder
     // Each filter's condition groups (op ranges, one per field), computed once: the builder asks for them a lot.
     private readonly (int Start, int End)[][] _groups;
     private readonly Dictionary<int, ulong> _opHash = [];
+    private readonly int[] _fieldCounts;
+    private readonly FwpDataType[] _fieldKeyType;
 
     // Cuts replicate wide filters into several children; the entries held by all leaves and queued nodes may not
     // exceed this (memory: 4 bytes an entry; the target is under 200 bytes per compiled filter in all).
@@ -40,6 +42,14 @@ internal sealed class DecisionTreeBuilder
     private DecisionTreeBuilder(CompiledFilter[] filters, ConditionOp[] ops, ulong[] bounds64, UInt128[] bounds128, object[] refs)
     {
         _refs = refs;
+        var maxField = 0;
+        foreach (var op in ops)
+        {
+            maxField = Math.Max(maxField, op.Field);
+        }
+
+        _fieldCounts = new int[maxField + 1];
+        _fieldKeyType = new FwpDataType[maxField + 1];
         _groups = new (int, int)[filters.Length][];
         for (var r = 0; r < filters.Length; r++)
         {
@@ -240,10 +250,12 @@ internal sealed class DecisionTreeBuilder
         return true;
     }
 
-    // Fields with interval conditions among the node's filters, most constrained first.
+    // Fields with interval conditions among the node's filters, most constrained first. Counted in arrays by field
+    // index (a layer has at most a few dozen fields): this runs for every node of the tree.
     private List<(ushort Field, FwpDataType KeyType)> CandidateFields(Node node)
     {
-        var counts = new Dictionary<(ushort, FwpDataType), int>();
+        var counts = _fieldCounts;
+        Array.Clear(counts);
         foreach (var r in node.Ranks)
         {
             foreach (var (start, end) in Groups(r))
@@ -252,23 +264,45 @@ internal sealed class DecisionTreeBuilder
                 {
                     if (IsInterval(_ops[i].Kind) || IsHashEqual(_ops[i].Kind))
                     {
-                        var key = (_ops[i].Field, (FwpDataType)_ops[i].ExpectedType);
-                        if (!node.Region.IsUntyped(key.Item1))
-                        {
-                            counts[key] = counts.GetValueOrDefault(key) + 1;
-                        }
-
+                        counts[_ops[i].Field]++;
+                        _fieldKeyType[_ops[i].Field] = (FwpDataType)_ops[i].ExpectedType;
                         break;
                     }
                 }
             }
         }
 
-        // A hash cut copies every filter without an EQUAL on that field into each child, so it only pays where
-        // most of the node's filters test the field.
-        return [.. counts
-            .Where(kv => !DecisionTree.IsHashed(kv.Key.Item2) || kv.Value * 2 >= node.Ranks.Count)
-            .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Item1).Take(FieldsTried).Select(kv => kv.Key)];
+        var result = new List<(ushort, FwpDataType)>(FieldsTried);
+        var taken = new bool[counts.Length];
+        for (var k = 0; k < FieldsTried; k++)
+        {
+            var best = -1;
+            for (var f = 0; f < counts.Length; f++)
+            {
+                if (counts[f] == 0 || taken[f] || node.Region.IsUntyped((ushort)f)
+                    || (DecisionTree.IsHashed(_fieldKeyType[f]) && counts[f] * 2 < node.Ranks.Count))
+                {
+                    // A hash cut copies every filter without an EQUAL on that field into each child, so it only
+                    // pays where most of the node's filters test the field.
+                    continue;
+                }
+
+                if (best < 0 || counts[f] > counts[best])
+                {
+                    best = f;
+                }
+            }
+
+            if (best < 0)
+            {
+                break;
+            }
+
+            taken[best] = true;
+            result.Add(((ushort)best, _fieldKeyType[best]));
+        }
+
+        return result;
     }
 
     // Scores a cut on one field from counts alone (no lists): the entries its pruned children would hold and the largest.
@@ -305,7 +339,7 @@ internal sealed class DecisionTreeBuilder
             }
         }
 
-        points.Sort();
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(points).Sort();
         var bounds = new List<UInt128>();
         foreach (var p in points)
         {
