@@ -100,9 +100,20 @@ internal sealed partial class LayerProgram
             return $"{what}: ignored, filter {before.FilterId}'s decision is already hard";
         }
 
-        return before.Action is ActionType.Permit or ActionType.Block
-            ? $"{what}: overrides filter {before.FilterId}'s soft {(before.Action == ActionType.Permit ? "permit" : "block")}"
-            : $"{what}: first decision";
+        if (before.Action is not (ActionType.Permit or ActionType.Block))
+        {
+            return $"{what}: first decision";
+        }
+
+        var previous = before.Action == ActionType.Permit ? "permit" : "block";
+        if (before.Action == outcome.Action && !outcome.Hard)
+        {
+            return $"{what}: agrees with filter {before.FilterId}'s soft {previous}, which stays the reported filter";
+        }
+
+        return before.Action == outcome.Action
+            ? $"{what}: makes filter {before.FilterId}'s soft {previous} hard"
+            : $"{what}: overrides filter {before.FilterId}'s soft {previous}";
     }
 }
 

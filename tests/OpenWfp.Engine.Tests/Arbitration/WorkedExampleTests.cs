@@ -50,6 +50,23 @@ public class WorkedExampleTests
     }
 
     [Fact]
+    public void Example2_Explain_SaysTheSecondPermitAgreesAndTheFirstDecides()
+    {
+        var engine = new FilterEngine();
+        var wsh = Sublayer(engine, "WSH", 0x9000);
+        var wf = Sublayer(engine, "WF", 0x8000);
+        var first = engine.AddFilter(Filter("InternetClient Default Rule", FilterAction.Permit, wsh.Key));
+        var second = engine.AddFilter(Filter("user rule", FilterAction.Permit, wf.Key));
+
+        var report = engine.Explain(Connect4, AnyInput);
+        var entry = report.Filters.Single(f => f.Filter.FilterId == second.FilterId);
+        Assert.Contains($"agrees with filter {first.FilterId}'s soft permit", entry.Note, StringComparison.Ordinal);
+        Assert.False(entry.Decided);
+        Assert.True(report.Filters.Single(f => f.Filter.FilterId == first.FilterId).Decided);
+        Assert.Equal(first.FilterId, report.Result.FilterId);
+    }
+
+    [Fact]
     public void Example3_SoftPermit_IsOverriddenByLowerStaticBlock()
     {
         var engine = new FilterEngine();

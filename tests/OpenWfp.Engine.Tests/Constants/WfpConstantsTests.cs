@@ -95,14 +95,24 @@ public class WfpConstantsTests
         Assert.Equal(0x40000u, ClassifyMetadata.FieldPacketDirection);
     }
 
-    internal static string RepoRoot()
+    // The repository root: above the test binaries, or (when they are built elsewhere, e.g. --artifacts-path)
+    // above this source file.
+    internal static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "wfp.slnx")))
+        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? "" })
         {
-            dir = dir.Parent;
+            var dir = new DirectoryInfo(start);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "wfp.slnx")))
+            {
+                dir = dir.Parent;
+            }
+
+            if (dir is not null)
+            {
+                return dir.FullName;
+            }
         }
 
-        return dir?.FullName ?? throw new InvalidOperationException("repo root not found");
+        throw new InvalidOperationException("repository root (wfp.slnx) not found");
     }
 }
