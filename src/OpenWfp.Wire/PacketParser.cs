@@ -378,7 +378,7 @@ public static class PacketParser
 
     private static ParseStatus ParseTcp(ReadOnlySpan<byte> segment, int declaredLength, ref ParsedPacket p)
     {
-        if (segment.Length >= 13 && (segment[12] >> 4) * 4 > declaredLength)
+        if (segment.Length >= 13 && (segment[12] >> 4) * 4 > declaredLength && (p.Flags & PacketFlags.Fragment) == 0)
         {
             return ParseStatus.Malformed;
         }
@@ -432,7 +432,8 @@ public static class PacketParser
             return ParseStatus.Ok;
         }
 
-        if (udp.DatagramLength > declaredLength)
+        // A first fragment's UDP length covers the reassembled datagram, so only whole datagrams are held to it.
+        if (udp.DatagramLength > declaredLength && (p.Flags & PacketFlags.Fragment) == 0)
         {
             return ParseStatus.Malformed;
         }
