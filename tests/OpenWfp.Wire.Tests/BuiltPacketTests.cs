@@ -202,6 +202,42 @@ public class BuiltPacketTests
         Assert.False(p.Has(PacketFlags.InnerPortsPresent));
     }
 
+    [Fact]
+    public void SllCarryingVlanTaggedIpv6()
+    {
+        var ip = Ipv6(V6A, V6B, IpProtocol.Icmpv6, Icmp(129, 0, 0x00070008, v6: true), 255);
+        var frame = Sll(0, MacA, EtherType.Vlan, [0x00, 0x2A, 0x86, 0xDD, .. ip]);
+        Assert.Equal(ParseStatus.Ok, PacketParser.Parse(LinkType.LinuxSll, frame, out var p));
+        Assert.Equal(MacA, p.SourceMac);
+        Assert.Equal(1, p.VlanCount);
+        Assert.Equal(42, p.OuterVlanId);
+        Assert.Equal(20, p.NetworkOffset);
+        Assert.Equal(129, p.IcmpType);
+        Assert.Equal(7, p.IcmpId);
+        Assert.Equal(8, p.IcmpSequence);
+    }
+
+    [Fact]
+    public void QuotedIcmpEchoHasNetworkButNoPorts()
+    {
+        var inner = Ipv4(B, A, IpProtocol.Icmp, Icmp(8, 0, 0x00010001));
+        var frame = Ipv4(A, B, IpProtocol.Icmp, Icmp(3, 1, 0, inner));
+        Assert.Equal(ParseStatus.Ok, PacketParser.Parse(LinkType.Raw, frame, out var p));
+        Assert.True(p.Has(PacketFlags.IcmpError | PacketFlags.InnerNetworkPresent));
+        Assert.False(p.Has(PacketFlags.InnerPortsPresent));
+        Assert.False(p.Has(PacketFlags.InnerTruncated));
+        Assert.Equal(IpProtocol.Icmp, p.InnerProtocol);
+    }
+
+    [Fact]
+    public void ErrorWithNoQuotedBytesIsInnerTruncated()
+    {
+        var frame = Ipv4(A, B, IpProtocol.Icmp, Icmp(11, 0, 0));
+        Assert.Equal(ParseStatus.Ok, PacketParser.Parse(LinkType.Raw, frame, out var p));
+        Assert.True(p.Has(PacketFlags.IcmpError | PacketFlags.InnerTruncated));
+        Assert.Equal(0, p.InnerIpVersion);
+    }
+
     public static TheoryData<string, LinkType, byte[], ParseStatus> StatusCases() => new()
     {
         { "unknown link type", (LinkType)999, Ipv4(A, B, 6, []), ParseStatus.UnsupportedLinkType },
