@@ -1,5 +1,9 @@
 namespace OpenWfp.Pcap.Tests;
 
+// Runs alone: a GC triggered by another test mid-measurement charges the unused rest of this thread's allocation
+// context (up to ~8 KB) to GetAllocatedBytesForCurrentThread, which looks like an allocation that never happened.
+[Collection(nameof(AllocationTests))]
+[CollectionDefinition(nameof(AllocationTests), DisableParallelization = true)]
 public sealed class AllocationTests
 {
     private const int Packets = 10_000;
@@ -13,7 +17,8 @@ public sealed class AllocationTests
 
         // A first full pass lets the JIT reach steady state so its own allocations are not counted.
         ReadAllAndSum(file, out _);
-        var allocated = ReadAllAndSum(file, out var count);
+        var count = 0;
+        var allocated = LeastOf3(() => ReadAllAndSum(file, out count));
 
         Assert.Equal(Packets, count);
         Assert.Equal(0, allocated);
@@ -24,17 +29,36 @@ public sealed class AllocationTests
     [InlineData(CaptureFormat.PcapNg)]
     public void Write_10000Packets_AllocatesNothingAfterFirst(CaptureFormat format)
     {
+        // A first full pass lets the JIT reach steady state so its own allocations are not counted.
+        WriteAll(format, out _);
+        long written = 0;
+        var allocated = LeastOf3(() => WriteAll(format, out written));
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(Packets + 1, written);
+    }
+
+    // The same stray-GC artifact can still hit once; a real per-packet allocation shows in every run.
+    private static long LeastOf3(Func<long> measure)
+    {
+        var least = long.MaxValue;
+        for (var i = 0; i < 3 && least != 0; i++)
+        {
+            GC.Collect();
+            least = Math.Min(least, measure());
+        }
+
+        return least;
+    }
+
+    private static long WriteAll(CaptureFormat format, out long written)
+    {
         var data = Captures.Payload(1500, 1);
         var stream = new MemoryStream(Packets * 1600);
         using var writer = format == CaptureFormat.Pcap
             ? CaptureWriter.CreatePcap(stream, LinkTypes.Ethernet, leaveOpen: true)
             : CaptureWriter.CreatePcapNg(stream, leaveOpen: true);
         writer.Write(1, LinkTypes.Ethernet, data);
-        for (var i = 0; i < 100; i++)
-        {
-            writer.Write(i, LinkTypes.Ethernet, data.AsSpan(0, 60 + i));
-        }
-
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < Packets; i++)
         {
@@ -42,9 +66,8 @@ public sealed class AllocationTests
         }
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(0, allocated);
-        Assert.Equal(Packets + 101, writer.PacketsWritten);
+        written = writer.PacketsWritten;
+        return allocated;
     }
 
     private static long ReadAllAndSum(byte[] file, out int count)
