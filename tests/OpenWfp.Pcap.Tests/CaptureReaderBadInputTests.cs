@@ -197,4 +197,58 @@ public sealed class CaptureReaderBadInputTests
         Assert.True(reader.IsTruncated);
         Assert.Equal(lastOffset, reader.TruncatedAtOffset);
     }
+
+    [Fact]
+    public void TryReadNext_SimplePacketBeforeInterface_Throws()
+    {
+        var b = new ByteBuilder(false).SectionHeader().SimplePacket(4, [1, 2, 3, 4]);
+
+        using var reader = new CaptureReader(new MemoryStream(b.ToArray()));
+        var ex = Assert.Throws<CaptureFormatException>(() => reader.TryReadNext(out _));
+
+        Assert.Contains("simple packet block before any interface description block", ex.Message);
+        Assert.Equal(28, ex.ByteOffset);
+    }
+
+    [Fact]
+    public void Open_PcapNgMajorVersion2_Throws()
+    {
+        var bytes = new ByteBuilder(false).SectionHeader().ToArray();
+        bytes[12] = 2;
+
+        var ex = Assert.Throws<CaptureFormatException>(() => new CaptureReader(new MemoryStream(bytes)));
+
+        Assert.Contains("unsupported pcapng version 2", ex.Message);
+    }
+
+    [Fact]
+    public void TryReadNext_SecondSectionHeaderTruncated_EndsWithTruncatedFlag()
+    {
+        var b = PcapNgWithInterface().EnhancedPacket(0, 0, [1]);
+        var offset = b.Length;
+        var bytes = b.SectionHeader().ToArray().AsSpan(0, offset + 16).ToArray();
+
+        using var reader = new CaptureReader(new MemoryStream(bytes));
+
+        Assert.True(reader.TryReadNext(out _));
+        Assert.False(reader.TryReadNext(out _));
+        Assert.True(reader.IsTruncated);
+        Assert.Equal(offset, reader.TruncatedAtOffset);
+    }
+
+    [Fact]
+    public void TryReadNext_CorruptBlockAfterPackets_ReportsFrameNumberInMessage()
+    {
+        var b = PcapNgWithInterface().EnhancedPacket(0, 0, [1]).EnhancedPacket(0, 0, [2]);
+        var offset = b.Length;
+        b.U32(6).U32(13).U32(0);
+        using var reader = new CaptureReader(new MemoryStream(b.ToArray()));
+
+        Assert.True(reader.TryReadNext(out _));
+        Assert.True(reader.TryReadNext(out _));
+        var ex = Assert.Throws<CaptureFormatException>(() => reader.TryReadNext(out _));
+
+        Assert.Equal($"block at byte offset {offset} (reading frame 3): total length 13 is invalid (minimum 12, multiple of 4, at most 268435456)", ex.Message);
+        Assert.Equal(3, ex.FrameNumber);
+    }
 }
