@@ -107,7 +107,11 @@ public static class NetshImporter
         }
         catch (XmlException ex)
         {
-            throw new PolicyFileException(source, null, null, $"not well-formed XML (line {ex.LineNumber}, column {ex.LinePosition}): {ex.Message}", ex);
+            // XmlException appends " Line n, position m." to its message; the line and column are given once, up front.
+            var message = ex.Message;
+            var at = message.LastIndexOf(" Line ", StringComparison.Ordinal);
+            message = at > 0 ? message[..at] : message;
+            throw new PolicyFileException(source, null, null, $"not well-formed XML (line {ex.LineNumber}, column {ex.LinePosition}): {message}", ex);
         }
 
         var rootName = root.Name.LocalName;
