@@ -224,12 +224,14 @@ public class NetshImporterTests
     }
 
     [Fact]
-    public void Read_FiltersWithoutListedSublayer_GetPlaceholderAndNote()
+    public void Read_PersistentFilterWithoutListedProviderOrSublayer_GetsPlaceholdersAndNotes()
     {
         const string xml = """
             <wfpdiag><filters numItems="1"><item>
               <filterKey>{a1000000-0000-4000-8000-0000000000ff}</filterKey>
               <displayData><name>x</name></displayData>
+              <flags numItems="1"><item>FWPM_FILTER_FLAG_PERSISTENT</item></flags>
+              <providerKey>{b2000000-0000-4000-8000-0000000000ee}</providerKey>
               <layerKey>FWPM_LAYER_ALE_AUTH_CONNECT_V4</layerKey>
               <subLayerKey>{c3000000-0000-4000-8000-0000000000ee}</subLayerKey>
               <weight><type>FWP_EMPTY</type></weight>
@@ -239,9 +241,11 @@ public class NetshImporterTests
             </item></filters></wfpdiag>
             """;
         var result = NetshImporter.Import(NetshImporter.Read(xml, "x.xml"), out var engine);
+        Assert.Empty(result.Skipped);
         Assert.Equal(1, result.Filters);
         Assert.Equal(1, result.Sublayers);
-        Assert.Single(result.Notes);
+        Assert.Equal(1, result.Providers);
+        Assert.Equal(2, result.Notes.Count);
         Assert.NotNull(engine.Current.FilterById(5));
     }
 }

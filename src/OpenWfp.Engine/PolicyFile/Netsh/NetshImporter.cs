@@ -666,13 +666,14 @@ public static class NetshImporter
         private void AddPlaceholders(string rootPath)
         {
             // filters.xml lists filters, not always the providers and sublayers they name; without a placeholder
-            // the engine would reject every such filter. Placeholders are reported as notes.
+            // the engine would reject every such filter. Placeholders are reported as notes. They are persistent so
+            // that persistent objects may reference them as well as dynamic ones.
             var provided = _providers.Select(p => p.Spec.Key).ToHashSet();
             var missingProviders = _filters.Select(f => f.Spec.ProviderKey).Concat(_sublayers.Select(s => s.Spec.ProviderKey)).Concat(_callouts.Select(c => c.Spec.ProviderKey))
                 .OfType<Guid>().Where(k => !provided.Contains(k) && LayerCatalog.BuiltinNameOf(k) is null).Distinct().ToList();
             foreach (var k in missingProviders)
             {
-                _providers.Add(new NetshEntry<ProviderSpec>(rootPath + "/providers", new ProviderSpec { Key = k, DisplayData = new DisplayData($"{{{k}}}", "placeholder: named by the dump but not listed in it") }));
+                _providers.Add(new NetshEntry<ProviderSpec>(rootPath + "/providers", new ProviderSpec { Key = k, DisplayData = new DisplayData($"{{{k}}}", "placeholder: named by the dump but not listed in it"), Flags = ProviderFlags.Persistent }));
                 _notes.Add($"provider {{{k}}} is named but not listed in the dump; added a placeholder");
             }
 
@@ -680,7 +681,7 @@ public static class NetshImporter
             var missingSublayers = _filters.Select(f => f.Spec.SublayerKey).Where(k => k != Guid.Empty && !layered.Contains(k) && LayerCatalog.BuiltinNameOf(k) is null).Distinct().ToList();
             foreach (var k in missingSublayers)
             {
-                _sublayers.Add(new NetshEntry<SublayerSpec>(rootPath + "/subLayers", new SublayerSpec { Key = k, DisplayData = new DisplayData($"{{{k}}}", "placeholder: named by the dump but not listed in it"), Weight = 0 }));
+                _sublayers.Add(new NetshEntry<SublayerSpec>(rootPath + "/subLayers", new SublayerSpec { Key = k, DisplayData = new DisplayData($"{{{k}}}", "placeholder: named by the dump but not listed in it"), Weight = 0, Flags = SublayerFlags.Persistent }));
                 _notes.Add($"sublayer {{{k}}} is named but not listed in the dump; added a placeholder with weight 0 (its real weight is unknown; use a state dump)");
             }
         }
