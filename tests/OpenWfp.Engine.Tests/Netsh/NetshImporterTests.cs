@@ -248,4 +248,29 @@ public class NetshImporterTests
         Assert.Equal(2, result.Notes.Count);
         Assert.NotNull(engine.Current.FilterById(5));
     }
+
+    [Fact]
+    public void Import_EffectiveWeightZero_IsKept()
+    {
+        const string xml = """
+            <wfpdiag><filters numItems="1"><item>
+              <filterKey>{a1000000-0000-4000-8000-0000000000fe}</filterKey>
+              <displayData><name>lowest</name></displayData>
+              <layerKey>FWPM_LAYER_ALE_AUTH_CONNECT_V4</layerKey>
+              <subLayerKey>FWPM_SUBLAYER_UNIVERSAL</subLayerKey>
+              <weight><type>FWP_UINT8</type><uint8>0</uint8></weight>
+              <filterCondition numItems="1"><item>
+                <fieldKey>FWPM_CONDITION_IP_REMOTE_PORT</fieldKey><matchType>FWP_MATCH_EQUAL</matchType>
+                <conditionValue><type>FWP_UINT16</type><uint16>9</uint16></conditionValue>
+              </item></filterCondition>
+              <action><type>FWP_ACTION_BLOCK</type><filterType/></action>
+              <filterId>77</filterId>
+              <effectiveWeight><type>FWP_UINT64</type><uint64>0</uint64></effectiveWeight>
+            </item></filters></wfpdiag>
+            """;
+        var result = NetshImporter.Import(NetshImporter.Read(xml, "x.xml"), out var engine);
+        Assert.Empty(result.Skipped);
+        Assert.Equal(0UL, engine.Current.FilterById(77)!.EffectiveWeight);
+        Assert.Single(result.Notes);
+    }
 }

@@ -562,6 +562,14 @@ public static class NetshImporter
                 };
             }
 
+            // The engine reads an effective weight of 0 as "compute one"; Windows' 0 (the lowest) is kept by making
+            // it the explicit FWP_UINT64 weight, which the engine uses verbatim.
+            if (item.Element("effectiveWeight") is not null && effectiveWeight == 0 && Compiler.AutoWeight.Compute(layer, weight, conditions) != 0)
+            {
+                _notes.Add($"{path}: effective weight 0 kept by giving the filter the explicit weight FWP_UINT64 0 (it had {PolicyNames.DataTypeName(weight.Type)})");
+                weight = FwpValue.FromUInt64(0);
+            }
+
             _filters.Add(new NetshEntry<FilterSpec>(path, new FilterSpec
             {
                 Key = key,
