@@ -31,10 +31,14 @@ internal static class WfpCli
             "Examples:\n" +
             "  wfp explain                                   run the built-in sample policy over its sample inputs\n" +
             "  wfp classify --policy p.json --layer ALE_AUTH_CONNECT_V4 --value IP_REMOTE_ADDRESS=203.0.113.10 --value IP_REMOTE_PORT=443\n" +
-            "  wfp explain  --policy p.json --layer ALE_AUTH_CONNECT_V4 --value IP_PROTOCOL=tcp --json\n\n" +
+            "  wfp explain  --policy p.json --layer ALE_AUTH_CONNECT_V4 --value IP_PROTOCOL=tcp --json\n" +
+            "  wfp import   wfpstate.xml --out policy.json     read a netsh wfp show state/filters dump\n" +
+            "  wfp export   --policy policy.json --out filters.xml\n\n" +
             "Policy format: docs/POLICY.md. Commands: docs/CLI.md.");
         root.Subcommands.Add(ClassifyCommandDefinition.Create(a => Guard(console, () => new ClassifyCommand(console).Run(a))));
         root.Subcommands.Add(ExplainCommandDefinition.Create(a => Guard(console, () => new ExplainCommand(console).Run(a))));
+        root.Subcommands.Add(ImportCommandDefinition.Create(a => Guard(console, () => new ImportCommand(console).Run(a))));
+        root.Subcommands.Add(ExportCommandDefinition.Create(a => Guard(console, () => new ExportCommand(console).Run(a))));
         root.SetAction(_ =>
         {
             console.Error.WriteLine("wfp: no command given; try 'wfp explain' or 'wfp --help'");

@@ -52,8 +52,8 @@ public class UserErrorTests
             []
         },
         {
-            "<?xml version=\"1.0\"?>\n<wfpdiag></wfpdiag>",
-            "netsh XML import is not supported yet",
+            "<?xml version=\"1.0\"?>\n<wfpdiag><filters>",
+            "not well-formed XML (line 2",
             []
         },
     };

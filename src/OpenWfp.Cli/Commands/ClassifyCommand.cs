@@ -9,7 +9,7 @@ internal sealed class ClassifyCommand(CliConsole console)
 {
     public int Run(ClassifyArguments args)
     {
-        var request = InputResolver.Resolve(args);
+        var request = InputResolver.Resolve(args, console.Error);
 
         // More sublayers than any real policy has; the result's TerminatingCount says if some did not fit.
         var terminating = new TerminatingFilterInfo[256];

@@ -7,7 +7,7 @@ internal sealed class CommonOptions
 {
     public Option<string?> Policy { get; } = new("--policy", "-p")
     {
-        Description = "The policy file: the native JSON format (docs/POLICY.md).",
+        Description = "The policy file: the native JSON format (docs/POLICY.md) or a netsh wfp show filters / show state XML dump (detected by content).",
         HelpName = "FILE",
     };
 

@@ -12,7 +12,7 @@ internal sealed class ExplainCommand(CliConsole console)
     public int Run(ClassifyArguments args)
     {
         var sample = args.Policy is null && args.Layer is null && args.Values.Count == 0;
-        var requests = sample ? SampleScenarios.Load() : [InputResolver.Resolve(args)];
+        var requests = sample ? SampleScenarios.Load() : [InputResolver.Resolve(args, console.Error)];
         var reports = requests.Select(r => (Request: r, Report: r.Engine.Explain(r.Layer, r.Values))).ToList();
         if (args.Json)
         {

@@ -2,6 +2,7 @@ using OpenWfp.Cli.Commands;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.PolicyFile;
+using OpenWfp.Engine.PolicyFile.Netsh;
 using OpenWfp.Engine.Values;
 
 namespace OpenWfp.Cli.Input;
@@ -9,7 +10,7 @@ namespace OpenWfp.Cli.Input;
 /// <summary>Turns the command line's policy, layer and values into a <see cref="ClassifyRequest"/>; every mistake is a one-line user error.</summary>
 internal static class InputResolver
 {
-    public static ClassifyRequest Resolve(ClassifyArguments args)
+    public static ClassifyRequest Resolve(ClassifyArguments args, TextWriter? warnings = null)
     {
         if (args.Policy is null)
         {
@@ -21,13 +22,21 @@ internal static class InputResolver
             throw new CliUserException($"{args.Policy}: --layer LAYER is required, e.g. --layer ALE_AUTH_CONNECT_V4");
         }
 
-        var engine = LoadPolicy(args.Policy);
+        var engine = LoadPolicy(args.Policy, warnings);
         var layer = ResolveLayer(args.Layer);
         var (values, given) = ResolveValues(layer, args.Values.Select(SplitAssignment));
         return new ClassifyRequest(args.Policy, engine, layer, values, given);
     }
 
-    public static FilterEngine LoadPolicy(string path)
+    /// <summary>Loads a policy file, native JSON or netsh XML (told apart by content); netsh items that could not be imported are listed on <paramref name="warnings"/>.</summary>
+    public static FilterEngine LoadPolicy(string path, TextWriter? warnings = null)
+    {
+        var text = ReadPolicyText(path);
+        return LoadPolicyText(text, path, warnings);
+    }
+
+    /// <summary>The text of a policy file; a missing or unreadable file is a user error.</summary>
+    public static string ReadPolicyText(string path)
     {
         string text;
         try
@@ -43,14 +52,29 @@ internal static class InputResolver
             throw new CliUserException($"{path}: cannot read: {ex.Message}");
         }
 
-        return LoadPolicyText(text, path);
+        return text;
     }
 
-    public static FilterEngine LoadPolicyText(string text, string source)
+    /// <summary>Whether a policy file's text is XML (a netsh dump, or XML that is not one) rather than native JSON.</summary>
+    public static bool IsXml(string text) =>
+        NetshImporter.LooksLikeNetsh(text) || text.AsSpan().TrimStart('\uFEFF').TrimStart().StartsWith("<");
+
+    /// <summary>Loads policy text, native JSON or netsh XML.</summary>
+    public static FilterEngine LoadPolicyText(string text, string source, TextWriter? warnings = null)
     {
-        if (text.AsSpan().TrimStart().StartsWith("<"))
+        if (IsXml(text))
         {
-            throw new CliUserException($"{source}: this looks like a netsh XML dump; netsh XML import is not supported yet (use the native JSON format, docs/POLICY.md)");
+            var result = NetshImporter.Import(NetshImporter.Read(text, source), out var imported);
+            if (warnings is not null && result.Skipped.Count > 0)
+            {
+                warnings.WriteLine($"wfp: {source}: {result.Skipped.Count} item(s) not imported:");
+                foreach (var item in result.Skipped)
+                {
+                    warnings.WriteLine("  " + item);
+                }
+            }
+
+            return imported;
         }
 
         var document = PolicyJsonReader.Read(text, source);

@@ -1,0 +1,6 @@
+namespace OpenWfp.Cli.Commands;
+
+/// <summary>The parsed command line of <c>wfp export</c>.</summary>
+/// <param name="Policy">The --policy file (native JSON or netsh XML), or null.</param>
+/// <param name="Out">--out: where to write the XML, or null for standard output.</param>
+internal sealed record ExportArguments(string? Policy, string? Out);
