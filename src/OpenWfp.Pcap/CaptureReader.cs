@@ -284,35 +284,22 @@ public sealed class CaptureReader : IDisposable
         }
     }
 
-    private CapturedPacket ReadEnhancedPacket(int bodyStart, int bodyLength, long blockOffset, long frame)
+    private CapturedPacket ReadEnhancedPacket(int bodyStart, int bodyLength, long blockOffset, long frame) =>
+        ReadTimestampedPacket(bodyStart, bodyLength, blockOffset, frame, "enhanced packet block", wideInterfaceId: true);
+
+    // The obsolete Packet Block has the same layout as the Enhanced one, but a 16-bit interface id (then a drop count).
+    private CapturedPacket ReadObsoletePacket(int bodyStart, int bodyLength, long blockOffset, long frame) =>
+        ReadTimestampedPacket(bodyStart, bodyLength, blockOffset, frame, "packet block", wideInterfaceId: false);
+
+    private CapturedPacket ReadTimestampedPacket(int bodyStart, int bodyLength, long blockOffset, long frame, string blockName, bool wideInterfaceId)
     {
         if (bodyLength < 20)
         {
-            ThrowFormat($"frame {frame} at byte offset {blockOffset}: enhanced packet block body of {bodyLength} bytes is shorter than its 20-byte header", blockOffset, frame);
+            ThrowFormat($"frame {frame} at byte offset {blockOffset}: {blockName} body of {bodyLength} bytes is shorter than its 20-byte header", blockOffset, frame);
         }
 
         var body = _buffer.AsSpan(bodyStart, bodyLength);
-        var interfaceId = U32(body);
-        var units = ((ulong)U32(body[4..]) << 32) | U32(body[8..]);
-        var capturedLength = U32(body[12..]);
-        var originalLength = U32(body[16..]);
-        if (capturedLength > (uint)(bodyLength - 20))
-        {
-            ThrowFormat($"frame {frame} at byte offset {blockOffset}: captured length {capturedLength} exceeds the {bodyLength - 20} bytes the block holds", blockOffset, frame);
-        }
-
-        return MakePacket(interfaceId, units, (int)capturedLength, originalLength, bodyStart + 20, blockOffset, frame);
-    }
-
-    private CapturedPacket ReadObsoletePacket(int bodyStart, int bodyLength, long blockOffset, long frame)
-    {
-        if (bodyLength < 20)
-        {
-            ThrowFormat($"frame {frame} at byte offset {blockOffset}: packet block body of {bodyLength} bytes is shorter than its 20-byte header", blockOffset, frame);
-        }
-
-        var body = _buffer.AsSpan(bodyStart, bodyLength);
-        uint interfaceId = U16(body);
+        var interfaceId = wideInterfaceId ? U32(body) : U16(body);
         var units = ((ulong)U32(body[4..]) << 32) | U32(body[8..]);
         var capturedLength = U32(body[12..]);
         var originalLength = U32(body[16..]);
