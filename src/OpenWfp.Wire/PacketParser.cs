@@ -384,22 +384,12 @@ public static class PacketParser
         }
 
         var status = TcpHeader.TryCreate(segment, out var tcp);
-        if (status == ParseStatus.Malformed)
-        {
-            return status;
-        }
-
-        if (ReadPorts(segment, out p.SourcePort, out p.DestinationPort))
-        {
-            p.Flags |= PacketFlags.PortsPresent;
-        }
-
         if (status != ParseStatus.Ok)
         {
-            p.Flags |= PacketFlags.TransportTruncated;
-            p.PayloadLength = 0;
-            return ParseStatus.Ok;
+            return TransportNotWhole(status, segment, ref p);
         }
+
+        SetPorts(segment, ref p);
 
         p.Flags |= PacketFlags.TransportPresent;
         p.TcpSequence = tcp.Sequence;
@@ -415,22 +405,12 @@ public static class PacketParser
     private static ParseStatus ParseUdp(ReadOnlySpan<byte> segment, int declaredLength, ref ParsedPacket p)
     {
         var status = UdpHeader.TryCreate(segment, out var udp);
-        if (status == ParseStatus.Malformed)
-        {
-            return status;
-        }
-
-        if (ReadPorts(segment, out p.SourcePort, out p.DestinationPort))
-        {
-            p.Flags |= PacketFlags.PortsPresent;
-        }
-
         if (status != ParseStatus.Ok)
         {
-            p.Flags |= PacketFlags.TransportTruncated;
-            p.PayloadLength = 0;
-            return ParseStatus.Ok;
+            return TransportNotWhole(status, segment, ref p);
         }
+
+        SetPorts(segment, ref p);
 
         // A first fragment's UDP length covers the reassembled datagram, so only whole datagrams are held to it.
         if (udp.DatagramLength > declaredLength && (p.Flags & PacketFlags.Fragment) == 0)
@@ -443,6 +423,29 @@ public static class PacketParser
         p.PayloadOffset += UdpHeader.Length;
         p.PayloadLength = Math.Min(udp.DatagramLength, segment.Length) - UdpHeader.Length;
         return ParseStatus.Ok;
+    }
+
+    // Shared by TCP and UDP: a malformed header fails the packet; a header cut short by the capture still yields
+    // the ports when their 4 bytes were captured, and is reported in the flags rather than as an error.
+    private static ParseStatus TransportNotWhole(ParseStatus status, ReadOnlySpan<byte> segment, ref ParsedPacket p)
+    {
+        if (status == ParseStatus.Malformed)
+        {
+            return status;
+        }
+
+        SetPorts(segment, ref p);
+        p.Flags |= PacketFlags.TransportTruncated;
+        p.PayloadLength = 0;
+        return ParseStatus.Ok;
+    }
+
+    private static void SetPorts(ReadOnlySpan<byte> segment, ref ParsedPacket p)
+    {
+        if (ReadPorts(segment, out p.SourcePort, out p.DestinationPort))
+        {
+            p.Flags |= PacketFlags.PortsPresent;
+        }
     }
 
     private static void ParseIcmp(ReadOnlySpan<byte> segment, ref ParsedPacket p)

@@ -40,6 +40,12 @@ public sealed class LayerFieldInfo
     /// <summary>The <c>FWPS_FIELD_*</c> enumerator name, e.g. <c>FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_REMOTE_ADDRESS</c>.</summary>
     public string FwpsName { get; }
 
+    /// <summary>
+    /// True for IPv4 address fields (FWP_UINT32 in host order, printed dotted): exactly the fields whose conditions
+    /// may be FWP_V4_ADDR_MASK values.
+    /// </summary>
+    public bool IsIPv4Address => ConditionTypes.Contains(FwpDataType.V4AddrMask);
+
     /// <summary>The field name without the layer prefix, e.g. <c>IP_REMOTE_ADDRESS</c>.</summary>
     public string Name { get; }
 

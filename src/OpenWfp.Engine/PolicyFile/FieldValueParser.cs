@@ -118,7 +118,7 @@ public static class FieldValueParser
         {
             case FwpDataType.Empty:
                 return EmptyWord;
-            case FwpDataType.UInt32 when IsAddressField(field):
+            case FwpDataType.UInt32 when field.IsIPv4Address:
                 return FwpValueFormatter.FormatIPv4((uint)value.RawUInt64);
             case FwpDataType.UInt8 when IsProtocolField(field):
                 foreach (var (name, number) in Protocols)
@@ -205,8 +205,6 @@ public static class FieldValueParser
 
     private static bool IsEmptyWord(string text) => string.Equals(text.Trim(), EmptyWord, StringComparison.OrdinalIgnoreCase);
 
-    private static bool IsAddressField(LayerFieldInfo field) =>
-        field.Name.EndsWith("ADDRESS", StringComparison.Ordinal) || field.Name.EndsWith("ADDRESS_V4", StringComparison.Ordinal);
 
     private static bool IsProtocolField(LayerFieldInfo field) => field.Name.EndsWith("PROTOCOL", StringComparison.Ordinal);
 

@@ -286,8 +286,7 @@ internal static class NetshValues
             return false;
         }
 
-        var name = layer.Fields[i].Name;
-        return name.EndsWith("ADDRESS", StringComparison.Ordinal) || name.EndsWith("ADDRESS_V4", StringComparison.Ordinal);
+        return layer.Fields[i].IsIPv4Address;
     }
 
     public static bool TryHex(string text, out byte[] bytes)
