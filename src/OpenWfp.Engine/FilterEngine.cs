@@ -193,9 +193,17 @@ public sealed class FilterEngine
     }
 
     /// <summary>Classifies at the layer with this run-time id.</summary>
-    public ClassifyResult Classify(ushort layerId, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata = default, Span<TerminatingFilterInfo> terminating = default, object? layerData = null)
+    public ClassifyResult Classify(ushort layerId, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata = default, Span<TerminatingFilterInfo> terminating = default, object? layerData = null) =>
+        Classify(Volatile.Read(ref _snapshot), layerId, values, in metadata, terminating, layerData);
+
+    /// <summary>
+    /// Classifies against one snapshot the caller read from <see cref="Current"/>: the shim takes one per packet so
+    /// that every layer a packet meets sees the same commit.
+    /// </summary>
+    public ClassifyResult Classify(PolicySnapshot snapshot, ushort layerId, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata = default, Span<TerminatingFilterInfo> terminating = default, object? layerData = null)
     {
-        var programs = Volatile.Read(ref _snapshot).Programs;
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var programs = snapshot.Programs;
         if (layerId >= programs.Length || programs[layerId] is not { } program)
         {
             return ClassifyResult.NoMatch;

@@ -103,6 +103,12 @@ public sealed class PolicySnapshot : IPolicyView
     /// <summary>The number of filters.</summary>
     public int FilterCount => FiltersByKey.Count;
 
+    /// <summary>
+    /// True when the layer with this run-time id has at least one filter. The shim asks before it builds a layer's
+    /// values, so layers with no filters cost nothing per packet.
+    /// </summary>
+    public bool HasFilters(ushort layerId) => layerId < Programs.Length && Programs[layerId] is { FilterCount: > 0 };
+
     /// <summary>The callout with this run-time id, or null.</summary>
     public CalloutSpec? CalloutById(uint calloutId) => CalloutsByKey.Values.FirstOrDefault(c => c.CalloutId == calloutId);
 

@@ -99,6 +99,9 @@ public readonly struct FwpValue : IEquatable<FwpValue>
         return new FwpValue(FwpDataType.ByteArray6, v);
     }
 
+    /// <summary>An FWP_BYTE_ARRAY6_TYPE value from its 48-bit numeric form (first byte most significant).</summary>
+    public static FwpValue FromByteArray6(ulong value) => new(FwpDataType.ByteArray6, value & 0xFFFF_FFFF_FFFFUL);
+
     /// <summary>An FWP_BYTE_BLOB_TYPE value. The array is not copied: the caller must not change it afterwards.</summary>
     public static FwpValue FromByteBlob(byte[] bytes)
     {

@@ -1,0 +1,35 @@
+using OpenWfp.Engine.Model;
+
+namespace OpenWfp.Shim;
+
+/// <summary>How a <see cref="PacketShim"/> maps packets to layers and keeps flows.</summary>
+public sealed class ShimOptions
+{
+    /// <summary>This host's addresses (<c>--local</c>); empty means direction comes from the capture or each flow's first packet.</summary>
+    public LocalNetworks LocalNetworks { get; init; } = LocalNetworks.None;
+
+    /// <summary>
+    /// The decision for frames that cannot be classified at all (link or IP header truncated or malformed, unknown
+    /// link type). Permit by default, like a stack that never delivers such a frame to WFP; live data planes that
+    /// fail closed set <see cref="ActionType.Block"/>.
+    /// </summary>
+    public ActionType UnparsedDecision { get; init; } = ActionType.Permit;
+
+    /// <summary>Most ALE flows kept at once; the least recently seen flow of a full probe window is evicted.</summary>
+    public int FlowCapacity { get; init; } = 65_536;
+
+    /// <summary>Idle time after which a TCP flow is forgotten (a new packet then starts a new flow).</summary>
+    public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromHours(2);
+
+    /// <summary>Idle time after which a UDP, ICMP or other flow — or a blocked flow — is forgotten (SPEC §7.2: 60 s).</summary>
+    public TimeSpan DatagramIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a TCP flow is kept after a RST or FINs from both sides (for late retransmissions).</summary>
+    public TimeSpan ClosedTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Interface index used when neither the caller nor the capture (SLL2) gives one.</summary>
+    public uint DefaultInterfaceIndex { get; init; } = 1;
+
+    /// <summary>Finds the application and user behind a new flow (live data planes); null leaves ALE_APP_ID and ALE_USER_ID empty.</summary>
+    public IFlowIdentitySource? IdentitySource { get; init; }
+}

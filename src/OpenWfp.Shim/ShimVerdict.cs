@@ -1,0 +1,103 @@
+using OpenWfp.Engine.Model;
+using OpenWfp.Wire;
+
+namespace OpenWfp.Shim;
+
+/// <summary>How the shim placed a packet relative to this host.</summary>
+public enum TrafficDirection : byte
+{
+    /// <summary>Not decided (the frame did not parse, or carries no IP).</summary>
+    Unknown = 0,
+    /// <summary>Sent by this host: ALE_AUTH_CONNECT, OUTBOUND_TRANSPORT, OUTBOUND_IPPACKET, OUTBOUND_MAC_FRAME.</summary>
+    Outbound = 1,
+    /// <summary>Received by this host: INBOUND_MAC_FRAME, INBOUND_IPPACKET, INBOUND_TRANSPORT, ALE_AUTH_RECV_ACCEPT.</summary>
+    Inbound = 2,
+    /// <summary>Both ends are this host: the outbound layers, then the inbound ones, with FLAGS IS_LOOPBACK.</summary>
+    Loopback = 3,
+    /// <summary>Neither end is this host: IPFORWARD.</summary>
+    Forward = 4,
+}
+
+/// <summary>Why the shim decided as it did.</summary>
+public enum ShimReason : byte
+{
+    /// <summary>Every layer the packet met was classified (or had no filters); the verdict is theirs.</summary>
+    Classified = 0,
+    /// <summary>The packet belongs to a flow an ALE layer blocked earlier: dropped without classifying again.</summary>
+    FlowBlocked = 1,
+    /// <summary>A later fragment of a datagram whose first fragment was blocked.</summary>
+    FragmentOfBlocked = 2,
+    /// <summary>The frame could not be parsed far enough to classify: the configured default decision.</summary>
+    Unparsed = 3,
+}
+
+/// <summary>The shim's decision for one packet.</summary>
+public readonly record struct ShimVerdict
+{
+    /// <summary>No layer.</summary>
+    public const ushort NoLayer = ushort.MaxValue;
+
+    /// <summary><see cref="ActionType.Permit"/> or <see cref="ActionType.Block"/>.</summary>
+    public ActionType Action { get; init; }
+
+    /// <summary>Why.</summary>
+    public ShimReason Reason { get; init; }
+
+    /// <summary>
+    /// The layer that blocked; for a permit, the last layer whose filter explicitly permitted; <see cref="NoLayer"/> when
+    /// no filter matched anywhere.
+    /// </summary>
+    public ushort LayerId { get; init; }
+
+    /// <summary>The deciding filter (as <see cref="LayerId"/>), 0 when none.</summary>
+    public ulong FilterId { get; init; }
+
+    /// <summary>True when the block carried FWPS_CLASSIFY_OUT_FLAG_ABSORB (silent drop).</summary>
+    public bool Absorbed { get; init; }
+
+    /// <summary>The direction the shim gave the packet.</summary>
+    public TrafficDirection Direction { get; init; }
+
+    /// <summary>The ALE flow the packet belongs to (0 when none).</summary>
+    public ulong FlowId { get; init; }
+
+    /// <summary>The parser's status for the frame.</summary>
+    public ParseStatus ParseStatus { get; init; }
+
+    /// <summary>True for a permit.</summary>
+    public bool IsPermitted => Action != ActionType.Block;
+}
+
+/// <summary>Running totals of one shim.</summary>
+public struct ShimCounters
+{
+    /// <summary>Packets processed.</summary>
+    public long Packets;
+
+    /// <summary>Packets permitted.</summary>
+    public long Permitted;
+
+    /// <summary>Packets blocked (by a layer, a blocked flow or a blocked first fragment).</summary>
+    public long Blocked;
+
+    /// <summary>Frames given the default decision because they could not be parsed.</summary>
+    public long Unparsed;
+
+    /// <summary>Frames without IP (ARP, …); they meet the MAC layers only.</summary>
+    public long NotIp;
+
+    /// <summary>ALE flows created.</summary>
+    public long Flows;
+
+    /// <summary>Packets dropped because their flow had been blocked.</summary>
+    public long FlowBlockedDrops;
+
+    /// <summary>ALE reauthorizations after a policy change.</summary>
+    public long Reauthorizations;
+
+    /// <summary>Classifications at all layers.</summary>
+    public long Classifications;
+
+    /// <summary>Callouts that threw (each acted as unregistered).</summary>
+    public long CalloutFaults;
+}
