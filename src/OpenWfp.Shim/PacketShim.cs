@@ -221,31 +221,37 @@ public sealed class PacketShim
     private void Inbound(ShimLayers layers, ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk)
     {
         f.Direction = FwpDirection.Inbound;
+        var laterFragment = p.Has(PacketFlags.Fragment) && p.FragmentOffset != 0;
+        var icmpError = p.Has(PacketFlags.IcmpError);
+        var flow = -1;
+        if (!laterFragment && !icmpError)
+        {
+            // A packet of a flow blocked earlier is dropped before any layer: the flow table is consulted first.
+            flow = FindFlow(ref f, ref p, now, ref walk);
+            if (flow >= 0 && _flows.At(flow).Blocked && _flows.At(flow).Generation == walk.Snapshot.Generation)
+            {
+                DropBlockedFlow(flow, ref walk);
+                return;
+            }
+        }
+
         if (!MacFrame(ShimLayers.InboundMacFrame, ref f, ref walk))
         {
             return;
         }
 
-        if (p.Has(PacketFlags.Fragment) && p.FragmentOffset != 0)
+        if (laterFragment)
         {
             LaterFragment(layers.InboundIpPacket, ref f, ref p, ref walk);
             return;
         }
 
-        if (p.Has(PacketFlags.IcmpError))
+        if (icmpError)
         {
             SetEmbedded(ref f, ref p);
             _ = IpPacket(layers.InboundIpPacket, ref f, ref p, ref walk)
                 && Classify(layers.InboundTransport, ref f, ref walk, false)
                 && Classify(layers.InboundIcmpError, ref f, ref walk, false);
-            return;
-        }
-
-        // A packet of a flow blocked earlier is dropped before any layer (the flow table is consulted first).
-        var flow = FindFlow(ref f, ref p, now, ref walk);
-        if (flow >= 0 && _flows.At(flow).Blocked && _flows.At(flow).Generation == walk.Snapshot.Generation)
-        {
-            DropBlockedFlow(flow, ref walk);
             return;
         }
 
