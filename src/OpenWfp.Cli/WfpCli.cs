@@ -29,7 +29,10 @@ internal static class WfpCli
         var root = new RootCommand(
             "OpenWfp: the Windows Filtering Platform filter engine on Linux.\n\n" +
             "Examples:\n" +
+            "  wfp replay                                    replay the bundled capture through the layers against the bundled policy\n" +
+            "  wfp replay   traffic.pcapng --policy p.json --local 192.168.1.0/24 [--json]\n" +
             "  wfp explain                                   run the built-in sample policy over its sample inputs\n" +
+            "  wfp explain  --policy p.json --capture traffic.pcapng --frame 12   every layer and filter for one packet\n" +
             "  wfp classify --policy p.json --layer ALE_AUTH_CONNECT_V4 --value IP_REMOTE_ADDRESS=203.0.113.10 --value IP_REMOTE_PORT=443\n" +
             "  wfp explain  --policy p.json --layer ALE_AUTH_CONNECT_V4 --value IP_PROTOCOL=tcp --json\n" +
             "  wfp import   wfpstate.xml --out policy.json     read a netsh wfp show state/filters dump\n" +
@@ -37,6 +40,7 @@ internal static class WfpCli
             "Policy format: docs/POLICY.md. Commands: docs/CLI.md.");
         root.Subcommands.Add(ClassifyCommandDefinition.Create(a => Guard(console, () => new ClassifyCommand(console).Run(a))));
         root.Subcommands.Add(ExplainCommandDefinition.Create(a => Guard(console, () => new ExplainCommand(console).Run(a))));
+        root.Subcommands.Add(ReplayCommandDefinition.Create(a => Guard(console, () => new ReplayCommand(console).Run(a))));
         root.Subcommands.Add(ImportCommandDefinition.Create(a => Guard(console, () => new ImportCommand(console).Run(a))));
         root.Subcommands.Add(ExportCommandDefinition.Create(a => Guard(console, () => new ExportCommand(console).Run(a))));
         root.SetAction(_ =>

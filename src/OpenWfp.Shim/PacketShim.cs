@@ -98,7 +98,7 @@ public sealed class PacketShim
         else if (status == ParseStatus.NotIp && linkType == LinkType.Ethernet)
         {
             _counters.NotIp++;
-            verdict = ProcessNotIp(ref packet, interfaceIndex, trace);
+            verdict = ProcessNotIp(ref packet, frame, interfaceIndex, trace);
         }
         else
         {
@@ -556,9 +556,14 @@ public sealed class PacketShim
         return true;
     }
 
-    private ShimVerdict ProcessNotIp(ref ParsedPacket p, uint interfaceIndex, ShimTrace? trace)
+    private ShimVerdict ProcessNotIp(ref ParsedPacket p, ReadOnlySpan<byte> frame, uint interfaceIndex, ShimTrace? trace)
     {
-        var outbound = p.SourceMac != 0 && IsLocalMac(p.SourceMac);
+        var outbound = (p.SourceMac != 0 && IsLocalMac(p.SourceMac)) || ArpSenderIsLocal(ref p, frame);
+        if (outbound)
+        {
+            LearnLocalMac(p.SourceMac);
+        }
+
         var walk = new Walk(_engine.Current, trace) { Direction = outbound ? TrafficDirection.Outbound : TrafficDirection.Inbound };
         var facts = new PacketFacts
         {
@@ -573,6 +578,27 @@ public sealed class PacketShim
         };
         MacFrame(outbound ? ShimLayers.OutboundMacFrame : ShimLayers.InboundMacFrame, ref facts, ref walk);
         return walk.Verdict();
+    }
+
+    /// <summary>
+    /// True for an ARP packet (RFC 826, Ethernet/IPv4: hardware type 1, protocol 0x0800, lengths 6 and 4) whose sender
+    /// protocol address is in the local networks: this host is asking or answering.
+    /// </summary>
+    private bool ArpSenderIsLocal(ref ParsedPacket p, ReadOnlySpan<byte> frame)
+    {
+        const int SenderAddressOffset = 14;
+        if (p.EtherType != 0x0806 || _options.LocalNetworks.IsEmpty || frame.Length < p.NetworkOffset + 28)
+        {
+            return false;
+        }
+
+        var arp = frame[p.NetworkOffset..];
+        if (arp[0] != 0 || arp[1] != 1 || arp[2] != 0x08 || arp[3] != 0x00 || arp[4] != 6 || arp[5] != 4)
+        {
+            return false;
+        }
+
+        return _options.LocalNetworks.Contains(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(arp[SenderAddressOffset..]));
     }
 
     private TrafficDirection Direction(ref ParsedPacket p, UInt128 source, UInt128 destination, long now, out bool loopbackDevice)

@@ -10,11 +10,17 @@ internal static class SampleScenarios
 
     public static string ReadResource(string name)
     {
-        var assembly = typeof(SampleScenarios).Assembly;
-        var resource = assembly.GetManifestResourceNames().Single(n => n.EndsWith("." + name, StringComparison.Ordinal));
-        using var stream = assembly.GetManifestResourceStream(resource)!;
+        using var stream = OpenResource(name);
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
+    }
+
+    /// <summary>Opens a bundled sample file (samples/NAME, embedded in the wfp assembly).</summary>
+    public static Stream OpenResource(string name)
+    {
+        var assembly = typeof(SampleScenarios).Assembly;
+        var resource = assembly.GetManifestResourceNames().Single(n => n.EndsWith("." + name, StringComparison.Ordinal));
+        return assembly.GetManifestResourceStream(resource)!;
     }
 
     public static IReadOnlyList<ClassifyRequest> Load()
