@@ -39,7 +39,9 @@ internal static class WfpCli
             "  wfp export   --policy policy.json --out filters.xml\n\n" +
             "Policy format: docs/POLICY.md. Commands: docs/CLI.md.");
         root.Subcommands.Add(ClassifyCommandDefinition.Create(a => Guard(console, () => new ClassifyCommand(console).Run(a))));
-        root.Subcommands.Add(ExplainCommandDefinition.Create(a => Guard(console, () => new ExplainCommand(console).Run(a))));
+        root.Subcommands.Add(ExplainCommandDefinition.Create((a, capture) => Guard(console, () => capture is null
+            ? new ExplainCommand(console).Run(a)
+            : new ExplainFrameCommand(console).Run(a, capture))));
         root.Subcommands.Add(ReplayCommandDefinition.Create(a => Guard(console, () => new ReplayCommand(console).Run(a))));
         root.Subcommands.Add(ImportCommandDefinition.Create(a => Guard(console, () => new ImportCommand(console).Run(a))));
         root.Subcommands.Add(ExportCommandDefinition.Create(a => Guard(console, () => new ExportCommand(console).Run(a))));

@@ -38,7 +38,7 @@ internal static class JsonReport
         w.WriteEndObject();
     });
 
-    private static void WriteExplain(Utf8JsonWriter w, ClassifyRequest request, ExplainReport report)
+    internal static void WriteExplain(Utf8JsonWriter w, ClassifyRequest request, ExplainReport report)
     {
         w.WriteStartObject();
         if (request.Scenario is { } name)
@@ -159,7 +159,7 @@ internal static class JsonReport
         w.WriteEndArray();
     }
 
-    private static string Build(Action<Utf8JsonWriter> write)
+    internal static string Build(Action<Utf8JsonWriter> write)
     {
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, Options))

@@ -39,9 +39,9 @@ internal sealed class TextReport(TextWriter output, Painter paint)
         }
     }
 
-    public void WriteExplain(ClassifyRequest request, ExplainReport report)
+    public void WriteExplain(ClassifyRequest request, ExplainReport report, bool withPolicyLine = true)
     {
-        WriteInputs(request);
+        WriteInputs(request, withPolicyLine);
         output.WriteLine();
         if (report.Filters.Count == 0)
         {
@@ -98,9 +98,13 @@ internal sealed class TextReport(TextWriter output, Painter paint)
         }
     }
 
-    private void WriteInputs(ClassifyRequest request)
+    private void WriteInputs(ClassifyRequest request, bool withPolicyLine = true)
     {
-        output.WriteLine($"policy     {request.PolicyName}");
+        if (withPolicyLine)
+        {
+            output.WriteLine($"policy     {request.PolicyName}");
+        }
+
         output.WriteLine($"layer      {request.Layer.ShortName}");
         output.WriteLine($"values     {(request.Given.Count == 0 ? "none (every field FWP_EMPTY)" : string.Join("  ", request.Given.Select(g => $"{g.Field.Name}={g.Text}")))}");
     }

@@ -29,8 +29,8 @@ internal sealed record PacketDescription(
                 return new($"{what} frame ({frame.Length} bytes)", what, 0, null, null, null, null, null, status);
             case ParseStatus.NotIp:
                 var kind = p.EtherType == EtherType.Arp ? "ARP" : $"EtherType 0x{p.EtherType:x4}";
-                var macs = $"{FwpValueFormatter.FormatMac(p.SourceMac)} → {FwpValueFormatter.FormatMac(p.DestinationMac)}";
-                return new($"{kind} {macs}", kind == "ARP" ? "arp" : "non-ip", 0, FwpValueFormatter.FormatMac(p.SourceMac), FwpValueFormatter.FormatMac(p.DestinationMac), null, null, null, status);
+                var macs = $"{Mac(p.SourceMac)} → {Mac(p.DestinationMac)}";
+                return new($"{kind} {macs}", kind == "ARP" ? "arp" : "non-ip", 0, Mac(p.SourceMac), Mac(p.DestinationMac), null, null, null, status);
         }
 
         var v4 = p.IpVersion == 4;
@@ -68,6 +68,9 @@ internal sealed record PacketDescription(
         var summary = $"{label} {Endpoint(src, p.SourcePort)} → {Endpoint(dst, p.DestinationPort)}{(detail is null ? "" : " " + detail)}";
         return new(summary, protocol, p.IpVersion, src, dst, ports ? p.SourcePort : null, ports ? p.DestinationPort : null, detail, status);
     }
+
+    /// <summary>MAC text with colons, as Wireshark and ip(8) print it.</summary>
+    private static string Mac(ulong mac) => FwpValueFormatter.FormatMac(mac).Replace('-', ':');
 
     private static string TcpFlagText(TcpFlags flags)
     {
