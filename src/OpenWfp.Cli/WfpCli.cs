@@ -15,7 +15,9 @@ internal static class WfpCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            console.Error.WriteLine($"wfp: {parse.Errors[0].Message} (see 'wfp --help')");
+            // System.CommandLine lists choices on several lines; a user error is one line.
+            var message = string.Join(' ', parse.Errors[0].Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            console.Error.WriteLine($"wfp: {message} (see 'wfp --help')");
             return 1;
         }
 
