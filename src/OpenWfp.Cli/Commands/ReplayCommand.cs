@@ -17,8 +17,6 @@ internal sealed class ReplayCommand(CliConsole console)
         using var dropped = OpenWriter(args.DropsPcap);
         var text = args.Json ? null : new ReplayTextReport(console.Out, new Painter(console.Color), input, runner);
         var json = args.Json ? new ReplayJsonReport(console.Out, input, runner) : null;
-        text?.WriteBanner();
-
         var end = runner.Run(r =>
         {
             (r.Verdict.IsPermitted ? permitted : dropped)?.Write(r.Packet);
@@ -27,7 +25,7 @@ internal sealed class ReplayCommand(CliConsole console)
                 text?.WritePacket(in r);
                 json?.WritePacket(in r);
             }
-        });
+        }, onOpened: () => text?.WriteBanner());
 
         text?.WriteSummary(end);
         json?.WriteSummary(end);

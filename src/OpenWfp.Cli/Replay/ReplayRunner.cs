@@ -38,9 +38,12 @@ internal sealed class ReplayRunner
     /// <summary>Where each flow was decided, by flow id.</summary>
     public IReadOnlyDictionary<ulong, FlowOrigin> Flows => _flows;
 
-    /// <summary>Replays frames 1..<paramref name="lastFrame"/> (all by default), calling <paramref name="onPacket"/> for each.</summary>
+    /// <summary>
+    /// Replays frames 1..<paramref name="lastFrame"/> (all by default), calling <paramref name="onPacket"/> for each;
+    /// <paramref name="onOpened"/> runs once the file is known to be a capture, before the first packet.
+    /// </summary>
     /// <exception cref="CliUserException">The capture's header is not pcap or pcapng (the file cannot be used at all).</exception>
-    public ReplayEnd Run(Action<ReplayPacket> onPacket, long lastFrame = long.MaxValue)
+    public ReplayEnd Run(Action<ReplayPacket> onPacket, long lastFrame = long.MaxValue, Action? onOpened = null)
     {
         using var stream = _input.OpenCapture();
         CaptureReader reader;
@@ -55,6 +58,7 @@ internal sealed class ReplayRunner
 
         using (reader)
         {
+            onOpened?.Invoke();
             try
             {
                 while (reader.FramesRead < lastFrame && reader.TryReadNext(out var packet))
