@@ -158,6 +158,20 @@ internal static class PacketBuilder
         return f;
     }
 
+    /// <summary>Linux cooked capture v2: protocol, reserved, interface index, ARPHRD_ETHER, packet type, 6-byte address.</summary>
+    public static byte[] Sll2(ushort protocol, int interfaceIndex, byte packetType, ulong address, byte[] payload)
+    {
+        var f = new byte[20 + payload.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(f, protocol);
+        BinaryPrimitives.WriteInt32BigEndian(f.AsSpan(4), interfaceIndex);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(8), 1);
+        f[10] = packetType;
+        f[11] = 6;
+        WriteMac(f.AsSpan(12), address);
+        payload.CopyTo(f, 20);
+        return f;
+    }
+
     public static byte[] Concat(params byte[][] parts) => parts.SelectMany(x => x).ToArray();
 
     public static byte[] Hex(string hex) => Convert.FromHexString(string.Concat(hex.Where(c => !char.IsWhiteSpace(c))));
