@@ -5,13 +5,20 @@ namespace OpenWfp.Wire;
 /// </summary>
 public enum ParseStatus : byte
 {
-    /// <summary>The link and network headers parsed. Transport problems are reported in <see cref="PacketFlags"/>, not here.</summary>
+    /// <summary>
+    /// The link and network headers parsed. A transport header cut short by the capture is reported in
+    /// <see cref="PacketFlags"/> (<see cref="PacketFlags.TransportTruncated"/>), not here.
+    /// </summary>
     Ok = 0,
 
     /// <summary>The capture ends inside the link or network header chain.</summary>
     Truncated = 1,
 
-    /// <summary>A header field contradicts the others (bad version, IHL below 5, a length that does not fit its container, too many headers).</summary>
+    /// <summary>
+    /// A header field contradicts the others (bad version, IHL below 5, a length that does not fit its container, too
+    /// many headers) — including a transport header that is present but impossible (TCP data offset below 5, UDP length
+    /// below 8), which no stack would deliver to a layer.
+    /// </summary>
     Malformed = 2,
 
     /// <summary>The link type is not one <see cref="PacketParser"/> understands.</summary>
