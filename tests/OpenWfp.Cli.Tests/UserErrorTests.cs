@@ -12,6 +12,11 @@ public class UserErrorTests
             []
         },
         {
+            "{\"version\": 1, \"filters\": [{\"name\": \"x\", \"filterId\": 0, \"layer\": \"ALE_AUTH_CONNECT_V4\", \"action\": \"block\"}]}",
+            "filters[0] \"x\": filterId: a filter id is a number from 1",
+            []
+        },
+        {
             "{\"version\": 2}",
             "version: this is format version 2; only version 1 is understood",
             []

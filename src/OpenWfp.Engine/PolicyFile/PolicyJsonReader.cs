@@ -184,12 +184,22 @@ public static class PolicyJsonReader
         private FilterSpec ReadFilter(JsonElement e, int index)
         {
             var (label, name) = Named(e, "filters", index);
-            CheckKeys(e, label, "key", "name", "description", "layer", "sublayer", "weight", "flags", "action", "conditions", "provider");
+            CheckKeys(e, label, "key", "filterId", "name", "description", "layer", "sublayer", "weight", "flags", "action", "conditions", "provider");
             var key = OptionalKey(e, label) ?? PolicyDocument.DerivedKey("filter", index.ToString(CultureInfo.InvariantCulture) + "/" + name);
             var layer = Layer(e, label);
+
+            // An id carried over from an import (netsh's filterId) is kept, so decisions name the same filter ids as
+            // on the machine the policy came from; without one the engine assigns the next free id.
+            var filterId = e.TryGetProperty("filterId", out var id) && id.ValueKind != JsonValueKind.Null ? Number(id, label, "filterId", ulong.MaxValue) : 0;
+            if (e.TryGetProperty("filterId", out _) && filterId == 0)
+            {
+                throw Error(label, "filterId", "a filter id is a number from 1");
+            }
+
             return new FilterSpec
             {
                 Key = key,
+                FilterId = filterId,
                 DisplayData = new DisplayData(name, OptionalString(e, label, "description")),
                 LayerKey = layer.Key,
                 SublayerKey = SublayerRef(e, label),

@@ -92,6 +92,11 @@ public static class PolicyJsonWriter
         var layer = LayerCatalog.ByKey(f.LayerKey);
         w.WriteStartObject();
         WriteHead(w, f.Key, f.DisplayData);
+        if (f.FilterId != 0)
+        {
+            w.WriteNumber("filterId", f.FilterId);
+        }
+
         w.WriteString("layer", layer?.ShortName ?? f.LayerKey.ToString());
         if (f.SublayerKey != Guid.Empty)
         {

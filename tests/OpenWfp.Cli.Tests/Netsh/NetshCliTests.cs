@@ -75,6 +75,10 @@ public class NetshCliTests
         using var doc = JsonDocument.Parse(stdout);
         Assert.Equal("block", doc.RootElement.GetProperty("decision").GetString());
         Assert.Equal("a1000000-0000-4000-8000-000000000001", doc.RootElement.GetProperty("filterKey").GetString());
+
+        // The Windows filter id survives the trip through the native format.
+        Assert.Equal(65001UL, doc.RootElement.GetProperty("filterId").GetUInt64());
+        Assert.Contains("\"filterId\": 65001", File.ReadAllText(output.Path), StringComparison.Ordinal);
     }
 
     [Fact]
