@@ -1,0 +1,90 @@
+using OpenWfp.Protocol.V1;
+
+namespace OpenWfp.Bfe.Persistence;
+
+/// <summary>
+/// The persistent policy (SPEC §2.1: objects added with a PERSISTENT or BOOTTIME flag): what survives a restart.
+/// Objects are stored as their protocol messages (proto/openwfp/bfe/v1/types.proto), keyed by GUID.
+/// </summary>
+/// <remarks>
+/// <see cref="Apply"/> is atomic: after a crash at any moment (kill -9 included) the store holds either all of a
+/// change set or none of it. The BFE calls it once per engine commit, before publishing the commit.
+/// </remarks>
+public interface IPolicyStore : IDisposable
+{
+    /// <summary>Where the store lives, for messages.</summary>
+    public string Location { get; }
+
+    /// <summary>Everything stored: persistent and boot-time objects.</summary>
+    public StoredPolicy Load();
+
+    /// <summary>Writes one commit's persistent adds and deletes, all or nothing.</summary>
+    /// <exception cref="PolicyStoreException">The write failed; nothing of the change set is stored.</exception>
+    public void Apply(PolicyChangeSet changes);
+}
+
+/// <summary>The stored objects, each kind in the order it was first stored.</summary>
+public sealed record StoredPolicy(
+    IReadOnlyList<Provider> Providers,
+    IReadOnlyList<Sublayer> Sublayers,
+    IReadOnlyList<Callout> Callouts,
+    IReadOnlyList<ProviderContext> ProviderContexts,
+    IReadOnlyList<Filter> Filters)
+{
+    /// <summary>Nothing stored.</summary>
+    public static StoredPolicy Empty { get; } = new([], [], [], [], []);
+}
+
+/// <summary>
+/// One commit's changes to the persistent policy. Deletes are by key; an object that is both deleted and added in
+/// one change set (delete then re-add with the same key) is replaced. Deletes are applied before adds.
+/// </summary>
+public sealed record PolicyChangeSet
+{
+    /// <summary>Added providers.</summary>
+    public IReadOnlyList<Provider> AddedProviders { get; init; } = [];
+    /// <summary>Added sublayers.</summary>
+    public IReadOnlyList<Sublayer> AddedSublayers { get; init; } = [];
+    /// <summary>Added callouts.</summary>
+    public IReadOnlyList<Callout> AddedCallouts { get; init; } = [];
+    /// <summary>Added provider contexts.</summary>
+    public IReadOnlyList<ProviderContext> AddedProviderContexts { get; init; } = [];
+    /// <summary>Added filters.</summary>
+    public IReadOnlyList<Filter> AddedFilters { get; init; } = [];
+    /// <summary>Deleted providers.</summary>
+    public IReadOnlyList<Guid> DeletedProviders { get; init; } = [];
+    /// <summary>Deleted sublayers.</summary>
+    public IReadOnlyList<Guid> DeletedSublayers { get; init; } = [];
+    /// <summary>Deleted callouts.</summary>
+    public IReadOnlyList<Guid> DeletedCallouts { get; init; } = [];
+    /// <summary>Deleted provider contexts.</summary>
+    public IReadOnlyList<Guid> DeletedProviderContexts { get; init; } = [];
+    /// <summary>Deleted filters.</summary>
+    public IReadOnlyList<Guid> DeletedFilters { get; init; } = [];
+
+    /// <summary>True when there is nothing to write.</summary>
+    public bool IsEmpty =>
+        AddedProviders.Count + AddedSublayers.Count + AddedCallouts.Count + AddedProviderContexts.Count + AddedFilters.Count
+        + DeletedProviders.Count + DeletedSublayers.Count + DeletedCallouts.Count + DeletedProviderContexts.Count + DeletedFilters.Count == 0;
+}
+
+/// <summary>The store cannot be opened or written. The message names the file and what is wrong.</summary>
+public sealed class PolicyStoreException : Exception
+{
+    /// <summary>An error with a message naming the file and the problem.</summary>
+    public PolicyStoreException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>An error caused by <paramref name="inner"/>.</summary>
+    public PolicyStoreException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+
+    /// <summary>An error without a message (for serializers; not used by OpenWfp).</summary>
+    public PolicyStoreException()
+    {
+    }
+}
