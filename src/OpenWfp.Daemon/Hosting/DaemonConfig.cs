@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OpenWfp.Bfe.Access;
+
+namespace OpenWfp.Daemon.Hosting;
+
+/// <summary>
+/// wfpd's settings: defaults, then the config file (JSON, --config), then the command line. Documented in
+/// docs/WFPD.md; contrib/wfpd.json is a commented sample.
+/// </summary>
+internal sealed record DaemonConfig
+{
+    public const string DefaultStateDirectory = "/var/lib/openwfp";
+    public const string DefaultSocket = "/run/openwfp/bfe.sock";
+    public const string DefaultConfigFile = "/etc/openwfp/wfpd.json";
+
+    /// <summary>Where the policy store (policy.db) lives.</summary>
+    public string StateDirectory { get; init; } = DefaultStateDirectory;
+
+    /// <summary>The management socket.</summary>
+    public string Socket { get; init; } = DefaultSocket;
+
+    /// <summary>Members of this group (name or number) may change policy; root always may. Null: root only.</summary>
+    public string? WriterGroup { get; init; } = "openwfp";
+
+    /// <summary>Who else may read: everyone (who can reach the socket), group, none.</summary>
+    public ReadAccess Readers { get; init; } = ReadAccess.Everyone;
+
+    /// <summary>The reader group, for readers = group.</summary>
+    public string? ReaderGroup { get; init; }
+
+    /// <summary>The socket file's group (mode 0660). Null: the writer group if it exists, else root's.</summary>
+    public string? SocketGroup { get; init; }
+
+    /// <summary>False for --no-dataplane: serve the API only, touch nothing in the kernel.</summary>
+    public bool Dataplane { get; init; } = true;
+
+    /// <summary>Largest request accepted, in bytes (larger ones get RESOURCE_EXHAUSTED).</summary>
+    public int MaxRequestBytes { get; init; } = 16 * 1024 * 1024;
+
+    private static readonly JsonSerializerOptions FileOptions = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>Reads a config file; a missing default file is not an error, a missing named one is.</summary>
+    public static DaemonConfig Load(string? path)
+    {
+        var file = path ?? DefaultConfigFile;
+        if (!File.Exists(file))
+        {
+            return path is null ? new DaemonConfig() : throw new DaemonStartException($"{file}: no such config file");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<DaemonConfig>(File.ReadAllText(file), FileOptions) ?? new DaemonConfig();
+        }
+        catch (JsonException e)
+        {
+            throw new DaemonStartException($"{file}: {e.Message}");
+        }
+        catch (IOException e)
+        {
+            throw new DaemonStartException($"{file}: {e.Message}");
+        }
+    }
+
+    /// <summary>The access policy with group names resolved through /etc/group.</summary>
+    public AccessPolicy ToAccessPolicy() => new()
+    {
+        WriterGroupId = GroupId(WriterGroup),
+        Readers = Readers,
+        ReaderGroupId = GroupId(ReaderGroup),
+    };
+
+    /// <summary>A group's id from its name or number; null when unset or unknown.</summary>
+    public static uint? GroupId(string? group)
+    {
+        if (string.IsNullOrWhiteSpace(group))
+        {
+            return null;
+        }
+
+        if (uint.TryParse(group, out var gid))
+        {
+            return gid;
+        }
+
+        try
+        {
+            foreach (var line in File.ReadLines("/etc/group"))
+            {
+                var parts = line.Split(':');
+                if (parts.Length >= 3 && parts[0] == group && uint.TryParse(parts[2], out gid))
+                {
+                    return gid;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return null;
+    }
+}
+
+/// <summary>wfpd cannot start; the message is one line naming the file or setting.</summary>
+internal sealed class DaemonStartException(string message) : Exception(message);

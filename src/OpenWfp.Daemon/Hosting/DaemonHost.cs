@@ -1,0 +1,176 @@
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenWfp.Bfe;
+using OpenWfp.Bfe.Persistence;
+using OpenWfp.Daemon.Services;
+
+namespace OpenWfp.Daemon.Hosting;
+
+/// <summary>
+/// Builds and runs wfpd: the store is opened and the boot-time policy applied before anything listens; the
+/// persistent policy replaces it while the host starts (before the socket accepts and before systemd hears READY);
+/// SIGTERM/SIGINT stop it cleanly and remove the socket.
+/// </summary>
+internal static class DaemonHost
+{
+    public const string StoreFileName = "policy.db";
+
+    public static async Task<int> RunAsync(DaemonConfig config, CancellationToken cancel)
+    {
+        CreateDirectory(config.StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        var storePath = Path.Combine(config.StateDirectory, StoreFileName);
+        IPolicyStore store;
+        try
+        {
+            store = SqlitePolicyStore.Open(storePath);
+        }
+        catch (PolicyStoreException e)
+        {
+            throw new DaemonStartException($"{e.Message} (the file is kept as it is; move it aside to start with an empty policy)");
+        }
+
+        using var bfe = new BaseFilteringEngine(config.ToAccessPolicy(), store);
+        var bootProblems = bfe.ApplyBootTimePolicy();
+        PrepareSocket(config.Socket);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Host.UseSystemd();
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenUnixSocket(config.Socket, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listen.Use(PeerCredentials.Middleware);
+            });
+            k.Limits.Http2.MaxStreamsPerConnection = 1000;
+        });
+        builder.Services.AddSingleton(bfe);
+        builder.Services.AddSingleton(config);
+        builder.Services.AddHostedService<PolicyStartup>();
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = config.MaxRequestBytes;
+            o.Interceptors.Add<ErrorInterceptor>();
+        });
+
+        await using var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("wfpd");
+        foreach (var problem in bootProblems)
+        {
+            log.LogWarning("store {Store}: {Problem}", storePath, problem);
+        }
+
+        app.MapGrpcService<BfeService>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            SetSocketAccess(config, log);
+            if (log.IsEnabled(LogLevel.Information))
+            {
+                log.LogInformation(
+                "ready: socket {Socket}, store {Store}, {Filters} filters ({Boot} boot-time), data plane {Dataplane}",
+                config.Socket,
+                storePath,
+                bfe.Engine.Current.FilterCount,
+                bfe.BootTimeFilters.Count,
+                config.Dataplane ? "not built yet (issue 5): serving the API only" : "off (--no-dataplane)");
+            }
+        });
+
+        try
+        {
+            await app.RunAsync(cancel);
+        }
+        finally
+        {
+            TryDelete(config.Socket);
+        }
+
+        log.LogInformation("stopped");
+        return 0;
+    }
+
+    private static void CreateDirectory(string path, UnixFileMode mode)
+    {
+        try
+        {
+            Directory.CreateDirectory(path, mode);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DaemonStartException($"{path}: cannot create the directory: {e.Message}");
+        }
+    }
+
+    /// <summary>A socket file left by a crashed run is removed; one that answers belongs to a running wfpd.</summary>
+    private static void PrepareSocket(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            try
+            {
+                probe.Connect(new UnixDomainSocketEndPoint(path));
+                throw new DaemonStartException($"{path}: another wfpd is already serving this socket");
+            }
+            catch (SocketException)
+            {
+                // Nobody listens: a leftover from a run that did not stop cleanly.
+            }
+        }
+
+        TryDelete(path);
+    }
+
+    /// <summary>Mode 0660 and the configured group (DESIGN decision 6): only root and that group can connect.</summary>
+    private static void SetSocketAccess(DaemonConfig config, ILogger log)
+    {
+        try
+        {
+            File.SetUnixFileMode(config.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+            var group = config.SocketGroup ?? config.WriterGroup;
+            if (DaemonConfig.GroupId(group) is { } gid && Native.Chown(config.Socket, -1, (int)gid) != 0)
+            {
+                log.LogWarning("socket {Socket}: could not give it group {Group}", config.Socket, group);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.LogWarning("socket {Socket}: could not set its mode: {Message}", config.Socket, e.Message);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+/// <summary>Start-up phase 2 (before the socket accepts calls): the persistent policy replaces the boot-time policy.</summary>
+internal sealed class PolicyStartup(BaseFilteringEngine bfe, ILogger<PolicyStartup> log) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var problem in bfe.ApplyPersistentPolicy())
+        {
+            log.LogWarning("store: {Problem}", problem);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using OpenWfp.Daemon.Hosting;
+
+// wfpd: the OpenWfp Base Filtering Engine service (docs/WFPD.md).
+var stateDir = new Option<string?>("--state-dir") { Description = $"Where the policy store lives (default {DaemonConfig.DefaultStateDirectory}).", HelpName = "DIR" };
+var socket = new Option<string?>("--socket") { Description = $"The management socket (default {DaemonConfig.DefaultSocket}).", HelpName = "PATH" };
+var config = new Option<string?>("--config") { Description = $"A JSON config file (default {DaemonConfig.DefaultConfigFile} when it exists; sample: contrib/wfpd.json).", HelpName = "FILE" };
+var noDataplane = new Option<bool>("--no-dataplane") { Description = "Serve the management API only; touch nothing in the kernel." };
+var root = new RootCommand(
+    "wfpd: the OpenWfp Base Filtering Engine. Owns the filter database, sessions and transactions, persistent and " +
+    "boot-time policy, net events and change notifications, and serves the Fwpm* API over gRPC on a Unix socket " +
+    "(proto/openwfp/bfe/v1). Root or the writer group may change policy; other local users may read.\n\n" +
+    "Examples:\n" +
+    "  wfpd                                          defaults: /var/lib/openwfp, /run/openwfp/bfe.sock\n" +
+    "  wfpd --state-dir /tmp/wfp --socket /tmp/wfp/bfe.sock --no-dataplane\n" +
+    "  systemctl start wfpd                          with contrib/wfpd.service");
+root.Options.Add(stateDir);
+root.Options.Add(socket);
+root.Options.Add(config);
+root.Options.Add(noDataplane);
+root.SetAction(async (parse, cancel) =>
+{
+    try
+    {
+        var settings = DaemonConfig.Load(parse.GetValue(config));
+        settings = settings with
+        {
+            StateDirectory = parse.GetValue(stateDir) ?? settings.StateDirectory,
+            Socket = parse.GetValue(socket) ?? settings.Socket,
+            Dataplane = settings.Dataplane && !parse.GetValue(noDataplane),
+        };
+        return await DaemonHost.RunAsync(settings, cancel);
+    }
+    catch (DaemonStartException e)
+    {
+        await Console.Error.WriteLineAsync("wfpd: " + e.Message);
+        return 1;
+    }
+});
+return await root.Parse(args).InvokeAsync();

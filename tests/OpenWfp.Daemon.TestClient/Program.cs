@@ -1,0 +1,70 @@
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Net.Client;
+using OpenWfp.Protocol.V1;
+
+// Usage: dynamic-add SOCKET   open a dynamic session, add a sublayer and a filter, print "added <sublayer> <filter>", wait
+//        read SOCKET          enumerate filters; print "read ok <count>" or "read <status> <fwp-error>"
+//        write SOCKET         add a sublayer; print "write ok" or "write <status> <fwp-error>"
+if (args.Length != 2)
+{
+    Console.Error.WriteLine("usage: OpenWfp.Daemon.TestClient dynamic-add|read|write SOCKET");
+    return 2;
+}
+
+var socket = args[1];
+using var channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
+{
+    HttpHandler = new SocketsHttpHandler
+    {
+        ConnectCallback = async (_, ct) =>
+        {
+            var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await s.ConnectAsync(new UnixDomainSocketEndPoint(socket), ct);
+            return new NetworkStream(s, ownsSocket: true);
+        },
+    },
+});
+var client = new Bfe.BfeClient(channel);
+try
+{
+    switch (args[0])
+    {
+        case "dynamic-add":
+            using (var session = client.OpenSession(new OpenSessionRequest { Flags = 1, DisplayData = new DisplayData { Name = "test client" } }))
+            {
+                await session.ResponseStream.MoveNext(CancellationToken.None);
+                var headers = new Metadata { { "openwfp-session", session.ResponseStream.Current.Opened.SessionKey } };
+                var sublayer = await client.AddSublayerAsync(new Sublayer { DisplayData = new DisplayData { Name = "dynamic sublayer" }, Weight = 0x100 }, headers);
+                var filter = await client.AddFilterAsync(
+                    new Filter
+                    {
+                        DisplayData = new DisplayData { Name = "dynamic filter" },
+                        LayerKey = "c38d57d1-05a7-4c33-904f-7fbceee60e82", // FWPM_LAYER_ALE_AUTH_CONNECT_V4
+                        SublayerKey = sublayer.Key,
+                        Action = new FilterAction { Type = 0x1001 },
+                    },
+                    headers);
+                Console.WriteLine($"added {sublayer.Key} {filter.Key}");
+                await Task.Delay(Timeout.Infinite);
+            }
+
+            return 0;
+        case "read":
+            var list = await client.EnumFiltersAsync(new FilterEnumTemplate());
+            Console.WriteLine($"read ok {list.Items.Count}");
+            return 0;
+        case "write":
+            await client.AddSublayerAsync(new Sublayer { DisplayData = new DisplayData { Name = "from another user" }, Weight = 1 });
+            Console.WriteLine("write ok");
+            return 0;
+        default:
+            Console.Error.WriteLine($"unknown command {args[0]}");
+            return 2;
+    }
+}
+catch (RpcException e)
+{
+    Console.WriteLine($"{args[0]} {e.StatusCode} {e.Trailers.GetValue("fwp-error")}");
+    return 1;
+}
