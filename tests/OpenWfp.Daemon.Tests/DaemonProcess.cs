@@ -62,10 +62,14 @@ internal sealed class DaemonProcess : IAsyncDisposable
     }
 
     /// <summary>Starts wfpd and waits until its socket accepts connections.</summary>
-    public static async Task<DaemonProcess> StartAsync(string? stateDirectory = null, params string[] extraArgs)
+    public static Task<DaemonProcess> StartAsync(string? stateDirectory = null, params string[] extraArgs) =>
+        StartAsync(stateDirectory, socket: null, extraArgs);
+
+    /// <summary>Starts wfpd on a given socket path.</summary>
+    public static async Task<DaemonProcess> StartAsync(string? stateDirectory, string? socket, params string[] extraArgs)
     {
         stateDirectory ??= NewStateDirectory();
-        var socket = Path.Combine(stateDirectory, "bfe.sock");
+        socket ??= Path.Combine(stateDirectory, "bfe.sock");
         var wfpd = Path.Combine(AppContext.BaseDirectory, "wfpd.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in (string[])[wfpd, "--state-dir", stateDirectory, "--socket", socket, "--no-dataplane", .. extraArgs])
