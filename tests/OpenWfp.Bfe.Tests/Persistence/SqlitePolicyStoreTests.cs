@@ -1,0 +1,651 @@
+using Microsoft.Data.Sqlite;
+using OpenWfp.Bfe.Persistence;
+using OpenWfp.Protocol.V1;
+
+namespace OpenWfp.Bfe.Tests.Persistence;
+
+public sealed class SqlitePolicyStoreTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string StorePath => _temp.File("policy.db");
+
+    // ---- creation ----
+
+    [Fact]
+    public void Open_MissingFileAndDirectories_CreatesAnEmptyStore()
+    {
+        var path = _temp.File("var/lib/openwfp/policy.db");
+
+        using (var store = SqlitePolicyStore.Open(path))
+        {
+            Assert.Equal(path, store.Location);
+            AssertEmpty(store.Load());
+        }
+
+        Assert.True(File.Exists(path));
+        // Nothing but the store is left behind: no temporary file, and a clean close removed the WAL.
+        Assert.Equal(["policy.db"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
+        using var reopened = SqlitePolicyStore.Open(path);
+        AssertEmpty(reopened.Load());
+    }
+
+    [Fact]
+    public void Open_CreatedFile_IsWalModeWithTheCurrentSchemaVersion()
+    {
+        SqlitePolicyStore.Open(StorePath).Dispose();
+
+        using var connection = Raw(StorePath);
+        Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode"));
+        Assert.Equal((long)SqlitePolicyStore.SchemaVersion, Scalar(connection, "SELECT version FROM openwfp_schema"));
+    }
+
+    [Fact]
+    public void Open_LeftoverTemporaryFileOfAnInterruptedCreation_IsReplaced()
+    {
+        File.WriteAllBytes(StorePath + ".creating", [1, 2, 3]);
+
+        using (var store = SqlitePolicyStore.Open(StorePath))
+        {
+            store.Apply(new PolicyChangeSet { AddedFilters = [Policies.Filter(1)] });
+        }
+
+        Assert.False(File.Exists(StorePath + ".creating"));
+        using var reopened = SqlitePolicyStore.Open(StorePath);
+        Assert.Equal([Policies.Filter(1)], reopened.Load().Filters);
+    }
+
+    // ---- round trips ----
+
+    [Fact]
+    public void RoundTrip_EveryKindWithEveryFieldSet_ComesBackEqualAfterReopen()
+    {
+        var provider = Policies.Provider(1);
+        var sublayer = Policies.Sublayer(2);
+        var callout = Policies.Callout(3);
+        var context = Policies.ProviderContext(4);
+        var filter = Policies.Filter(5);
+        foreach (var message in new Google.Protobuf.IMessage[] { provider, sublayer, callout, context, filter })
+        {
+            Policies.AssertEveryFieldSet(message);
+        }
+
+        using (var store = SqlitePolicyStore.Open(StorePath))
+        {
+            store.Apply(new PolicyChangeSet
+            {
+                AddedProviders = [provider],
+                AddedSublayers = [sublayer],
+                AddedCallouts = [callout],
+                AddedProviderContexts = [context],
+                AddedFilters = [filter],
+            });
+            AssertPolicy(store.Load(), [provider], [sublayer], [callout], [context], [filter]);
+        }
+
+        using var reopened = SqlitePolicyStore.Open(StorePath);
+        AssertPolicy(reopened.Load(), [provider], [sublayer], [callout], [context], [filter]);
+    }
+
+    [Fact]
+    public void Load_ReturnsCopies_MutatingThemDoesNotChangeTheStore()
+    {
+        using var store = SqlitePolicyStore.Open(StorePath);
+        var filter = Policies.Filter(1);
+        store.Apply(new PolicyChangeSet { AddedFilters = [filter] });
+
+        store.Load().Filters[0].DisplayData.Name = "changed";
+        filter.DisplayData.Name = "changed too";
+
+        Assert.Equal([Policies.Filter(1)], store.Load().Filters);
+    }
+
+    [Fact]
+    public void Apply_TenThousandFilters_AllComeBackInOrder()
+    {
+        var filters = Enumerable.Range(0, 10_000).Select(Policies.Filter).ToArray();
+        using (var store = SqlitePolicyStore.Open(StorePath))
+        {
+            store.Apply(new PolicyChangeSet { AddedFilters = filters });
+        }
+
+        using var reopened = SqlitePolicyStore.Open(StorePath);
+        Assert.Equal(filters, reopened.Load().Filters);
+    }
+
+    [Fact]
+    public void Filters_FilterIdAndBootTimeColumns_CopyTheMessage()
+    {
+        var bootTime = Policies.Filter(1);
+        bootTime.Flags = 0x2;
+        bootTime.FilterId = ulong.MaxValue;
+        using (var store = SqlitePolicyStore.Open(StorePath))
+        {
+            store.Apply(new PolicyChangeSet { AddedFilters = [bootTime, Policies.Filter(2)] });
+        }
+
+        using var connection = Raw(StorePath);
+        Assert.Equal("-1,1;70002,0", Scalar(connection, "SELECT group_concat(filter_id || ',' || boot_time, ';') FROM (SELECT * FROM filters ORDER BY ordinal)"));
+        Assert.Equal(Policies.Key(1), Scalar(connection, "SELECT key FROM filters ORDER BY ordinal LIMIT 1"));
+    }
+
+    // ---- replace, delete, order ----
+
+    [Fact]
+    public void Apply_AddOfAStoredKey_ReplacesItInPlace()
+    {
+        using var store = SqlitePolicyStore.Open(StorePath);
+        store.Apply(new PolicyChangeSet { AddedFilters = [Policies.Filter(1), Policies.Filter(2), Policies.Filter(3)] });
+        var replacement = Policies.Filter(2);
+        replacement.DisplayData.Name = "filter 2, second version";
+        replacement.Conditions.Clear();
+
+        store.Apply(new PolicyChangeSet { AddedFilters = [replacement] });
+
+        Assert.Equal([Policies.Filter(1), replacement, Policies.Filter(3)], store.Load().Filters);
+    }
+
+    [Fact]
+    public void Apply_DeleteAndReAddOfAKeyInOneChangeSet_ReplacesItInPlace()
+    {
+        using var store = SqlitePolicyStore.Open(StorePath);
+        store.Apply(new PolicyChangeSet { AddedProviders = [Policies.Provider(1), Policies.Provider(2)] });
+        var replacement = Policies.Provider(1);
+        replacement.ServiceName = "other";
+
+        store.Apply(new PolicyChangeSet { DeletedProviders = [Guid.Parse(Policies.Key(1))], AddedProviders = [replacement] });
+
+        Assert.Equal([replacement, Policies.Provider(2)], store.Load().Providers);
+    }
+
+    [Fact]
+    public void Apply_SameKeyAddedTwiceInOneChangeSet_TheLastWins()
+    {
+        using var store = SqlitePolicyStore.Open(StorePath);
+        var second = Policies.Callout(1);
+        second.CalloutId = 9;
+
+        store.Apply(new PolicyChangeSet { AddedCallouts = [Policies.Callout(1), Policies.Callout(2), second] });
+
+        Assert.Equal([second, Policies.Callout(2)], store.Load().Callouts);
+    }
+
+    [Fact]
+    public void Apply_Deletes_RemoveOnlyThatKindsObject()
+    {
+        using var store = SqlitePolicyStore.Open(StorePath);
+        // Keys are unique per object type only (SPEC §2.1): a filter and a provider context may share a GUID.
+        store.Apply(new PolicyChangeSet
+        {
+            AddedProviders = [Policies.Provider(1)],
+            AddedSublayers = [Policies.Sublayer(1)],
+            AddedCallouts = [Policies.Callout(1)],
+            AddedProviderContexts = [Policies.ProviderContext(1), Policies.ProviderContext(2)],
+            AddedFilters = [Policies.Filter(1), Policies.Filter(2), Policies.Filter(3)],
+        });
+
+        store.Apply(new PolicyChangeSet
+        {
+            DeletedFilters = [Guid.Parse(Policies.Key(1)), Guid.Parse(Policies.Key(3))],
+            DeletedProviderContexts = [Guid.Parse(Policies.Key(2))],
+        });
+
+        AssertPolicy(
+            store.Load(),
+            [Policies.Provider(1)],
+            [Policies.Sublayer(1)],
+            [Policies.Callout(1)],
+            [Policies.ProviderContext(1)],
+            [Policies.Filter(2)]);
+    }
+
+    [Fact]
+    public void Apply_DeleteOfEveryKind_EmptiesTheStore()
+    {
+        using var store = SqlitePolicyStore.Open(StorePath);
+        store.Apply(new PolicyChangeSet
+        {
+            AddedProviders = [Policies.Provider(1)],
+            AddedSublayers = [Policies.Sublayer(2)],
+            AddedCallouts = [Policies.Callout(3)],
+            AddedProviderContexts = [Policies.ProviderContext(4)],
+            AddedFilters = [Policies.Filter(5)],
+        });
+
+        store.Apply(new PolicyChangeSet
+        {
+            DeletedProviders = [Guid.Parse(Policies.Key(1))],
+            DeletedSublayers = [Guid.Parse(Policies.Key(2))],
+            DeletedCallouts = [Guid.Parse(Policies.Key(3))],
+            DeletedProviderContexts = [Guid.Parse(Policies.Key(4))],
+            DeletedFilters = [Guid.Parse(Policies.Key(5))],
+        });
+
+        AssertEmpty(store.Load());
+    }
+
+    [Fact]
+    public void Apply_DeleteOfAKeyNotStored_IsNotAnError()
+    {
+        using var store = SqlitePolicyStore.Open(StorePath);
+        store.Apply(new PolicyChangeSet { AddedFilters = [Policies.Filter(1)] });
+
+        store.Apply(new PolicyChangeSet { DeletedFilters = [Guid.NewGuid()], DeletedSublayers = [Guid.Parse(Policies.Key(1))] });
+
+        Assert.Equal([Policies.Filter(1)], store.Load().Filters);
+    }
+
+    [Fact]
+    public void Apply_KeysInAnotherSpelling_AreTheSameKey()
+    {
+        using var store = SqlitePolicyStore.Open(StorePath);
+        var upper = Policies.Filter(0xABCDEF);
+        upper.Key = "{" + upper.Key.ToUpperInvariant() + "}";
+        store.Apply(new PolicyChangeSet { AddedFilters = [upper] });
+        Assert.Equal([upper], store.Load().Filters);
+
+        store.Apply(new PolicyChangeSet { DeletedFilters = [Guid.Parse(Policies.Key(0xABCDEF))] });
+
+        Assert.Empty(store.Load().Filters);
+    }
+
+    [Fact]
+    public void Load_EachKind_InTheOrderFirstStored()
+    {
+        // Keys in descending order, so that key order and insertion order disagree.
+        int[] order = [9, 3, 7, 1, 8];
+        using (var store = SqlitePolicyStore.Open(StorePath))
+        {
+            store.Apply(new PolicyChangeSet { AddedSublayers = [.. order[..3].Select(Policies.Sublayer)], AddedFilters = [.. order[..2].Select(Policies.Filter)] });
+            store.Apply(new PolicyChangeSet { AddedSublayers = [.. order[3..].Select(Policies.Sublayer)], AddedFilters = [.. order[2..].Select(Policies.Filter)] });
+            store.Apply(new PolicyChangeSet { DeletedFilters = [Guid.Parse(Policies.Key(7))] });
+            store.Apply(new PolicyChangeSet { AddedFilters = [Policies.Filter(4), Policies.Filter(7)] });
+        }
+
+        using var reopened = SqlitePolicyStore.Open(StorePath);
+        var policy = reopened.Load();
+        Assert.Equal(order.Select(Policies.Sublayer), policy.Sublayers);
+        int[] filterOrder = [9, 3, 1, 8, 4, 7];
+        Assert.Equal(filterOrder.Select(Policies.Filter), policy.Filters);
+    }
+
+    // ---- empty change set, failures, dispose ----
+
+    [Fact]
+    public void Apply_EmptyChangeSet_ChangesNothing()
+    {
+        using (var store = SqlitePolicyStore.Open(StorePath))
+        {
+            store.Apply(new PolicyChangeSet { AddedFilters = [Policies.Filter(1)] });
+        }
+
+        var before = File.ReadAllBytes(StorePath);
+        using (var store = SqlitePolicyStore.Open(StorePath))
+        {
+            Assert.True(new PolicyChangeSet().IsEmpty);
+            store.Apply(new PolicyChangeSet());
+            Assert.False(File.Exists(StorePath + "-wal") && new FileInfo(StorePath + "-wal").Length > 0, "an empty change set wrote to the WAL");
+            Assert.Equal([Policies.Filter(1)], store.Load().Filters);
+        }
+
+        Assert.Equal(before, File.ReadAllBytes(StorePath));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not a guid")]
+    [InlineData("00000000-0000-0000-0000-000000000000")]
+    public void Apply_AnAddedKeyThatIsNotAGuid_ThrowsAndStoresNothing(string key)
+    {
+        using var store = SqlitePolicyStore.Open(StorePath);
+        store.Apply(new PolicyChangeSet { AddedFilters = [Policies.Filter(1)] });
+        var bad = Policies.Sublayer(2);
+        bad.Key = key;
+
+        var ex = Assert.Throws<PolicyStoreException>(() => store.Apply(new PolicyChangeSet
+        {
+            DeletedFilters = [Guid.Parse(Policies.Key(1))],
+            AddedFilters = [Policies.Filter(3)],
+            AddedSublayers = [bad],
+        }));
+
+        Assert.Contains(StorePath, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("sublayer", ex.Message, StringComparison.Ordinal);
+        var policy = store.Load();
+        Assert.Equal([Policies.Filter(1)], policy.Filters);
+        Assert.Empty(policy.Sublayers);
+    }
+
+    [Fact]
+    public void Apply_FailureInTheMiddleOfTheTransaction_StoresNothingAndTheStoreStaysUsable()
+    {
+        using var store = SqlitePolicyStore.Open(StorePath);
+        store.Apply(new PolicyChangeSet { AddedProviders = [Policies.Provider(1)], AddedFilters = [Policies.Filter(1), Policies.Filter(2)] });
+        // Make the insert of filter 5 fail after the provider delete, the filter delete and filter 4's insert ran.
+        using (var other = Raw(StorePath))
+        {
+            Scalar(other, $"CREATE TRIGGER fail BEFORE INSERT ON filters WHEN NEW.key = '{Policies.Key(5)}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+        }
+
+        var ex = Assert.Throws<PolicyStoreException>(() => store.Apply(new PolicyChangeSet
+        {
+            DeletedProviders = [Guid.Parse(Policies.Key(1))],
+            DeletedFilters = [Guid.Parse(Policies.Key(1))],
+            AddedFilters = [Policies.Filter(4), Policies.Filter(5)],
+        }));
+
+        Assert.Contains(StorePath, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("injected failure", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<SqliteException>(ex.InnerException);
+        AssertPolicy(store.Load(), [Policies.Provider(1)], [], [], [], [Policies.Filter(1), Policies.Filter(2)]);
+
+        using (var other = Raw(StorePath))
+        {
+            Scalar(other, "DROP TRIGGER fail");
+        }
+
+        store.Apply(new PolicyChangeSet { DeletedFilters = [Guid.Parse(Policies.Key(1))], AddedFilters = [Policies.Filter(5)] });
+        Assert.Equal([Policies.Filter(2), Policies.Filter(5)], store.Load().Filters);
+    }
+
+    [Fact]
+    public void Dispose_Twice_IsFine_AndUseAfterwardsThrowsObjectDisposed()
+    {
+        var store = SqlitePolicyStore.Open(StorePath);
+        store.Dispose();
+        store.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => store.Load());
+        Assert.Throws<ObjectDisposedException>(() => store.Apply(new PolicyChangeSet { AddedFilters = [Policies.Filter(1)] }));
+    }
+
+    // ---- files that are not a valid store: one-line error naming the file; the file is left as it was ----
+
+    [Fact]
+    public void Open_RandomBytes_NotADatabase()
+    {
+        var bytes = new byte[8192];
+        new Random(1).NextBytes(bytes);
+        File.WriteAllBytes(StorePath, bytes);
+
+        AssertRefused(StorePath, "not an OpenWfp policy store (file is not a database)");
+    }
+
+    [Fact]
+    public void Open_SqliteHeaderFollowedByGarbage_IsRefused()
+    {
+        var bytes = new byte[8192];
+        new Random(2).NextBytes(bytes);
+        "SQLite format 3\0"u8.CopyTo(bytes);
+        File.WriteAllBytes(StorePath, bytes);
+
+        AssertRefused(StorePath, null);
+    }
+
+    [Fact]
+    public void Open_EmptyFile_IsRefused()
+    {
+        File.WriteAllBytes(StorePath, []);
+
+        AssertRefused(StorePath, "not an OpenWfp policy store (empty file)");
+    }
+
+    [Fact]
+    public void Open_TruncatedStore_IsRefused()
+    {
+        using (var store = SqlitePolicyStore.Open(StorePath))
+        {
+            store.Apply(new PolicyChangeSet { AddedFilters = [.. Enumerable.Range(0, 500).Select(Policies.Filter)] });
+        }
+
+        var bytes = File.ReadAllBytes(StorePath);
+        Assert.True(bytes.Length > 64 * 1024, $"store is only {bytes.Length} bytes");
+        File.WriteAllBytes(StorePath, bytes[..(bytes.Length / 2)]);
+
+        AssertRefused(StorePath, "damaged");
+    }
+
+    [Fact]
+    public void Open_TruncatedToLessThanAHeader_IsRefused()
+    {
+        SqlitePolicyStore.Open(StorePath).Dispose();
+        File.WriteAllBytes(StorePath, File.ReadAllBytes(StorePath)[..50]);
+
+        AssertRefused(StorePath, "not an OpenWfp policy store (file is not a database)");
+    }
+
+    [Fact]
+    public void Open_SqliteDatabaseOfAnotherApplication_IsRefused()
+    {
+        using (var other = Raw(StorePath, SqliteOpenMode.ReadWriteCreate))
+        {
+            Scalar(other, "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT); INSERT INTO settings VALUES ('a', 'b')");
+        }
+
+        AssertRefused(StorePath, "not an OpenWfp policy store (no openwfp_schema table)");
+    }
+
+    [Fact]
+    public void Open_SchemaVersionNewerThanThisBuild_IsRefused()
+    {
+        SqlitePolicyStore.Open(StorePath).Dispose();
+        using (var other = Raw(StorePath))
+        {
+            Scalar(other, "UPDATE openwfp_schema SET version = 7");
+        }
+
+        AssertRefused(StorePath, $"schema version 7 is newer than this wfpd understands ({SqlitePolicyStore.SchemaVersion})");
+    }
+
+    [Fact]
+    public void Open_SchemaWithATableMissing_IsRefused()
+    {
+        SqlitePolicyStore.Open(StorePath).Dispose();
+        using (var other = Raw(StorePath))
+        {
+            Scalar(other, "DROP TABLE callouts");
+        }
+
+        AssertRefused(StorePath, "table callouts is missing");
+    }
+
+    [Fact]
+    public void Open_RowWhoseBlobDoesNotParse_IsRefused()
+    {
+        StoreWithFilters(3);
+        using (var other = Raw(StorePath))
+        {
+            Scalar(other, $"UPDATE filters SET data = x'FFFFFFFF' WHERE key = '{Policies.Key(1)}'");
+        }
+
+        AssertRefused(StorePath, $"row filters/{Policies.Key(1)} does not parse");
+    }
+
+    [Fact]
+    public void Open_RowHoldingAnotherKeysObject_IsRefused()
+    {
+        StoreWithFilters(3);
+        using (var other = Raw(StorePath))
+        {
+            Scalar(other, $"UPDATE filters SET data = (SELECT data FROM filters WHERE key = '{Policies.Key(2)}') WHERE key = '{Policies.Key(1)}'");
+        }
+
+        AssertRefused(StorePath, $"row filters/{Policies.Key(1)} holds a filter with another key ('{Policies.Key(2)}')");
+    }
+
+    [Fact]
+    public void Open_BadRowThatIsOnlyInTheWriteAheadLog_IsRefusedWithoutCheckpointingIt()
+    {
+        // A store whose last commit (the damage) is still in its WAL, as after a crash: copy the files while the
+        // writer holds them open.
+        StoreWithFilters(3);
+        var copy = _temp.File("copy.db");
+        using (var other = Raw(StorePath))
+        {
+            Scalar(other, "PRAGMA wal_autocheckpoint = 0");
+            Scalar(other, $"UPDATE filters SET data = x'FFFFFFFF' WHERE key = '{Policies.Key(2)}'");
+            File.Copy(StorePath, copy);
+            File.Copy(StorePath + "-wal", copy + "-wal");
+        }
+
+        Assert.True(new FileInfo(copy + "-wal").Length > 0);
+        var wal = File.ReadAllBytes(copy + "-wal");
+
+        AssertRefused(copy, $"row filters/{Policies.Key(2)} does not parse");
+
+        Assert.Equal(wal, File.ReadAllBytes(copy + "-wal"));
+    }
+
+    [Fact]
+    public void Open_PathIsADirectory_IsRefused()
+    {
+        Directory.CreateDirectory(StorePath);
+
+        var ex = Assert.Throws<PolicyStoreException>(() => SqlitePolicyStore.Open(StorePath));
+
+        Assert.Equal($"{StorePath}: is a directory, not a policy store", ex.Message);
+    }
+
+    [Fact]
+    public void Open_UnreadableFile_IsRefused()
+    {
+        SkipWhenPrivileged();
+        SqlitePolicyStore.Open(StorePath).Dispose();
+        File.SetUnixFileMode(StorePath, UnixFileMode.None);
+
+        AssertRefused(StorePath, "cannot open for reading and writing (permission denied)");
+    }
+
+    [Fact]
+    public void Open_ReadOnlyFile_IsRefused()
+    {
+        SkipWhenPrivileged();
+        SqlitePolicyStore.Open(StorePath).Dispose();
+        File.SetUnixFileMode(StorePath, UnixFileMode.UserRead);
+
+        AssertRefused(StorePath, "cannot open for reading and writing (permission denied)");
+    }
+
+    [Fact]
+    public void Open_InAnUnwritableDirectory_IsRefused()
+    {
+        string path;
+        if (Environment.IsPrivilegedProcess)
+        {
+            // root writes anywhere chmod allows nothing; sysfs refuses new files even to root.
+            Assert.SkipUnless(Directory.Exists("/sys/kernel"), "needs /sys to run as root");
+            path = $"/sys/kernel/openwfp-{Guid.NewGuid():N}.db";
+        }
+        else
+        {
+            var directory = Directory.CreateDirectory(_temp.File("readonly"));
+            directory.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserExecute;
+            path = Path.Combine(directory.FullName, "policy.db");
+        }
+
+        var ex = Assert.Throws<PolicyStoreException>(() => SqlitePolicyStore.Open(path));
+
+        Assert.Equal($"{path}: cannot create the policy store (permission denied)", ex.Message);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void Open_WhereTheDirectoryCannotBeCreated_IsRefused()
+    {
+        File.WriteAllText(_temp.File("plain-file"), "not a directory");
+        var path = _temp.File("plain-file/openwfp/policy.db");
+
+        var ex = Assert.Throws<PolicyStoreException>(() => SqlitePolicyStore.Open(path));
+
+        Assert.StartsWith($"{path}: cannot create the directory {_temp.File("plain-file/openwfp")} (", ex.Message, StringComparison.Ordinal);
+        AssertOneLine(ex.Message);
+    }
+
+    // ---- helpers ----
+
+    private void StoreWithFilters(int count)
+    {
+        using var store = SqlitePolicyStore.Open(StorePath);
+        store.Apply(new PolicyChangeSet { AddedFilters = [.. Enumerable.Range(1, count).Select(Policies.Filter)] });
+    }
+
+    /// <summary>Open refuses <paramref name="path"/> with a one-line message naming it (and <paramref name="problem"/>), and leaves the file's bytes as they were.</summary>
+    private static void AssertRefused(string path, string? problem)
+    {
+        var before = ReadBytes(path);
+        var files = Listing(path);
+
+        var ex = Assert.Throws<PolicyStoreException>(() => SqlitePolicyStore.Open(path));
+
+        Assert.StartsWith(path + ": ", ex.Message, StringComparison.Ordinal);
+        if (problem is not null)
+        {
+            Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+        }
+
+        AssertOneLine(ex.Message);
+        Assert.Equal(before, ReadBytes(path));
+        Assert.Equal(files, Listing(path));
+
+        // Still refused, with the same message, the second time: nothing was "repaired" or created over it.
+        Assert.Equal(ex.Message, Assert.Throws<PolicyStoreException>(() => SqlitePolicyStore.Open(path)).Message);
+        Assert.Equal(before, ReadBytes(path));
+    }
+
+    /// <summary>The files in <paramref name="path"/>'s directory: a failed open leaves no -wal or -shm behind.</summary>
+    private static string[] Listing(string path) =>
+        [.. Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
+
+    /// <summary>The file's bytes, also when a test made it unreadable (its mode is restored afterwards).</summary>
+    private static byte[] ReadBytes(string path)
+    {
+        var mode = File.GetUnixFileMode(path);
+        File.SetUnixFileMode(path, mode | UnixFileMode.UserRead);
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        finally
+        {
+            File.SetUnixFileMode(path, mode);
+        }
+    }
+
+    private static void AssertOneLine(string message)
+    {
+        Assert.DoesNotContain('\n', message);
+        Assert.DoesNotContain('\r', message);
+    }
+
+    private static void SkipWhenPrivileged() =>
+        Assert.SkipWhen(Environment.IsPrivilegedProcess, "file permissions do not stop root");
+
+    private static void AssertEmpty(StoredPolicy policy) =>
+        AssertPolicy(policy, [], [], [], [], []);
+
+    private static void AssertPolicy(
+        StoredPolicy policy, Provider[] providers, Sublayer[] sublayers, Callout[] callouts, ProviderContext[] contexts, Filter[] filters)
+    {
+        Assert.Equal(providers, policy.Providers);
+        Assert.Equal(sublayers, policy.Sublayers);
+        Assert.Equal(callouts, policy.Callouts);
+        Assert.Equal(contexts, policy.ProviderContexts);
+        Assert.Equal(filters, policy.Filters);
+    }
+
+    private static SqliteConnection Raw(string path, SqliteOpenMode mode = SqliteOpenMode.ReadWrite)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
