@@ -41,6 +41,9 @@ public sealed class BfeClient : IAsyncDisposable
     /// <summary>ERROR_NOT_SUPPORTED: the error for a security descriptor on add, which bfe.proto cannot carry yet.</summary>
     private const WfpError NotSupported = (WfpError)FwpmConstants.ERROR_NOT_SUPPORTED;
 
+    /// <summary>How long a subscription that has its headers waits for a refusal in its first read.</summary>
+    private static readonly TimeSpan RefusalProbe = TimeSpan.FromMilliseconds(50);
+
     private readonly GrpcChannel _channel;
     private readonly AsyncServerStreamingCall<V1.SessionEvent> _sessionCall;
     private readonly CancellationTokenSource _lifetime;
@@ -585,25 +588,28 @@ public sealed class BfeClient : IAsyncDisposable
             throw;
         }
 
-        var started = new AsyncServerStreamingCall<T>(
-            call.ResponseStream,
-            call.ResponseHeadersAsync,
-            call.GetStatus,
-            call.GetTrailers,
-            () =>
-            {
-                call.Dispose();
-                linked.Dispose();
-            });
+        var reader = call.ResponseStream;
         try
         {
             var headers = await call.ResponseHeadersAsync.WaitAsync(_options.SubscriptionStartTimeout, cancellationToken).ConfigureAwait(false);
 
-            // A refusal (e.g. FWP_E_TXN_IN_PROGRESS) is a trailers-only response: its headers carry the error, and
-            // reading the stream gives the status.
+            // A refusal (FWP_E_TXN_IN_PROGRESS, an unimplemented method, …) is a trailers-only response: headers and
+            // status arrive together, and the first read fails at once. Look at that first read: wait for it when
+            // the headers carry an FWP error, else briefly; a live stream's first read stays pending and is kept.
+            var first = call.ResponseStream.MoveNext(CancellationToken.None);
+            reader = new PrefetchedReader<T>(call.ResponseStream, first);
             if (WfpErrorTrailers.TryGetError(headers, out _))
             {
-                await call.ResponseStream.MoveNext(CancellationToken.None).ConfigureAwait(false);
+                await first.ConfigureAwait(false);
+            }
+            else
+            {
+                await Task.WhenAny(first, Task.Delay(RefusalProbe, cancellationToken)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (first.IsFaulted)
+                {
+                    await first.ConfigureAwait(false);
+                }
             }
         }
         catch (TimeoutException)
@@ -616,21 +622,27 @@ public sealed class BfeClient : IAsyncDisposable
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
         {
-            started.Dispose();
+            Dispose();
             throw new OperationCanceledException(cancellationToken);
         }
         catch (RpcException e)
         {
-            started.Dispose();
+            Dispose();
             throw WfpErrorTrailers.FromRpcException(e);
         }
         catch
         {
-            started.Dispose();
+            Dispose();
             throw;
         }
 
-        return started;
+        return new AsyncServerStreamingCall<T>(reader, call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, Dispose);
+
+        void Dispose()
+        {
+            call.Dispose();
+            linked.Dispose();
+        }
     }
 
     /// <summary>The next message of a stream; false at its end, including the end that cancellation or disposal causes.</summary>
@@ -738,4 +750,14 @@ public sealed class BfeClient : IAsyncDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    /// <summary>A stream reader whose first MoveNext was started early (to see a refusal) and is handed out first.</summary>
+    private sealed class PrefetchedReader<T>(IAsyncStreamReader<T> inner, Task<bool> first) : IAsyncStreamReader<T>
+    {
+        private Task<bool>? _first = first;
+
+        public T Current => inner.Current;
+
+        public Task<bool> MoveNext(CancellationToken cancellationToken) => Interlocked.Exchange(ref _first, null) ?? inner.MoveNext(cancellationToken);
+    }
 }

@@ -24,6 +24,7 @@ internal sealed class FakeBfe : Bfe.BfeBase
     private readonly ConcurrentDictionary<uint, uint> _options = new();
     private readonly ConcurrentQueue<RecordedCall> _calls = new();
     private readonly ConcurrentDictionary<string, WfpError> _failures = new();
+    private readonly ConcurrentDictionary<string, bool> _unimplemented = new();
     private long _nextId = 1000;
 
     public IReadOnlyCollection<RecordedCall> Calls => [.. _calls];
@@ -42,6 +43,9 @@ internal sealed class FakeBfe : Bfe.BfeBase
 
     /// <summary>When set, OpenSession ends the stream right after the first message (the daemon closing the session).</summary>
     public bool EndSessionsImmediately { get; set; }
+
+    /// <summary>Makes <paramref name="method"/> fail as an unimplemented method does: status Unimplemented, no FWP trailers.</summary>
+    public void Unimplement(string method) => _unimplemented[method] = true;
 
     /// <summary>Makes <paramref name="method"/> fail with <paramref name="error"/> from now on.</summary>
     public void Fail(string method, WfpError error) => _failures[method] = error;
@@ -306,6 +310,11 @@ internal sealed class FakeBfe : Bfe.BfeBase
     private void Check(string method, object request, ServerCallContext context)
     {
         Record(method, request, context);
+        if (_unimplemented.ContainsKey(method))
+        {
+            throw new RpcException(new Status(StatusCode.Unimplemented, $"{method} is not implemented"));
+        }
+
         if (_failures.TryGetValue(method, out var error))
         {
             throw WfpErrorTrailers.ToRpcException(new WfpException(error, $"{method} fails as the test asked"));

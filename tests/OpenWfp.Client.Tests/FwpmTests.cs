@@ -377,6 +377,11 @@ public sealed class FwpmTests
         Assert.Equal(0x8032000Eu, Fwpm.FilterSubscribeChanges0(engine, new FwpmFilterSubscription0(), (_, _) => { }, null, out var handle));
         Assert.True(handle.IsInvalid);
         Assert.Equal((uint)WfpError.NullPointer, Fwpm.FilterSubscribeChanges0(engine, new FwpmFilterSubscription0(), null!, null, out _));
+
+        // A refusal without FWP trailers (a daemon that lacks the method) is seen too.
+        server.Fake.Unimplement("SubscribeNetEvents");
+        Assert.Equal(RPC_S_PROCNUM_OUT_OF_RANGE, Fwpm.NetEventSubscribe0(engine, new FwpmNetEventSubscription0(), (_, _) => { }, null, out var events));
+        Assert.True(events.IsInvalid);
     }
 
     [Fact]
