@@ -188,6 +188,8 @@ internal sealed partial class BfeService(BaseFilteringEngine bfe, ILogger<BfeSer
         });
         try
         {
+            // The headers tell the client the subscription is registered: changes committed from now on reach it.
+            await context.WriteResponseHeadersAsync([]);
             await foreach (var change in subscription.Reader.ReadAllAsync(context.CancellationToken))
             {
                 await responseStream.WriteAsync(new ChangeEvent
