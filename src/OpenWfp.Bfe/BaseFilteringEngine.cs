@@ -52,6 +52,9 @@ public sealed partial class BaseFilteringEngine : IDisposable
     /// <summary>Boot-time filters (stored; enforced only during start-up, SPEC §2.1).</summary>
     public IReadOnlyCollection<FilterSpec> BootTimeFilters => Volatile.Read(ref _bootTimeFilters).Values.ToList();
 
+    /// <summary>Net events: classify drops (and allows with the CLASSIFY_ALLOW keyword), SPEC §9.6.</summary>
+    public NetEvents.NetEventLog NetEvents { get; } = new();
+
     /// <summary>FWPM_ENGINE_OPTION values (TXN_WATCHDOG and friends are kept but have no effect yet).</summary>
     public ConcurrentDictionary<uint, uint> Options { get; } = new() { [EngineOptions.CollectNetEvents] = 1, [EngineOptions.NetEventMatchAnyKeywords] = 0 };
 

@@ -1,0 +1,161 @@
+using Grpc.Core;
+using OpenWfp.Bfe;
+using OpenWfp.Bfe.NetEvents;
+using OpenWfp.Engine.Catalog;
+using OpenWfp.Engine.Classify;
+using OpenWfp.Engine.Errors;
+using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Values;
+using OpenWfp.Protocol.Mapping;
+using OpenWfp.Protocol.V1;
+
+namespace OpenWfp.Daemon.Services;
+
+/// <summary>Net events over the API: recorded for classify calls, enumerated with a template, streamed live.</summary>
+internal sealed partial class BfeService
+{
+    public override Task<NetEventList> EnumNetEvents(NetEventTemplate request, ServerCallContext context) => Run(context, s =>
+    {
+        bfe.Access.DemandRead(s.Caller, "enumerate net events");
+        var list = new NetEventList { Dropped = bfe.NetEvents.Overwritten };
+        list.Items.AddRange(bfe.NetEvents.Query(Query(request)).Select(ToProto));
+        return list;
+    });
+
+    public override async Task SubscribeNetEvents(NetEventTemplate request, IServerStreamWriter<NetEvent> responseStream, ServerCallContext context)
+    {
+        var query = Session(context, s =>
+        {
+            bfe.Access.DemandRead(s.Caller, "subscribe to net events");
+            if (s.InTransaction)
+            {
+                throw new WfpException(WfpError.TxnInProgress, "net event subscriptions cannot be made inside a transaction");
+            }
+
+            if (!bfe.NetEvents.Collect)
+            {
+                throw new WfpException(WfpError.NetEventsDisabled, "net events are not being collected (engine option COLLECT_NET_EVENTS is 0)");
+            }
+
+            return Query(request);
+        });
+        try
+        {
+            await context.WriteResponseHeadersAsync([]);
+            await foreach (var e in bfe.NetEvents.Subscribe(query, context.CancellationToken))
+            {
+                await responseStream.WriteAsync(ToProto(e));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    partial void OnEngineOptionChanged(uint option, uint value)
+    {
+        if (option == EngineOptions.CollectNetEvents)
+        {
+            bfe.NetEvents.Collect = value != 0;
+        }
+        else if (option == EngineOptions.NetEventMatchAnyKeywords)
+        {
+            bfe.NetEvents.Keywords = (NetEventKeywords)value;
+        }
+    }
+
+    partial void RecordClassify(LayerInfo layer, FwpValue[] values, ClassifyResult result, ReadOnlySpan<TerminatingFilterInfo> terminating)
+    {
+        var type = result.Action == ActionType.Block ? NetEventType.ClassifyDrop : NetEventType.ClassifyAllow;
+        if (!result.HasDecision || !bfe.NetEvents.ShouldRecord(type))
+        {
+            return;
+        }
+
+        var e = new NetEventRecord
+        {
+            TimeUnixNs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100,
+            Type = type,
+            IpVersion = layer.IpVersion == Engine.Catalog.IpVersion.V6 ? (byte)6 : layer.IpVersion == Engine.Catalog.IpVersion.V4 ? (byte)4 : (byte)0,
+            IpProtocol = (byte)Field(layer, values, "IP_PROTOCOL"),
+            LocalAddress = Field(layer, values, "IP_LOCAL_ADDRESS"),
+            RemoteAddress = Field(layer, values, "IP_REMOTE_ADDRESS"),
+            LocalPort = (ushort)Field(layer, values, "IP_LOCAL_PORT"),
+            RemotePort = (ushort)Field(layer, values, "IP_REMOTE_PORT"),
+            AppId = layer.FindField("ALE_APP_ID") is { } app && values[app.Index].Type == FwpDataType.ByteBlob ? values[app.Index].Blob.ToArray() : null,
+            UserId = layer.FindField("ALE_USER_ID") is { } user ? values[user.Index].Token?.User : null,
+            FilterId = result.FilterId,
+            LayerId = layer.LayerId,
+            Direction = layer.Direction == LayerDirection.Inbound ? NetEventDirection.In : NetEventDirection.Out,
+        };
+        e.SetTerminatingFilters(terminating);
+        bfe.NetEvents.Write(in e);
+    }
+
+    private static UInt128 Field(LayerInfo layer, FwpValue[] values, string name) =>
+        layer.FindField(name) is { } f && !values[f.Index].IsEmpty ? values[f.Index].RawUInt128 : UInt128.Zero;
+
+    private static NetEvent ToProto(NetEventRecord e)
+    {
+        var message = new NetEvent
+        {
+            TimeUnixNs = e.TimeUnixNs,
+            Type = (uint)e.Type,
+            IpVersion = e.IpVersion,
+            IpProtocol = e.IpProtocol,
+            LocalAddress = Address(e.IpVersion, e.LocalAddress),
+            RemoteAddress = Address(e.IpVersion, e.RemoteAddress),
+            LocalPort = e.LocalPort,
+            RemotePort = e.RemotePort,
+            FilterId = e.FilterId,
+            LayerId = e.LayerId,
+            LayerName = LayerCatalog.ById(e.LayerId)?.ShortName ?? "",
+            Direction = (uint)e.Direction,
+            IsLoopback = e.IsLoopback,
+            ReauthReason = e.ReauthReason,
+            Sequence = e.Sequence,
+            UserId = e.UserId?.ToString() ?? "",
+        };
+        if (e.AppId is { } app)
+        {
+            message.AppId = Google.Protobuf.ByteString.CopyFrom(app);
+        }
+
+        foreach (var t in e.TerminatingFilters)
+        {
+            message.TerminatingFilters.Add(new TerminatingFilter { FilterId = t.FilterId, SublayerKey = t.SublayerKey.ToString(), Action = (uint)t.Action });
+        }
+
+        return message;
+    }
+
+    private static string Address(byte ipVersion, UInt128 address) => ipVersion switch
+    {
+        4 => FwpValueFormatter.FormatIPv4((uint)address),
+        6 => FwpValueFormatter.FormatIPv6(address),
+        _ => "",
+    };
+
+    /// <summary>FWPM_NET_EVENT_ENUM_TEMPLATE0 → a query; conditions on the fields SPEC §9.6 allows, AND-ed.</summary>
+    private static NetEventQuery Query(NetEventTemplate t)
+    {
+        var conditions = t.Conditions.Select((c, i) => NetEventCondition.FromFilterCondition(ProtoMap.ToCondition(c, $"template.conditions[{i}]"))).ToList();
+        var query = new NetEventQuery
+        {
+            StartTimeUnixNs = t.StartTimeUnixNs,
+            EndTimeUnixNs = t.EndTimeUnixNs,
+            MaxCount = (int)Math.Min(t.MaxCount, int.MaxValue),
+            Conditions = conditions,
+        };
+        try
+        {
+            query.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new WfpException(WfpError.InvalidParameter, "template: " + e.Message);
+        }
+
+        return query;
+    }
+}
