@@ -42,3 +42,24 @@ public sealed class CompileConfig : ManualConfig
         AddColumn(StatisticColumn.Median);
     }
 }
+
+/// <summary>
+/// One invocation per iteration, for the replay benchmarks: each invocation is a whole pass over 200,000 frames
+/// (tens to hundreds of milliseconds), and the flow table is reset before each one (an [IterationSetup]).
+/// </summary>
+public sealed class ReplayConfig : ManualConfig
+{
+    /// <summary>3 warm-up and 20 measured iterations of one invocation each, in process, with the memory diagnoser.</summary>
+    public ReplayConfig()
+    {
+        AddJob(Job.Default
+            .WithToolchain(InProcessEmitToolchain.Instance)
+            .WithWarmupCount(3)
+            .WithIterationCount(20)
+            .WithInvocationCount(1)
+            .WithUnrollFactor(1)
+            .WithId("Replay"));
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumn(StatisticColumn.Median, StatisticColumn.OperationsPerSecond);
+    }
+}
