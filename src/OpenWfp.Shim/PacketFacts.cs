@@ -53,6 +53,38 @@ internal struct PacketFacts
         }
     }
 
+    /// <summary>
+    /// Writes only the fields in <paramref name="read"/> (bit i = field i), which are all that classify will look at;
+    /// the other slots keep whatever they held and must not be read.
+    /// </summary>
+    public readonly void Fill(LayerFieldMap map, Span<FwpValue> values, ulong read)
+    {
+        if (read == ulong.MaxValue)
+        {
+            Fill(map, values);
+            return;
+        }
+
+        var remaining = read;
+        while (remaining != 0)
+        {
+            var index = System.Numerics.BitOperations.TrailingZeroCount(remaining);
+            remaining &= remaining - 1;
+            if (index < values.Length)
+            {
+                values[index] = default;
+            }
+        }
+
+        foreach (var slot in map.Slots)
+        {
+            if ((read & (1UL << slot.Index)) != 0)
+            {
+                values[slot.Index] = Value(slot);
+            }
+        }
+    }
+
     private readonly FwpValue Value(FieldSlot slot)
     {
         var t = slot.Type;

@@ -528,9 +528,13 @@ public sealed class PacketShim
             Token = token,
         };
         var result = ClassifyResult.NoMatch;
-        if (hasFilters || trace!.RecordValues)
+        if (trace is { RecordValues: true })
         {
             f.Fill(map, values);
+        }
+        else if (hasFilters)
+        {
+            f.Fill(map, values, walk.Snapshot.FieldsRead(map.LayerId));
         }
 
         if (hasFilters)

@@ -23,8 +23,12 @@ public static class TrafficPolicy
 
     private static readonly int[] SublayerWeights = [0x9000, 0x6000, 0x3000];
 
-    /// <summary>An engine holding <paramref name="filterCount"/> such filters.</summary>
-    public static FilterEngine Build(int seed, int filterCount)
+    /// <summary>
+    /// An engine holding <paramref name="filterCount"/> such filters. Conditions on fields a layer lacks are dropped,
+    /// so some filters (at the IP packet and MAC layers) end up matching everything; <paramref name="everyFilterConditional"/>
+    /// draws again until each filter has at least one condition.
+    /// </summary>
+    public static FilterEngine Build(int seed, int filterCount, bool everyFilterConditional = false)
     {
         var engine = new FilterEngine();
         var rng = new Random(seed);
@@ -56,7 +60,7 @@ public static class TrafficPolicy
                 SublayerKey = sublayers[rng.Next(sublayers.Length)],
                 Weight = rng.Next(3) == 0 ? FwpValue.FromUInt8((byte)rng.Next(16)) : FwpValue.Empty,
                 Action = rng.Next(100) < 12 ? FilterAction.Block : FilterAction.Permit,
-                Conditions = Conditions(rng, layer),
+                Conditions = Conditions(rng, layer, everyFilterConditional),
             });
         }
 
@@ -64,7 +68,18 @@ public static class TrafficPolicy
         return engine;
     }
 
-    private static FilterCondition[] Conditions(Random rng, LayerInfo layer)
+    private static FilterCondition[] Conditions(Random rng, LayerInfo layer, bool nonEmpty)
+    {
+        var drawn = Draw(rng, layer);
+        for (var attempt = 0; nonEmpty && drawn.Length == 0 && attempt < 20; attempt++)
+        {
+            drawn = Draw(rng, layer);
+        }
+
+        return drawn;
+    }
+
+    private static FilterCondition[] Draw(Random rng, LayerInfo layer)
     {
         var list = new List<FilterCondition>();
         void Add(string field, FwpMatchType match, FwpConditionValue value)

@@ -76,6 +76,30 @@ internal sealed partial class LayerProgram
 
     public int FilterCount => Filters.Length;
 
+    /// <summary>
+    /// Bit i set when classify may read field i: a condition tests it, or a callout filter is present (callouts get the
+    /// whole value array). Computed once; layers have at most 64 fields (the catalog's largest has 42, pinned by a test).
+    /// </summary>
+    public ulong FieldsRead => _fieldsRead ??= ComputeFieldsRead();
+
+    private ulong? _fieldsRead;
+
+    private ulong ComputeFieldsRead()
+    {
+        if (CalloutSlots.Length > 0)
+        {
+            return ulong.MaxValue;
+        }
+
+        ulong mask = 0;
+        foreach (var op in Ops)
+        {
+            mask |= 1UL << op.Field;
+        }
+
+        return mask;
+    }
+
     /// <summary>Bytes held by the compiled form itself (not the specs it points to).</summary>
     public long CompiledBytes =>
         (Filters.Length * 24L) + (SublayerEnd.Length * 4L) + (Ops.Length * 12L) + (Bounds64.Length * 8L) + (Bounds128.Length * 16L)

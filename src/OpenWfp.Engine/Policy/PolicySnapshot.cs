@@ -109,6 +109,12 @@ public sealed class PolicySnapshot : IPolicyView
     /// </summary>
     public bool HasFilters(ushort layerId) => layerId < Programs.Length && Programs[layerId] is { FilterCount: > 0 };
 
+    /// <summary>
+    /// The fields classify may read at this layer, as a bit mask by field index (all bits when a callout filter is
+    /// present): the shim fills only these, since filling a 42-field layer costs more than classifying it.
+    /// </summary>
+    public ulong FieldsRead(ushort layerId) => layerId < Programs.Length && Programs[layerId] is { } p ? p.FieldsRead : 0;
+
     /// <summary>The callout with this run-time id, or null.</summary>
     public CalloutSpec? CalloutById(uint calloutId) => CalloutsByKey.Values.FirstOrDefault(c => c.CalloutId == calloutId);
 
