@@ -4,4 +4,11 @@ namespace OpenWfp.Cli;
 /// <param name="Out">Standard output.</param>
 /// <param name="Error">Standard error: user errors, one line each.</param>
 /// <param name="Color">True to use ANSI colours on <paramref name="Out"/>.</param>
-internal sealed record CliConsole(TextWriter Out, TextWriter Error, bool Color);
+internal sealed record CliConsole(TextWriter Out, TextWriter Error, bool Color)
+{
+    /// <summary>
+    /// Ends a command that runs until interrupted (<c>wfp events --follow</c>) as Ctrl-C does; tests cancel it
+    /// instead of sending SIGINT.
+    /// </summary>
+    public CancellationToken Interrupt { get; init; }
+}

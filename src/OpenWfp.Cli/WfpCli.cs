@@ -15,9 +15,11 @@ internal static class WfpCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            // System.CommandLine lists choices on several lines; a user error is one line.
-            var message = string.Join(' ', parse.Errors[0].Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            console.Error.WriteLine($"wfp: {message} (see 'wfp --help')");
+            // System.CommandLine lists choices on several lines; a user error is one line. A word it does not know
+            // explains more than the "required command" error it also causes.
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            var message = string.Join(' ', error.Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            console.Error.WriteLine($"wfp: {message} (see '{HelpCommand(parse)}')");
             return 1;
         }
 
@@ -39,7 +41,14 @@ internal static class WfpCli
             "  wfp explain  --policy p.json --layer ALE_AUTH_CONNECT_V4 --value IP_PROTOCOL=tcp --json\n" +
             "  wfp import   wfpstate.xml --out policy.json     read a netsh wfp show state/filters dump\n" +
             "  wfp export   --policy policy.json --out filters.xml\n\n" +
-            "Policy format: docs/POLICY.md. Commands: docs/CLI.md.");
+            "Against the running wfpd (--socket PATH, else $OPENWFP_SOCKET, else /run/openwfp/bfe.sock):\n" +
+            "  wfp apply    policy.json                         every object in one transaction\n" +
+            "  wfp show     filters|sublayers|callouts|providers|state|netevents [--json]\n" +
+            "  wfp add filter --layer ALE_AUTH_CONNECT_V4 --condition \"IP_REMOTE_PORT == 23\" --action block\n" +
+            "  wfp delete filter 12\n" +
+            "  wfp events   --follow\n" +
+            "  wfp classify --socket --layer ALE_AUTH_CONNECT_V4 --value IP_REMOTE_PORT=23   (also explain, export)\n\n" +
+            "Policy format: docs/POLICY.md. Commands: docs/CLI.md. The daemon: docs/WFPD.md.");
         root.Subcommands.Add(ClassifyCommandDefinition.Create(a => Guard(console, () => new ClassifyCommand(console).Run(a))));
         root.Subcommands.Add(ExplainCommandDefinition.Create((a, capture) => Guard(console, () => capture is null
             ? new ExplainCommand(console).Run(a)
@@ -47,12 +56,32 @@ internal static class WfpCli
         root.Subcommands.Add(ReplayCommandDefinition.Create(a => Guard(console, () => new ReplayCommand(console).Run(a))));
         root.Subcommands.Add(ImportCommandDefinition.Create(a => Guard(console, () => new ImportCommand(console).Run(a))));
         root.Subcommands.Add(ExportCommandDefinition.Create(a => Guard(console, () => new ExportCommand(console).Run(a))));
+        root.Subcommands.Add(ApplyCommand.Create(a => Guard(console, () => new ApplyCommand(console).Run(a))));
+        root.Subcommands.Add(ShowCommandDefinition.Create(a => Guard(console, () => new ShowCommand(console).Run(a))));
+        root.Subcommands.Add(AddFilterCommandDefinition.Create(a => Guard(console, () => new AddFilterCommand(console).Run(a))));
+        root.Subcommands.Add(DeleteFilterCommand.Create(a => Guard(console, () => new DeleteFilterCommand(console).Run(a))));
+        root.Subcommands.Add(EventsCommand.Create(a => Guard(console, () => new EventsCommand(console).Run(a))));
         root.SetAction(_ =>
         {
             console.Error.WriteLine("wfp: no command given; try 'wfp explain' or 'wfp --help'");
             return 1;
         });
         return root;
+    }
+
+    // "wfp show --help" for an error in "wfp show …": the help that lists what was expected there.
+    private static string HelpCommand(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            if (r.Command is not RootCommand)
+            {
+                names.Insert(0, r.Command.Name);
+            }
+        }
+
+        return string.Join(' ', ["wfp", .. names, "--help"]);
     }
 
     private static int Guard(CliConsole console, Func<int> run)

@@ -5,4 +5,5 @@ namespace OpenWfp.Cli.Commands;
 /// <param name="Layer">The --layer text, or null.</param>
 /// <param name="Values">Each --value FIELD=VALUE as typed.</param>
 /// <param name="Json">--json.</param>
-internal sealed record ClassifyArguments(string? Policy, string? Layer, IReadOnlyList<string> Values, bool Json);
+/// <param name="Socket">--socket: null to work on --policy; "" or a path to work on the running wfpd's policy.</param>
+internal sealed record ClassifyArguments(string? Policy, string? Layer, IReadOnlyList<string> Values, bool Json, string? Socket = null);

@@ -1,3 +1,4 @@
+using OpenWfp.Cli.Daemon;
 using OpenWfp.Cli.Input;
 using OpenWfp.Cli.Output;
 using OpenWfp.Engine.Classify;
@@ -9,6 +10,11 @@ internal sealed class ClassifyCommand(CliConsole console)
 {
     public int Run(ClassifyArguments args)
     {
+        if (args.Socket is not null)
+        {
+            return RunLive(args);
+        }
+
         var request = InputResolver.Resolve(args, console.Error);
 
         // More sublayers than any real policy has; the result's TerminatingCount says if some did not fit.
@@ -25,5 +31,27 @@ internal sealed class ClassifyCommand(CliConsole console)
         }
 
         return 0;
+    }
+
+    // The running wfpd classifies (its Classify call), against the policy it enforces.
+    private int RunLive(ClassifyArguments args)
+    {
+        var layer = LiveClassify.CheckArguments(args, "classify");
+        var (_, given) = InputResolver.ResolveValues(layer, args.Values.Select(InputResolver.SplitAssignment));
+        return DaemonSession.Run(args.Socket, "classify", async (client, socket) =>
+        {
+            var summary = await LiveClassify.ClassifyAsync(client, layer, given).ConfigureAwait(false);
+            var policy = LiveClassify.PolicyName(socket);
+            if (args.Json)
+            {
+                console.Out.WriteLine(JsonReport.Classify(policy, layer, given, summary));
+            }
+            else
+            {
+                new TextReport(console.Out, new Painter(console.Color)).WriteClassify(policy, layer, given, summary);
+            }
+
+            return 0;
+        });
     }
 }

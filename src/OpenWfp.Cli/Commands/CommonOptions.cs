@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OpenWfp.Cli.Daemon;
 
 namespace OpenWfp.Cli.Commands;
 
@@ -26,6 +27,9 @@ internal sealed class CommonOptions
         Arity = ArgumentArity.ZeroOrMore,
     };
 
+    public Option<string?> Socket { get; } = SocketOption.CreateSelector(
+        "Work on the running wfpd's policy instead of --policy: its socket (PATH optional; default $OPENWFP_SOCKET, else /run/openwfp/bfe.sock).");
+
     public Option<bool> Json { get; } = new("--json")
     {
         Description = "Print one JSON document instead of text.",
@@ -37,11 +41,13 @@ internal sealed class CommonOptions
         command.Options.Add(Layer);
         command.Options.Add(Values);
         command.Options.Add(Json);
+        command.Options.Add(Socket);
     }
 
     public ClassifyArguments Read(ParseResult parseResult) => new(
         parseResult.GetValue(Policy),
         parseResult.GetValue(Layer),
         parseResult.GetValue(Values) ?? [],
-        parseResult.GetValue(Json));
+        parseResult.GetValue(Json),
+        SocketOption.Read(parseResult, Socket));
 }

@@ -1,3 +1,4 @@
+using OpenWfp.Cli.Daemon;
 using OpenWfp.Cli.Input;
 using OpenWfp.Cli.Output;
 
@@ -11,8 +12,8 @@ internal sealed class ExplainCommand(CliConsole console)
 {
     public int Run(ClassifyArguments args)
     {
-        var sample = args.Policy is null && args.Layer is null && args.Values.Count == 0;
-        var requests = sample ? SampleScenarios.Load() : [InputResolver.Resolve(args, console.Error)];
+        var sample = args.Socket is null && args.Policy is null && args.Layer is null && args.Values.Count == 0;
+        var requests = sample ? SampleScenarios.Load() : [args.Socket is null ? InputResolver.Resolve(args, console.Error) : ResolveLive(args)];
         var reports = requests.Select(r => (Request: r, Report: r.Engine.Explain(r.Layer, r.Values))).ToList();
         if (args.Json)
         {
@@ -37,5 +38,14 @@ internal sealed class ExplainCommand(CliConsole console)
         }
 
         return 0;
+    }
+
+    // The running wfpd's policy (GetState), loaded into a local engine and explained here.
+    private static ClassifyRequest ResolveLive(ClassifyArguments args)
+    {
+        var layer = LiveClassify.CheckArguments(args, "explain");
+        InputResolver.ResolveValues(layer, args.Values.Select(InputResolver.SplitAssignment));
+        var (engine, socket) = LiveClassify.LoadPolicy(args.Socket, "explain");
+        return InputResolver.Resolve(args, engine, LiveClassify.PolicyName(socket));
     }
 }

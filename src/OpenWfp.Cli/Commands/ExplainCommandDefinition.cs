@@ -32,12 +32,15 @@ internal static class ExplainCommandDefinition
             "With --capture FILE --frame N it explains one packet of a capture instead: the layers it meets on this host " +
             "(as 'wfp replay' sends it), and this account for each layer that has filters.\n" +
             "With no options it runs the built-in sample policy (samples/sample-policy.json) over its sample inputs: " +
-            "a hard permit that a lower sublayer's block cannot override, and a block that overrides a soft permit.\n\n" +
+            "a hard permit that a lower sublayer's block cannot override, and a block that overrides a soft permit.\n" +
+            "With --socket instead of --policy it explains against the running wfpd's policy: the policy is fetched (GetState: " +
+            "the same filters, ids and weights, boot-time filters left out) and explained here by a local engine, as for a file.\n\n" +
             "Examples:\n" +
             "  wfp explain\n" +
             "  wfp explain --policy samples/sample-policy.json --layer ALE_AUTH_CONNECT_V4 \\\n" +
             "      --value IP_PROTOCOL=tcp --value IP_REMOTE_ADDRESS=203.0.113.10 --value IP_REMOTE_PORT=443\n" +
             "  wfp explain --json\n" +
+            "  wfp explain --socket /tmp/wfp/bfe.sock --layer ALE_AUTH_CONNECT_V4 --value IP_REMOTE_PORT=23\n" +
             "  wfp explain --policy samples/replay-policy.json --capture samples/sample-capture.pcapng --frame 53 --local 10.77.0.1");
         options.AddTo(command);
         command.Options.Add(capture);

@@ -1,3 +1,4 @@
+using OpenWfp.Cli.Daemon;
 using OpenWfp.Cli.Input;
 using OpenWfp.Cli.Output;
 using OpenWfp.Cli.Replay;
@@ -34,12 +35,27 @@ internal sealed class ExplainFrameCommand(CliConsole console)
             throw new CliUserException("--layer and --value do not go with --capture: the packet gives the layers and the values");
         }
 
-        if (args.Policy is null)
+        if (args.Policy is not null && args.Socket is not null)
         {
-            throw new CliUserException($"{capture.Capture}: --policy FILE is required with --capture");
+            throw new CliUserException($"--policy {args.Policy} and --socket do not go together: 'explain' works on a policy file or on the running wfpd's policy");
         }
 
-        var input = ReplayInput.Resolve(capture.Capture, args.Policy, capture.Local, console.Error);
+        if (args.Policy is null && args.Socket is null)
+        {
+            throw new CliUserException($"{capture.Capture}: --policy FILE (or --socket, for the running wfpd's policy) is required with --capture");
+        }
+
+        ReplayInput input;
+        if (args.Socket is not null)
+        {
+            ReplayInput.Check(capture.Capture, capture.Local);
+            var (engine, socket) = LiveClassify.LoadPolicy(args.Socket, "explain");
+            input = ReplayInput.ForEngine(capture.Capture, LiveClassify.PolicyName(socket), engine, capture.Local);
+        }
+        else
+        {
+            input = ReplayInput.Resolve(capture.Capture, args.Policy!, capture.Local, console.Error);
+        }
         var runner = new ReplayRunner(input, ActionType.Permit, recordValues: true);
         Explained? target = null;
         var end = runner.Run(r =>

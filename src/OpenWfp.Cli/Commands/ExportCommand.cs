@@ -1,3 +1,4 @@
+using OpenWfp.Cli.Daemon;
 using OpenWfp.Cli.Input;
 using OpenWfp.Engine.PolicyFile.Netsh;
 
@@ -8,12 +9,19 @@ internal sealed class ExportCommand(CliConsole console)
 {
     public int Run(ExportArguments args)
     {
-        if (args.Policy is null)
+        if (args.Policy is not null && args.Socket is not null)
         {
-            throw new CliUserException("--policy FILE is required, e.g. wfp export --policy policy.json --out filters.xml");
+            throw new CliUserException($"--policy {args.Policy} and --socket do not go together: 'export' writes a policy file or the running wfpd's policy");
         }
 
-        var engine = InputResolver.LoadPolicy(args.Policy, console.Error);
+        if (args.Policy is null && args.Socket is null)
+        {
+            throw new CliUserException("--policy FILE (or --socket, for the running wfpd's policy) is required, e.g. wfp export --policy policy.json --out filters.xml");
+        }
+
+        var engine = args.Socket is not null
+            ? LiveClassify.LoadPolicy(args.Socket, "export").Engine
+            : InputResolver.LoadPolicy(args.Policy!, console.Error);
         var xml = NetshExporter.Write(engine.Current);
         if (args.Out is null)
         {

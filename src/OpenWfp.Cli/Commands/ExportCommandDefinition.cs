@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OpenWfp.Cli.Daemon;
 
 namespace OpenWfp.Cli.Commands;
 
@@ -17,17 +18,22 @@ internal static class ExportCommandDefinition
             Description = "Write the XML to this file instead of standard output.",
             HelpName = "FILE",
         };
+        var socket = SocketOption.CreateSelector(
+            "Export the running wfpd's policy instead of --policy: its socket (PATH optional; default $OPENWFP_SOCKET, else " +
+            "/run/openwfp/bfe.sock). Filter ids and effective weights are the daemon's; boot-time filters are left out.");
         var command = new Command(
             "export",
             "Write a policy in the shape of 'netsh wfp show filters' (<wfpdiag> with <filters>, plus <providers>, " +
             "<subLayers> and <callouts>), with SDK names for built-in GUIDs and netsh's value elements. " +
-            "'wfp import' of the result gives the same policy.\n\n" +
+            "'wfp import' of the result gives the same policy. With --socket it exports what the running wfpd enforces.\n\n" +
             "Examples:\n" +
             "  wfp export --policy policy.json --out filters.xml\n" +
-            "  wfp export --policy wfpstate.xml");
+            "  wfp export --policy wfpstate.xml\n" +
+            "  wfp export --socket /tmp/wfp/bfe.sock --out live.xml");
         command.Options.Add(policy);
         command.Options.Add(output);
-        command.SetAction(parseResult => action(new ExportArguments(parseResult.GetValue(policy), parseResult.GetValue(output))));
+        command.Options.Add(socket);
+        command.SetAction(parseResult => action(new ExportArguments(parseResult.GetValue(policy), parseResult.GetValue(output), SocketOption.Read(parseResult, socket))));
         return command;
     }
 }

@@ -23,9 +23,15 @@ internal static class InputResolver
         }
 
         var engine = LoadPolicy(args.Policy, warnings);
-        var layer = ResolveLayer(args.Layer);
+        return Resolve(args, engine, args.Policy);
+    }
+
+    /// <summary>The layer and values of the command line, against a policy already loaded (e.g. the live one).</summary>
+    public static ClassifyRequest Resolve(ClassifyArguments args, FilterEngine engine, string policyName)
+    {
+        var layer = ResolveLayer(args.Layer ?? throw new CliUserException($"{policyName}: --layer LAYER is required, e.g. --layer ALE_AUTH_CONNECT_V4"));
         var (values, given) = ResolveValues(layer, args.Values.Select(SplitAssignment));
-        return new ClassifyRequest(args.Policy, engine, layer, values, given);
+        return new ClassifyRequest(policyName, engine, layer, values, given);
     }
 
     /// <summary>Loads a policy file, native JSON or netsh XML (told apart by content); netsh items that could not be imported are listed on <paramref name="warnings"/>.</summary>
@@ -113,7 +119,7 @@ internal static class InputResolver
         return (values, given);
     }
 
-    private static (string Field, string Text) SplitAssignment(string assignment)
+    public static (string Field, string Text) SplitAssignment(string assignment)
     {
         var eq = assignment.IndexOf('=', StringComparison.Ordinal);
         if (eq <= 0)

@@ -5,16 +5,19 @@ using OpenWfp.Engine.Model;
 namespace OpenWfp.Cli.Output;
 
 /// <summary>A classify result with its ids resolved to the objects people recognise.</summary>
-/// <param name="Result">The engine's result.</param>
+/// <param name="Action">The decision as the engine returned it (PERMIT, BLOCK, or no match).</param>
+/// <param name="FilterId">The deciding filter's id; 0 when nothing matched.</param>
+/// <param name="IsHard">True when the deciding filter cleared the action right.</param>
+/// <param name="Vetoed">True when a callout vetoed a hard permit.</param>
 /// <param name="Filter">The deciding filter, or null when nothing matched.</param>
 /// <param name="Sublayers">Per sublayer that terminated: the sublayer, its terminating filter and the action it returned.</param>
-internal sealed record DecisionSummary(ClassifyResult Result, FilterSpec? Filter, IReadOnlyList<SublayerDecision> Sublayers)
+internal sealed record DecisionSummary(ActionType Action, ulong FilterId, bool IsHard, bool Vetoed, FilterSpec? Filter, IReadOnlyList<SublayerDecision> Sublayers)
 {
     /// <summary>"permit" or "block": no match is a permit (SPEC §5.2).</summary>
-    public string Decision => Result.Action == ActionType.Block ? "block" : "permit";
+    public string Decision => Action == ActionType.Block ? "block" : "permit";
 
     /// <summary>True when the deciding filter made the decision hard (action right cleared).</summary>
-    public bool Hard => Result.HasDecision && (Result.Rights & ClassifyOut.RightActionWrite) == 0;
+    public bool Hard => Action is ActionType.Permit or ActionType.Block && IsHard;
 
     public static DecisionSummary From(ClassifyRequest request, ClassifyResult result, IEnumerable<TerminatingFilterInfo> terminating)
     {
@@ -28,7 +31,13 @@ internal sealed record DecisionSummary(ClassifyResult Result, FilterSpec? Filter
                 t.FilterId,
                 t.Action))
             .ToList();
-        return new DecisionSummary(result, result.FilterId == 0 ? null : view.FilterById(result.FilterId), sublayers);
+        return new DecisionSummary(
+            result.Action,
+            result.FilterId,
+            (result.Rights & ClassifyOut.RightActionWrite) == 0,
+            result.Vetoed,
+            result.FilterId == 0 ? null : view.FilterById(result.FilterId),
+            sublayers);
     }
 
     public static string ActionName(ActionType action) => action switch

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using OpenWfp.Cli.Input;
+using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Classify;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.PolicyFile;
@@ -13,10 +14,13 @@ internal static class JsonReport
 {
     private static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static string Classify(ClassifyRequest request, DecisionSummary summary) => Build(w =>
+    public static string Classify(ClassifyRequest request, DecisionSummary summary) =>
+        Classify(request.PolicyName, request.Layer, request.Given, summary);
+
+    public static string Classify(string policyName, LayerInfo layer, IReadOnlyList<GivenValue> given, DecisionSummary summary) => Build(w =>
     {
         w.WriteStartObject();
-        WriteHead(w, request);
+        WriteHead(w, policyName, layer, given);
         WriteDecision(w, summary);
         w.WriteEndObject();
     });
@@ -46,7 +50,7 @@ internal static class JsonReport
             w.WriteString("scenario", name);
         }
 
-        WriteHead(w, request);
+        WriteHead(w, request.PolicyName, request.Layer, request.Given);
         WriteDecision(w, DecisionSummary.From(request, report.Result, report.Terminating));
         w.WriteStartArray("filters");
         foreach (var f in report.Filters)
@@ -110,13 +114,13 @@ internal static class JsonReport
         w.WriteEndObject();
     }
 
-    private static void WriteHead(Utf8JsonWriter w, ClassifyRequest request)
+    private static void WriteHead(Utf8JsonWriter w, string policyName, LayerInfo layer, IReadOnlyList<GivenValue> given)
     {
         w.WriteNumber("version", 1);
-        w.WriteString("policy", request.PolicyName);
-        w.WriteString("layer", request.Layer.ShortName);
+        w.WriteString("policy", policyName);
+        w.WriteString("layer", layer.ShortName);
         w.WriteStartObject("values");
-        foreach (var g in request.Given)
+        foreach (var g in given)
         {
             w.WriteString(g.Field.Name, FieldValueParser.FormatValue(g.Field, g.Value));
         }
@@ -128,8 +132,8 @@ internal static class JsonReport
     {
         w.WriteString("decision", summary.Decision);
         w.WriteBoolean("hard", summary.Hard);
-        w.WriteBoolean("vetoed", summary.Result.Vetoed);
-        w.WriteNumber("filterId", summary.Result.FilterId);
+        w.WriteBoolean("vetoed", summary.Vetoed);
+        w.WriteNumber("filterId", summary.FilterId);
         if (summary.Filter is { } f)
         {
             w.WriteString("filterKey", f.Key.ToString());
@@ -152,7 +156,7 @@ internal static class JsonReport
             w.WriteString("filterKey", s.Filter?.Key.ToString());
             w.WriteString("filterName", s.Filter?.DisplayData.Name);
             w.WriteString("action", DecisionSummary.ActionName(s.Action));
-            w.WriteBoolean("decided", s.FilterId == summary.Result.FilterId);
+            w.WriteBoolean("decided", s.FilterId == summary.FilterId);
             w.WriteEndObject();
         }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using OpenWfp.Cli.Input;
+using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Classify;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.PolicyFile;
@@ -18,9 +19,12 @@ internal sealed class TextReport(TextWriter output, Painter paint)
         output.WriteLine(paint.Bold($"=== Scenario {number}/{count}: {name}"));
     }
 
-    public void WriteClassify(ClassifyRequest request, DecisionSummary summary)
+    public void WriteClassify(ClassifyRequest request, DecisionSummary summary) =>
+        WriteClassify(request.PolicyName, request.Layer, request.Given, summary);
+
+    public void WriteClassify(string policyName, LayerInfo layer, IReadOnlyList<GivenValue> given, DecisionSummary summary)
     {
-        WriteInputs(request);
+        WriteInputs(policyName, layer, given);
         WriteDecisionLine(summary);
         output.WriteLine($"filter     {(summary.Filter is { } f ? DescribeFilter(f) : "none")}");
         if (summary.Sublayers.Count == 0)
@@ -34,14 +38,14 @@ internal sealed class TextReport(TextWriter output, Painter paint)
         foreach (var s in summary.Sublayers)
         {
             var action = DecisionSummary.ActionName(s.Action);
-            var decides = s.FilterId == summary.Result.FilterId ? "  ◀ decides" : "";
+            var decides = s.FilterId == summary.FilterId ? "  ◀ decides" : "";
             output.WriteLine($"  {SublayerName(s).PadRight(nameWidth)}  weight 0x{s.Weight:x4}  {paint.Action(action, action.PadRight(6))}  filter {(s.Filter is { } sf ? DescribeFilter(sf) : s.FilterId.ToString(CultureInfo.InvariantCulture))}{decides}");
         }
     }
 
     public void WriteExplain(ClassifyRequest request, ExplainReport report, bool withPolicyLine = true)
     {
-        WriteInputs(request, withPolicyLine);
+        WriteInputs(request.PolicyName, request.Layer, request.Given, withPolicyLine);
         output.WriteLine();
         if (report.Filters.Count == 0)
         {
@@ -98,15 +102,15 @@ internal sealed class TextReport(TextWriter output, Painter paint)
         }
     }
 
-    private void WriteInputs(ClassifyRequest request, bool withPolicyLine = true)
+    private void WriteInputs(string policyName, LayerInfo layer, IReadOnlyList<GivenValue> given, bool withPolicyLine = true)
     {
         if (withPolicyLine)
         {
-            output.WriteLine($"policy     {request.PolicyName}");
+            output.WriteLine($"policy     {policyName}");
         }
 
-        output.WriteLine($"layer      {request.Layer.ShortName}");
-        output.WriteLine($"values     {(request.Given.Count == 0 ? "none (every field FWP_EMPTY)" : string.Join("  ", request.Given.Select(g => $"{g.Field.Name}={g.Text}")))}");
+        output.WriteLine($"layer      {layer.ShortName}");
+        output.WriteLine($"values     {(given.Count == 0 ? "none (every field FWP_EMPTY)" : string.Join("  ", given.Select(g => $"{g.Field.Name}={g.Text}")))}");
     }
 
     private void WriteDecisionLine(DecisionSummary summary)
@@ -119,7 +123,7 @@ internal sealed class TextReport(TextWriter output, Painter paint)
         }
 
         var how = summary.Hard ? "hard" : "soft";
-        var veto = summary.Result.Vetoed ? ", a callout vetoed a hard permit" : "";
+        var veto = summary.Vetoed ? ", a callout vetoed a hard permit" : "";
         output.WriteLine($"decision   {decision} ({how}{veto}) by filter {DescribeFilter(summary.Filter)}");
     }
 

@@ -44,13 +44,31 @@ internal sealed record ReplayInput(string CaptureName, Func<Stream> OpenCapture,
             throw new CliUserException($"{capture}: --policy FILE is required, e.g. wfp replay {capture} --policy policy.json");
         }
 
+        CheckCapture(capture);
+        var loaded = InputResolver.LoadPolicy(policy, warnings);
+        return new ReplayInput(capture, () => File.OpenRead(capture), policy, loaded, ParseLocal(local), IsSample: false);
+    }
+
+    /// <summary>A capture file against a policy already loaded (e.g. the running wfpd's).</summary>
+    public static ReplayInput ForEngine(string capture, string policyName, FilterEngine engine, IReadOnlyList<string> local)
+    {
+        CheckCapture(capture);
+        return new ReplayInput(capture, () => File.OpenRead(capture), policyName, engine, ParseLocal(local), IsSample: false);
+    }
+
+    /// <summary>The checks <see cref="ForEngine"/> makes, for a caller that wants them before it loads the policy.</summary>
+    public static void Check(string capture, IReadOnlyList<string> local)
+    {
+        CheckCapture(capture);
+        ParseLocal(local);
+    }
+
+    private static void CheckCapture(string capture)
+    {
         if (!File.Exists(capture))
         {
             throw new CliUserException($"{capture}: no such capture file");
         }
-
-        var loaded = InputResolver.LoadPolicy(policy, warnings);
-        return new ReplayInput(capture, () => File.OpenRead(capture), policy, loaded, ParseLocal(local), IsSample: false);
     }
 
     private static LocalNetworks ParseLocal(IReadOnlyList<string> ranges)
