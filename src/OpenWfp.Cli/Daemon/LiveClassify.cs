@@ -71,7 +71,7 @@ internal static class LiveClassify
         }
 
         var decider = response.FilterId == 0 ? null : await GetAsync(filters, response.FilterId, () => client.GetFilterAsync(response.FilterId)).ConfigureAwait(false);
-        return new DecisionSummary((ActionType)response.Action, response.FilterId, response.Hard, Vetoed: false, decider, decisions);
+        return new DecisionSummary((ActionType)response.Action, response.FilterId, response.Hard, response.Vetoed, decider, decisions);
     }
 
     // Names for the output; an object deleted since the classify is shown by id alone.

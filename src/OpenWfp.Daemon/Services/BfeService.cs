@@ -257,6 +257,8 @@ internal sealed partial class BfeService(BaseFilteringEngine bfe, ILogger<BfeSer
             Action = (uint)result.Action,
             FilterId = result.FilterId,
             Hard = (result.Rights & ClassifyOut.RightActionWrite) == 0,
+            Vetoed = result.Vetoed,
+            TerminatingCount = (uint)result.TerminatingCount,
         };
         foreach (var t in terminating[..Math.Min(result.TerminatingCount, terminating.Length)])
         {
