@@ -174,32 +174,23 @@ public sealed partial class BaseFilteringEngine : IDisposable
     }
 
     /// <summary>FwpmTransactionCommit0.</summary>
-    public void CommitTransaction(BfeSession session)
+    public void CommitTransaction(BfeSession session) => EndTransaction(session, txn =>
     {
-        lock (session.Gate)
+        try
         {
-            EnsureOpen(session);
-            if (session.ReadSnapshot is not null)
-            {
-                session.ReadSnapshot = null;
-                return;
-            }
-
-            var txn = session.Write ?? throw new WfpException(WfpError.NoTxnInProgress, "the session has no transaction open");
-            session.Write = null;
-            try
-            {
-                CommitCore(session, txn, session.Pending);
-            }
-            finally
-            {
-                txn.Dispose();
-            }
+            CommitCore(session, txn, session.Pending);
         }
-    }
+        finally
+        {
+            txn.Dispose();
+        }
+    });
 
     /// <summary>FwpmTransactionAbort0.</summary>
-    public void AbortTransaction(BfeSession session)
+    public void AbortTransaction(BfeSession session) => EndTransaction(session, txn => txn.Abort());
+
+    /// <summary>Ends the session's transaction: a read-only one just lets go of its snapshot.</summary>
+    private static void EndTransaction(BfeSession session, Action<EngineTransaction> end)
     {
         lock (session.Gate)
         {
@@ -212,7 +203,7 @@ public sealed partial class BaseFilteringEngine : IDisposable
 
             var txn = session.Write ?? throw new WfpException(WfpError.NoTxnInProgress, "the session has no transaction open");
             session.Write = null;
-            txn.Abort();
+            end(txn);
         }
     }
 
