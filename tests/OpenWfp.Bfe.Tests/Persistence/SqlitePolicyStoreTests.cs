@@ -511,9 +511,13 @@ public sealed class SqlitePolicyStoreTests : IDisposable
     [Fact]
     public void Open_UnreadableFile_IsRefused()
     {
-        SkipWhenPrivileged();
         SqlitePolicyStore.Open(StorePath).Dispose();
         File.SetUnixFileMode(StorePath, UnixFileMode.None);
+        if (Environment.IsPrivilegedProcess)
+        {
+            AssertRefusedToNobody(StorePath, "permission denied");
+            return;
+        }
 
         AssertRefused(StorePath, "cannot open for reading and writing (permission denied)");
     }
@@ -521,10 +525,16 @@ public sealed class SqlitePolicyStoreTests : IDisposable
     [Fact]
     public void Open_ReadOnlyFile_IsRefused()
     {
-        SkipWhenPrivileged();
         SqlitePolicyStore.Open(StorePath).Dispose();
-        File.SetUnixFileMode(StorePath, UnixFileMode.UserRead);
+        if (Environment.IsPrivilegedProcess)
+        {
+            // Root ignores file modes: the open runs as nobody, for whom the file is readable but not writable.
+            File.SetUnixFileMode(StorePath, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            AssertRefusedToNobody(StorePath, "permission denied");
+            return;
+        }
 
+        File.SetUnixFileMode(StorePath, UnixFileMode.UserRead);
         AssertRefused(StorePath, "cannot open for reading and writing (permission denied)");
     }
 
@@ -619,8 +629,47 @@ public sealed class SqlitePolicyStoreTests : IDisposable
         Assert.DoesNotContain('\r', message);
     }
 
-    private static void SkipWhenPrivileged() =>
-        Assert.SkipWhen(Environment.IsPrivilegedProcess, "file permissions do not stop root");
+    /// <summary>
+    /// As root, file modes stop nobody: the open runs in the crash helper as the user nobody (setpriv, util-linux),
+    /// and must print the one-line refusal and leave the file as it was.
+    /// </summary>
+    private void AssertRefusedToNobody(string path, string problem)
+    {
+        Assert.SkipUnless(File.Exists("/usr/bin/setpriv"), "needs setpriv (util-linux) to run the open as another user");
+        var before = ReadBytes(path);
+        var helper = _temp.File("helper");
+        Directory.CreateDirectory(helper);
+        foreach (var file in Directory.GetFiles(AppContext.BaseDirectory, "*", SearchOption.TopDirectoryOnly))
+        {
+            File.Copy(file, System.IO.Path.Combine(helper, System.IO.Path.GetFileName(file)));
+        }
+
+        foreach (var entry in Directory.GetFileSystemEntries(_temp.Path, "*", SearchOption.AllDirectories).Append(_temp.Path))
+        {
+            if (entry != path)
+            {
+                File.SetUnixFileMode(entry, File.GetUnixFileMode(entry) | UnixFileMode.OtherRead | (Directory.Exists(entry) ? UnixFileMode.OtherExecute : 0));
+            }
+        }
+
+        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", System.IO.Path.Combine(helper, "OpenWfp.Bfe.CrashHelper.dll"), "open", path })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["DOTNET_CLI_HOME"] = _temp.Path;
+        psi.Environment["HOME"] = _temp.Path;
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEnd().Trim();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+
+        Assert.True(output.StartsWith(path + ": ", StringComparison.Ordinal), $"nobody's open printed \"{output}\" {error}");
+        Assert.Contains(problem, output, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', output);
+        Assert.Equal(before, ReadBytes(path));
+    }
 
     private static void AssertEmpty(StoredPolicy policy) =>
         AssertPolicy(policy, [], [], [], [], []);
