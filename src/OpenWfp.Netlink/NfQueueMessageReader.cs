@@ -325,25 +325,85 @@ public ref struct NfQueueMessageReader
                 packet.Hook = value[6];
                 return true;
             case NfQueueConstants.NfqaMark:
-                return ReadU32(value, out var mark) && Set(mark, ref packet, static (ref NfQueuePacket p, uint v) => p.Mark = v);
+                if (!ReadU32(value, out var mark))
+                {
+                    return false;
+                }
+
+                packet.Mark = mark;
+                return true;
             case NfQueueConstants.NfqaIfIndexInDev:
-                return ReadU32(value, out var indev) && Set(indev, ref packet, static (ref NfQueuePacket p, uint v) => p.InDevice = v);
+                if (!ReadU32(value, out var indev))
+                {
+                    return false;
+                }
+
+                packet.InDevice = indev;
+                return true;
             case NfQueueConstants.NfqaIfIndexOutDev:
-                return ReadU32(value, out var outdev) && Set(outdev, ref packet, static (ref NfQueuePacket p, uint v) => p.OutDevice = v);
+                if (!ReadU32(value, out var outdev))
+                {
+                    return false;
+                }
+
+                packet.OutDevice = outdev;
+                return true;
             case NfQueueConstants.NfqaIfIndexPhysInDev:
-                return ReadU32(value, out var physin) && Set(physin, ref packet, static (ref NfQueuePacket p, uint v) => p.PhysInDevice = v);
+                if (!ReadU32(value, out var physin))
+                {
+                    return false;
+                }
+
+                packet.PhysInDevice = physin;
+                return true;
             case NfQueueConstants.NfqaIfIndexPhysOutDev:
-                return ReadU32(value, out var physout) && Set(physout, ref packet, static (ref NfQueuePacket p, uint v) => p.PhysOutDevice = v);
+                if (!ReadU32(value, out var physout))
+                {
+                    return false;
+                }
+
+                packet.PhysOutDevice = physout;
+                return true;
             case NfQueueConstants.NfqaUid:
-                return ReadU32(value, out var uid) && Set(uid, ref packet, static (ref NfQueuePacket p, uint v) => p.Uid = v);
+                if (!ReadU32(value, out var uid))
+                {
+                    return false;
+                }
+
+                packet.Uid = uid;
+                return true;
             case NfQueueConstants.NfqaGid:
-                return ReadU32(value, out var gid) && Set(gid, ref packet, static (ref NfQueuePacket p, uint v) => p.Gid = v);
+                if (!ReadU32(value, out var gid))
+                {
+                    return false;
+                }
+
+                packet.Gid = gid;
+                return true;
             case NfQueueConstants.NfqaCtInfo:
-                return ReadU32(value, out var ctinfo) && Set(ctinfo, ref packet, static (ref NfQueuePacket p, uint v) => p.ConntrackInfo = v);
+                if (!ReadU32(value, out var ctinfo))
+                {
+                    return false;
+                }
+
+                packet.ConntrackInfo = ctinfo;
+                return true;
             case NfQueueConstants.NfqaCapLen:
-                return ReadU32(value, out var caplen) && Set(caplen, ref packet, static (ref NfQueuePacket p, uint v) => p.CapLen = v);
+                if (!ReadU32(value, out var caplen))
+                {
+                    return false;
+                }
+
+                packet.CapLen = caplen;
+                return true;
             case NfQueueConstants.NfqaSkbInfo:
-                return ReadU32(value, out var skbinfo) && Set(skbinfo, ref packet, static (ref NfQueuePacket p, uint v) => p.SkbInfo = v);
+                if (!ReadU32(value, out var skbinfo))
+                {
+                    return false;
+                }
+
+                packet.SkbInfo = skbinfo;
+                return true;
             case NfQueueConstants.NfqaCt:
                 packet.ConntrackOffset = valueOffset;
                 packet.ConntrackLength = value.Length;
@@ -355,14 +415,6 @@ public ref struct NfQueueMessageReader
             default:
                 return true;
         }
-    }
-
-    private delegate void Setter(ref NfQueuePacket packet, uint value);
-
-    private static bool Set(uint value, ref NfQueuePacket packet, Setter setter)
-    {
-        setter(ref packet, value);
-        return true;
     }
 
     private static bool ReadU32(ReadOnlySpan<byte> value, out uint result)
