@@ -273,4 +273,49 @@ public class NetshImporterTests
         Assert.Equal(0UL, engine.Current.FilterById(77)!.EffectiveWeight);
         Assert.Single(result.Notes);
     }
+    [Fact]
+    public void StateXml_FilterWithoutSublayer_TakesItsLayersDefaultSublayer()
+    {
+        const string xml = """
+            <wfpstate>
+              <subLayers numItems="1"><item>
+                <subLayerKey>{c3000000-0000-4000-8000-0000000000dd}</subLayerKey>
+                <displayData><name>Vendor default</name></displayData>
+                <flags/><weight>4096</weight>
+              </item></subLayers>
+              <layers numItems="2">
+                <item>
+                  <layer><layerKey>FWPM_LAYER_ALE_AUTH_CONNECT_V4</layerKey><defaultSubLayerKey>{c3000000-0000-4000-8000-0000000000dd}</defaultSubLayerKey></layer>
+                  <filters numItems="1"><item>
+                    <filterKey>{a1000000-0000-4000-8000-0000000000d1}</filterKey>
+                    <displayData><name>no sublayer named</name></displayData>
+                    <layerKey>FWPM_LAYER_ALE_AUTH_CONNECT_V4</layerKey>
+                    <weight><type>FWP_EMPTY</type></weight>
+                    <filterCondition numItems="0"/>
+                    <action><type>FWP_ACTION_BLOCK</type><filterType/></action>
+                    <filterId>11</filterId>
+                  </item></filters>
+                </item>
+                <item>
+                  <layer><layerKey>FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4</layerKey><defaultSubLayerKey>NOT_A_SUBLAYER</defaultSubLayerKey></layer>
+                  <filters numItems="1"><item>
+                    <filterKey>{a1000000-0000-4000-8000-0000000000d2}</filterKey>
+                    <displayData><name>unknown default</name></displayData>
+                    <layerKey>FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4</layerKey>
+                    <weight><type>FWP_EMPTY</type></weight>
+                    <filterCondition numItems="0"/>
+                    <action><type>FWP_ACTION_BLOCK</type><filterType/></action>
+                    <filterId>12</filterId>
+                  </item></filters>
+                </item>
+              </layers>
+            </wfpstate>
+            """;
+        var result = NetshImporter.Import(NetshImporter.Read(xml, "state.xml"), out var engine);
+        Assert.Equal(Guid.Parse("c3000000-0000-4000-8000-0000000000dd"), engine.Current.FilterById(11)!.SublayerKey);
+        Assert.Equal(2, result.Filters);
+        var skipped = Assert.Single(result.Skipped);
+        Assert.EndsWith("/layer/defaultSubLayerKey", skipped.Path, StringComparison.Ordinal);
+        Assert.Contains("NOT_A_SUBLAYER", skipped.Reason, StringComparison.Ordinal);
+    }
 }

@@ -275,6 +275,7 @@ public static class NetshImporter
         private readonly HashSet<Guid> _providerKeys = [];
         private readonly HashSet<Guid> _sublayerKeys = [];
         private readonly HashSet<Guid> _calloutKeys = [];
+        private readonly Dictionary<Guid, Guid> _defaultSublayers = [];
 
         public NetshDocument Walk(XElement root)
         {
@@ -308,6 +309,7 @@ public static class NetshImporter
                 }
             }
 
+            ApplyDefaultSublayers();
             AddPlaceholders(rootPath);
             return new NetshDocument
             {
@@ -321,6 +323,19 @@ public static class NetshImporter
                 Skipped = _skipped,
                 Notes = _notes,
             };
+        }
+
+        /// <summary>Filters that name no sublayer take their layer's default sublayer from the state dump.</summary>
+        private void ApplyDefaultSublayers()
+        {
+            for (var i = 0; i < _filters.Count; i++)
+            {
+                var f = _filters[i].Spec;
+                if (f.SublayerKey == Guid.Empty && _defaultSublayers.TryGetValue(f.LayerKey, out var sublayer))
+                {
+                    _filters[i] = _filters[i] with { Spec = f with { SublayerKey = sublayer } };
+                }
+            }
         }
 
         private void EachItem(XElement section, string path, Action<XElement, string> read)
@@ -361,6 +376,24 @@ public static class NetshImporter
             {
                 // Its filters carry their own layerKey and are reported one by one below.
                 _skipped.Add(new NetshSkippedItem(path + "/layer/layerKey", NameOf(item), $"unknown layer \"{layerText}\""));
+            }
+
+            // FWPM_LAYER0.defaultSubLayerKey: where a filter of this layer that names no sublayer goes (SPEC §2.3).
+            if (layerText is not null && LayerCatalog.TryFindLayer(layerText, out var layerInfo)
+                && info?.Element("defaultSubLayerKey")?.Value.Trim() is { Length: > 0 } defaultText)
+            {
+                if (LayerCatalog.TryFindSublayer(defaultText, out var builtinDefault))
+                {
+                    _defaultSublayers[layerInfo.Key] = builtinDefault.Key;
+                }
+                else if (Guid.TryParse(defaultText, out var defaultKey) && defaultKey != Guid.Empty)
+                {
+                    _defaultSublayers[layerInfo.Key] = defaultKey;
+                }
+                else
+                {
+                    _skipped.Add(new NetshSkippedItem(path + "/layer/defaultSubLayerKey", NameOf(item), $"unknown sublayer \"{defaultText}\"; the layer's filters that name none go to FWPM_SUBLAYER_UNIVERSAL"));
+                }
             }
 
             foreach (var section in item.Elements())
