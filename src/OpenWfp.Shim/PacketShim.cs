@@ -125,11 +125,11 @@ public sealed class PacketShim
         var layers = p.IpVersion == 4 ? ShimLayers.V4 : ShimLayers.V6;
         var source = p.IpVersion == 4 ? p.SourceIPv4 : p.SourceIPv6;
         var destination = p.IpVersion == 4 ? p.DestinationIPv4 : p.DestinationIPv6;
-        var direction = Direction(ref p, source, destination, now, out var loopbackDevice);
+        var direction = Direction(ref p, source, destination, now, out var loopbackDevice, out var knownFlow);
         var index = interfaceIndex != 0 ? interfaceIndex : p.InterfaceIndex > 0 ? (uint)p.InterfaceIndex : _options.DefaultInterfaceIndex;
         var loopback = direction == TrafficDirection.Loopback || loopbackDevice || IsLoopbackAddress(p.IpVersion, source) || IsLoopbackAddress(p.IpVersion, destination);
 
-        var walk = new Walk(snapshot, trace) { Direction = direction };
+        var walk = new Walk(snapshot, trace) { Direction = direction, FlowId = knownFlow >= 0 ? _flows.At(knownFlow).FlowId : 0 };
         var facts = new PacketFacts
         {
             IpVersion = p.IpVersion,
@@ -163,7 +163,7 @@ public sealed class PacketShim
         {
             LearnLocalMac(p.SourceMac);
             Orient(ref facts, ref p, outbound: true);
-            if (!Outbound(layers, ref facts, ref p, now, ref walk) || direction == TrafficDirection.Outbound)
+            if (!Outbound(layers, ref facts, ref p, now, ref walk, knownFlow) || direction == TrafficDirection.Outbound)
             {
                 return walk.Verdict();
             }
@@ -179,11 +179,12 @@ public sealed class PacketShim
         }
 
         Orient(ref facts, ref p, outbound: false);
-        Inbound(layers, ref facts, ref p, now, ref walk);
+        Inbound(layers, ref facts, ref p, now, ref walk, direction == TrafficDirection.Loopback ? -1 : knownFlow);
         return walk.Verdict();
     }
 
-    private bool Outbound(ShimLayers layers, ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk)
+    // knownFlow: the flow's slot when direction finding already looked it up, else -1 (then the ALE step looks).
+    private bool Outbound(ShimLayers layers, ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk, int knownFlow)
     {
         f.Direction = FwpDirection.Outbound;
         var laterFragment = p.Has(PacketFlags.Fragment) && p.FragmentOffset != 0;
@@ -200,7 +201,7 @@ public sealed class PacketShim
                 && MacFrame(ShimLayers.OutboundMacFrame, ref f, ref walk);
         }
 
-        var flow = -1;
+        var flow = knownFlow;
         if (!Ale(layers, ref f, ref p, now, ref walk, ref flow))
         {
             return RememberFirstFragment(ref p, ref walk);
@@ -218,7 +219,7 @@ public sealed class PacketShim
         return ok;
     }
 
-    private void Inbound(ShimLayers layers, ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk)
+    private void Inbound(ShimLayers layers, ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk, int knownFlow)
     {
         f.Direction = FwpDirection.Inbound;
         var laterFragment = p.Has(PacketFlags.Fragment) && p.FragmentOffset != 0;
@@ -227,7 +228,7 @@ public sealed class PacketShim
         if (!laterFragment && !icmpError)
         {
             // A packet of a flow blocked earlier is dropped before any layer: the flow table is consulted first.
-            flow = FindFlow(ref f, ref p, now, ref walk);
+            flow = knownFlow >= 0 ? knownFlow : FindFlow(ref f, ref p, now, ref walk);
             if (flow >= 0 && _flows.At(flow).Blocked && _flows.At(flow).Generation == walk.Snapshot.Generation)
             {
                 DropBlockedFlow(flow, ref walk);
@@ -605,8 +606,13 @@ public sealed class PacketShim
         return _options.LocalNetworks.Contains(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(arp[SenderAddressOffset..]));
     }
 
-    private TrafficDirection Direction(ref ParsedPacket p, UInt128 source, UInt128 destination, long now, out bool loopbackDevice)
+    /// <summary>
+    /// Which side of the packet is this host. <paramref name="knownFlow"/> is the flow slot found on the way (only
+    /// without --local, where a packet's flow decides its direction), so the ALE step does not look it up again.
+    /// </summary>
+    private TrafficDirection Direction(ref ParsedPacket p, UInt128 source, UInt128 destination, long now, out bool loopbackDevice, out int knownFlow)
     {
+        knownFlow = -1;
         // ARPHRD_LOOPBACK (if_arp.h) in a cooked capture's header: the packet was seen on lo.
         loopbackDevice = p.LinkType is LinkType.LinuxSll or LinkType.LinuxSll2 && p.LinkDeviceType == 772;
         var local = _options.LocalNetworks;
@@ -645,7 +651,8 @@ public sealed class PacketShim
         var asSender = new PacketFacts { IpVersion = p.IpVersion, Protocol = p.Protocol };
         Orient(ref asSender, ref p, outbound: true, addressesOnly: true);
         var expired = default(ExpiredFlow);
-        if (_flows.Find(KeyOf(in asSender, ref p), now, in _timeouts, ref expired) >= 0)
+        knownFlow = _flows.Find(KeyOf(in asSender, ref p), now, in _timeouts, ref expired);
+        if (knownFlow >= 0)
         {
             Notify(expired);
             return TrafficDirection.Outbound;
@@ -655,9 +662,9 @@ public sealed class PacketShim
         var asReceiver = asSender;
         Orient(ref asReceiver, ref p, outbound: false, addressesOnly: true);
         expired = default;
-        var found = _flows.Find(KeyOf(in asReceiver, ref p), now, in _timeouts, ref expired) >= 0;
+        knownFlow = _flows.Find(KeyOf(in asReceiver, ref p), now, in _timeouts, ref expired);
         Notify(expired);
-        if (found)
+        if (knownFlow >= 0)
         {
             return TrafficDirection.Inbound;
         }
