@@ -123,7 +123,17 @@ internal sealed class LayerFieldMap
         }
 
         Slots = [.. slots];
+        foreach (var slot in Slots)
+        {
+            if (slot.Fact is FieldFact.AppId or FieldFact.UserId)
+            {
+                IdentityFields |= 1UL << slot.Index;
+            }
+        }
     }
+
+    /// <summary>Bits (by field index) of ALE_APP_ID and ALE_USER_ID: a flow's identity is looked up only when a filter reads them.</summary>
+    public ulong IdentityFields { get; }
 
     public LayerInfo Layer { get; }
 

@@ -84,8 +84,12 @@ public sealed class PacketShim
     /// <param name="timestampNanoseconds">Capture or clock time, for flow idle timeouts.</param>
     /// <param name="interfaceIndex">The interface it was seen on (0: from the capture, else the default).</param>
     /// <param name="trace">When given, receives every layer the packet met.</param>
+    /// <param name="direction">
+    /// The direction when the caller knows it (a live data plane knows it from the netfilter hook); <see cref="TrafficDirection.Unknown"/>
+    /// lets the shim work it out (class remarks).
+    /// </param>
     /// <returns>The verdict.</returns>
-    public ShimVerdict Process(ReadOnlySpan<byte> frame, LinkType linkType, long timestampNanoseconds, uint interfaceIndex = 0, ShimTrace? trace = null)
+    public ShimVerdict Process(ReadOnlySpan<byte> frame, LinkType linkType, long timestampNanoseconds, uint interfaceIndex = 0, ShimTrace? trace = null, TrafficDirection direction = TrafficDirection.Unknown)
     {
         trace?.Clear();
         _counters.Packets++;
@@ -93,7 +97,7 @@ public sealed class PacketShim
         ShimVerdict verdict;
         if (status == ParseStatus.Ok)
         {
-            verdict = ProcessIp(ref packet, timestampNanoseconds, interfaceIndex, trace);
+            verdict = ProcessIp(ref packet, timestampNanoseconds, interfaceIndex, trace, direction);
         }
         else if (status == ParseStatus.NotIp && linkType == LinkType.Ethernet)
         {
@@ -119,13 +123,26 @@ public sealed class PacketShim
         return verdict;
     }
 
-    private ShimVerdict ProcessIp(ref ParsedPacket p, long now, uint interfaceIndex, ShimTrace? trace)
+    private ShimVerdict ProcessIp(ref ParsedPacket p, long now, uint interfaceIndex, ShimTrace? trace, TrafficDirection hint)
     {
         var snapshot = _engine.Current;
         var layers = p.IpVersion == 4 ? ShimLayers.V4 : ShimLayers.V6;
         var source = p.IpVersion == 4 ? p.SourceIPv4 : p.SourceIPv6;
         var destination = p.IpVersion == 4 ? p.DestinationIPv4 : p.DestinationIPv6;
-        var direction = Direction(ref p, source, destination, now, out var loopbackDevice, out var knownFlow);
+        bool loopbackDevice;
+        int knownFlow;
+        TrafficDirection direction;
+        if (hint == TrafficDirection.Unknown)
+        {
+            direction = Direction(ref p, source, destination, now, out loopbackDevice, out knownFlow);
+        }
+        else
+        {
+            direction = hint;
+            loopbackDevice = hint == TrafficDirection.Loopback;
+            knownFlow = -1;
+        }
+
         var index = interfaceIndex != 0 ? interfaceIndex : p.InterfaceIndex > 0 ? (uint)p.InterfaceIndex : _options.DefaultInterfaceIndex;
         var loopback = direction == TrafficDirection.Loopback || loopbackDevice || IsLoopbackAddress(p.IpVersion, source) || IsLoopbackAddress(p.IpVersion, destination);
 
@@ -322,11 +339,19 @@ public sealed class PacketShim
 
         if (tcp)
         {
-            return TcpProgress(layers, ref f, ref entry, flags, outbound, ref walk);
+            var progressed = TcpProgress(layers, ref f, ref entry, flags, outbound, ref walk);
+            walk.FlowEstablished = progressed && entry.Stage != TcpStage.Handshake;
+            return progressed;
         }
 
+        walk.FlowEstablished = true;
         return true;
     }
+
+    private static bool NeedsIdentity(ShimLayers layers, PolicySnapshot snapshot) =>
+        (snapshot.FieldsRead(layers.AuthConnect.LayerId) & layers.AuthConnect.IdentityFields) != 0
+        || (snapshot.FieldsRead(layers.AuthRecvAccept.LayerId) & layers.AuthRecvAccept.IdentityFields) != 0
+        || (snapshot.FieldsRead(layers.FlowEstablished.LayerId) & layers.FlowEstablished.IdentityFields) != 0;
 
     private bool NewFlow(ShimLayers layers, ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk, out int flow)
     {
@@ -340,7 +365,10 @@ public sealed class PacketShim
         e.Generation = walk.Snapshot.Generation;
         e.Stage = p.Protocol == Tcp ? ((p.TcpFlags & TcpFlags.Syn) != 0 ? TcpStage.Handshake : TcpStage.Established) : TcpStage.None;
         walk.FlowId = e.FlowId;
+        // Finding the process behind a socket costs far more than classifying, so it is done only when a filter
+        // (or a callout, which may read anything) at an ALE layer of this flow reads ALE_APP_ID or ALE_USER_ID.
         if (_options.IdentitySource is { } identities
+            && NeedsIdentity(layers, walk.Snapshot)
             && identities.TryResolve(new FlowTuple(f.IpVersion, f.Protocol, f.LocalAddress, f.LocalPort, f.RemoteAddress, f.RemotePort, f.Direction == FwpDirection.Outbound), out var identity))
         {
             e.AppId = identity.AppId;
@@ -355,6 +383,7 @@ public sealed class PacketShim
         if (!Classify(auth, ref f, ref walk, false, e.FlowId))
         {
             e.Blocked = true;
+            walk.FlowBlocked = true;
             e.FilterId = walk.FilterId;
             return false;
         }
@@ -365,10 +394,12 @@ public sealed class PacketShim
         if (p.Protocol != Tcp && !Classify(layers.FlowEstablished, ref f, ref walk, false, e.FlowId))
         {
             e.Blocked = true;
+            walk.FlowBlocked = true;
             e.FilterId = walk.FilterId;
             return false;
         }
 
+        walk.FlowEstablished = e.Stage != TcpStage.Handshake;
         return true;
     }
 
@@ -385,6 +416,7 @@ public sealed class PacketShim
         reauth.Direction = e.Origin;
         var permitted = Classify(auth, ref reauth, ref walk, true, e.FlowId);
         e.Blocked = !permitted;
+        walk.FlowBlocked = !permitted;
         e.FilterId = walk.StepFilterId;
         return permitted;
     }
@@ -414,6 +446,8 @@ public sealed class PacketShim
                 if (!Classify(layers.FlowEstablished, ref established, ref walk, false, e.FlowId))
                 {
                     e.Blocked = true;
+                    walk.FlowBlocked = true;
+            walk.FlowBlocked = true;
                     e.FilterId = walk.FilterId;
                     return false;
                 }
@@ -486,6 +520,7 @@ public sealed class PacketShim
         ref var e = ref _flows.At(flow);
         _counters.FlowBlockedDrops++;
         walk.FlowId = e.FlowId;
+        walk.FlowBlocked = true;
         walk.Block(e.AleLayerId, e.FilterId, absorbed: false, ShimReason.FlowBlocked);
     }
 
@@ -826,6 +861,8 @@ public sealed class PacketShim
         public ushort LayerId = ShimVerdict.NoLayer;
         public ulong FilterId;
         public ulong StepFilterId;
+        public bool FlowEstablished;
+        public bool FlowBlocked;
         private bool _blocked;
         private bool _absorbed;
         private ShimReason _reason;
@@ -856,6 +893,8 @@ public sealed class PacketShim
             Absorbed = _absorbed,
             Direction = Direction,
             FlowId = FlowId,
+            FlowEstablished = FlowEstablished && !FlowBlocked,
+            FlowBlocked = FlowBlocked,
         };
     }
 }

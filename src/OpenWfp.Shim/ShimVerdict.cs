@@ -61,6 +61,19 @@ public readonly record struct ShimVerdict
     /// <summary>The ALE flow the packet belongs to (0 when none).</summary>
     public ulong FlowId { get; init; }
 
+    /// <summary>
+    /// True when the packet's flow is permitted and past ALE_FLOW_ESTABLISHED (a non-TCP flow once authorized, a TCP
+    /// flow once its handshake completed): no later packet of it needs an ALE layer. A live data plane then keeps the
+    /// rest of the flow in the kernel.
+    /// </summary>
+    public bool FlowEstablished { get; init; }
+
+    /// <summary>
+    /// True when an ALE layer blocked the packet's flow (now or earlier), as opposed to a per-packet layer blocking
+    /// this packet only: every later packet of the flow is dropped too.
+    /// </summary>
+    public bool FlowBlocked { get; init; }
+
     /// <summary>The parser's status for the frame.</summary>
     public ParseStatus ParseStatus { get; init; }
 
