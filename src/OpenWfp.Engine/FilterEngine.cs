@@ -249,8 +249,17 @@ public sealed class FilterEngine
             Callouts.Slot(c.Key).CalloutId = c.CalloutId;
         }
 
-        Volatile.Write(ref _snapshot, view.WithPrograms(programs, Current.Generation + 1));
+        var committed = view.WithPrograms(programs, Current.Generation + 1);
+        Volatile.Write(ref _snapshot, committed);
+        Committed?.Invoke(committed);
     }
+
+    /// <summary>
+    /// Raised after each commit, on the committing thread, with the new snapshot (classifies already see it). A live
+    /// data plane uses it to reauthorize open connections and to change which packets the kernel sends it; handlers
+    /// must be quick and must not throw.
+    /// </summary>
+    public event Action<PolicySnapshot>? Committed;
 
     internal void EndTransaction(EngineTransaction txn)
     {
