@@ -115,6 +115,19 @@ public sealed class PolicySnapshot : IPolicyView
     /// </summary>
     public ulong FieldsRead(ushort layerId) => layerId < Programs.Length && Programs[layerId] is { } p ? p.FieldsRead : 0;
 
+    /// <summary>
+    /// True when this snapshot and <paramref name="other"/> hold the very same compiled program for a layer, i.e. no
+    /// commit between them changed that layer (a commit recompiles only the layers it touched). A live data plane
+    /// reauthorizes open connections only when an ALE layer changed.
+    /// </summary>
+    public bool SameProgram(PolicySnapshot other, ushort layerId)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var mine = layerId < Programs.Length ? Programs[layerId] : null;
+        var theirs = layerId < other.Programs.Length ? other.Programs[layerId] : null;
+        return ReferenceEquals(mine, theirs);
+    }
+
     /// <summary>The callout with this run-time id, or null.</summary>
     public CalloutSpec? CalloutById(uint calloutId) => CalloutsByKey.Values.FirstOrDefault(c => c.CalloutId == calloutId);
 

@@ -1,0 +1,55 @@
+using OpenWfp.Dataplane.Rules;
+
+namespace OpenWfp.Dataplane.Live;
+
+/// <summary>How the live data plane meets the kernel (docs/DATAPLANE.md). wfpd fills it from its config file.</summary>
+public sealed class DataplaneOptions
+{
+    /// <summary>The first NFQUEUE number; queues <c>QueueNumber</c> … <c>QueueNumber + QueueCount − 1</c> are used.</summary>
+    public ushort QueueNumber { get; init; } = 7000;
+
+    /// <summary>
+    /// How many queues, each read by its own thread. With more than one, the rules spread packets with
+    /// <c>--queue-balance</c>, whose hash is symmetric in the addresses, so both directions of a flow reach the same
+    /// thread (and the same shim flow table).
+    /// </summary>
+    public ushort QueueCount { get; init; } = 1;
+
+    /// <summary>
+    /// Fail-open: while wfpd is down the queue rules let packets pass (<c>--queue-bypass</c>), and while it is
+    /// overloaded the kernel accepts what the queue cannot hold (NFQA_CFG_F_FAIL_OPEN). Off by default: packets that
+    /// need a decision are dropped when nobody can decide them.
+    /// </summary>
+    public bool FailOpen { get; init; }
+
+    /// <summary>The mark bits wfpd owns (always used with their mask).</summary>
+    public MarkBits Marks { get; init; } = MarkBits.Default;
+
+    /// <summary>Packets the kernel may hold for wfpd per queue (NFQA_CFG_QUEUE_MAXLEN).</summary>
+    public uint QueueMaxLength { get; init; } = 4096;
+
+    /// <summary>The decision for a packet the shim cannot parse; null: block when fail-closed, permit when fail-open.</summary>
+    public bool? PermitMalformed { get; init; }
+
+    /// <summary>Find the process behind new connections (ALE_APP_ID, ALE_USER_ID) when a filter reads them, and for net events.</summary>
+    public bool ProcessIdentity { get; init; } = true;
+
+    /// <summary>Prefix of the iptables chains wfpd owns (tests use their own).</summary>
+    public string ChainPrefix { get; init; } = "OPENWFP";
+
+    /// <summary>Where progress and problems are reported (one line each); null: nowhere.</summary>
+    public Action<DataplaneLogLevel, string>? Log { get; init; }
+}
+
+/// <summary>How much a data-plane log line matters.</summary>
+public enum DataplaneLogLevel
+{
+    /// <summary>Progress.</summary>
+    Information,
+
+    /// <summary>Something the operator should look at.</summary>
+    Warning,
+
+    /// <summary>Something failed.</summary>
+    Error,
+}

@@ -1,0 +1,269 @@
+using OpenWfp.Bfe.NetEvents;
+using OpenWfp.Dataplane.Rules;
+using OpenWfp.Engine;
+using OpenWfp.Engine.Policy;
+using OpenWfp.Netlink;
+
+namespace OpenWfp.Dataplane.Live;
+
+/// <summary>
+/// wfpd's live data plane (docs/DATAPLANE.md): NFQUEUE queues read by worker threads that run the shim, the
+/// iptables-nft rules that feed them, and reauthorization of open connections when the policy changes.
+/// </summary>
+/// <remarks>
+/// <para>Start: rules a crashed run left are removed, the queues are bound, and only then are the rules for the current
+/// policy installed, so there is never a queue rule without a reader (except while wfpd is down, which is what
+/// fail-closed means). Stop: the rules go first, then the queues.</para>
+/// <para>On each commit (<see cref="FilterEngine.Committed"/>), before the commit returns to its caller: the rules are
+/// changed when the set of layers with filters changed, and when an ALE layer changed, the decision bits of every open
+/// connection are cleared through ctnetlink, so each connection's next packet comes back to user space and is
+/// reauthorized (SPEC §7.3) — a new block cuts a connection that is already open.</para>
+/// </remarks>
+public sealed class LiveDataplane : IDisposable
+{
+    private readonly FilterEngine _engine;
+    private readonly NetEventLog? _events;
+    private readonly DataplaneOptions _options;
+    private readonly RulesManager _rules;
+    private readonly List<QueueWorker> _workers = [];
+    private readonly Lock _commitLock = new();
+    private ConntrackClient? _conntrack;
+    private PolicySnapshot? _applied;
+    private RulePlan? _plan;
+    private long _reauthorizations;
+    private long _connectionsReauthorized;
+    private bool _started;
+
+    /// <summary>A data plane for <paramref name="engine"/>; nothing touches the kernel before <see cref="Start"/>.</summary>
+    /// <param name="engine">The engine whose policy is enforced.</param>
+    /// <param name="events">Where drops (and allows, when their keyword is on) are logged; null: nowhere.</param>
+    /// <param name="options">Queues, marks, fail-open.</param>
+    public LiveDataplane(FilterEngine engine, NetEventLog? events, DataplaneOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.QueueCount == 0 || options.QueueNumber + options.QueueCount - 1 > ushort.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"queues {options.QueueNumber}+{options.QueueCount}: need 1 or more queues below 65536");
+        }
+
+        _engine = engine;
+        _events = events;
+        _options = options;
+        _rules = new RulesManager(options.ChainPrefix);
+    }
+
+    /// <summary>The rules in force (null before start).</summary>
+    public RulePlan? Plan => _plan;
+
+    /// <summary>
+    /// What keeps the data plane from starting on this machine, as one line with the fix, or null: not root, no
+    /// iptables-nft.
+    /// </summary>
+    /// <returns>The problem, or null.</returns>
+    public static string? Prerequisites()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return "the live data plane needs Linux (netfilter); run wfpd with --no-dataplane to serve the API only";
+        }
+
+        if (Environment.UserName != "root" && Libc.GetEffectiveUserId() != 0)
+        {
+            return "the live data plane needs root (CAP_NET_ADMIN) to bind NFQUEUE and change netfilter rules; run wfpd as root, or with --no-dataplane to serve the API only";
+        }
+
+        return RulesManager.MissingTools();
+    }
+
+    /// <summary>Binds the queues, starts their threads, installs the rules and follows commits.</summary>
+    /// <exception cref="NetlinkException">A queue could not be bound (the message says why and what to do).</exception>
+    /// <exception cref="RulesException">The rules could not be installed.</exception>
+    public void Start()
+    {
+        if (_started)
+        {
+            throw new InvalidOperationException("the data plane is already started");
+        }
+
+        _started = true;
+        try
+        {
+            if (_rules.HasRules())
+            {
+                _rules.Remove();
+                Log(DataplaneLogLevel.Warning, $"removed the {_options.ChainPrefix}-* rules a previous wfpd left behind (it did not stop cleanly)");
+            }
+
+            for (var i = 0; i < _options.QueueCount; i++)
+            {
+                var queue = NfQueue.Open(new NfQueueOptions
+                {
+                    QueueNumber = (ushort)(_options.QueueNumber + i),
+                    MaxLength = _options.QueueMaxLength,
+                    FailOpen = _options.FailOpen,
+                });
+                var worker = new QueueWorker(queue, _engine, _events, _options);
+                _workers.Add(worker);
+                worker.Start();
+            }
+
+            _conntrack = ConntrackClient.Open();
+            lock (_commitLock)
+            {
+                _applied = _engine.Current;
+                _plan = RulePlanner.Plan(_applied, _options);
+                _rules.Apply(_plan);
+            }
+
+            _engine.Committed += OnCommitted;
+            Log(DataplaneLogLevel.Information, $"data plane: {Describe(_plan)}");
+        }
+        catch
+        {
+            StopCore();
+            throw;
+        }
+    }
+
+    /// <summary>Removes the rules, then stops the queues. Safe to call more than once.</summary>
+    public void Stop() => StopCore();
+
+    /// <summary>Stops (see <see cref="Stop"/>).</summary>
+    public void Dispose() => StopCore();
+
+    /// <summary>Counters of all queues together.</summary>
+    /// <returns>A snapshot of the counters.</returns>
+    public DataplaneStats Stats()
+    {
+        var s = new DataplaneStats { Reauthorizations = Interlocked.Read(ref _reauthorizations), ConnectionsReauthorized = Interlocked.Read(ref _connectionsReauthorized) };
+        foreach (var w in _workers)
+        {
+            var c = w.Counters;
+            var shim = w.ShimCounters;
+            var q = w.QueueStats;
+            s.Packets += c.Packets;
+            s.Permitted += c.Permitted;
+            s.Blocked += c.Blocked;
+            s.Malformed += c.Malformed + q.Malformed;
+            s.KernelErrors += c.KernelErrors + q.VerdictErrors;
+            s.Enobufs += q.Enobufs;
+            s.Flows += shim.Flows;
+            s.Classifications += shim.Classifications;
+        }
+
+        return s;
+    }
+
+    private void OnCommitted(PolicySnapshot snapshot)
+    {
+        // Runs on the committing thread, inside the commit: a failure here must not fail a commit that already took
+        // effect, so it is logged, and the next commit tries again.
+        lock (_commitLock)
+        {
+            try
+            {
+                var previous = _applied!;
+                _applied = snapshot;
+                var plan = RulePlanner.Plan(snapshot, _options);
+                if (plan != _plan)
+                {
+                    _rules.Apply(plan);
+                    _plan = plan;
+                    Log(DataplaneLogLevel.Information, $"data plane: {Describe(plan)}");
+                }
+
+                if (RulePlanner.AleChanged(previous, snapshot) && _conntrack is { } conntrack)
+                {
+                    var cleared = conntrack.ClearMarks(_options.Marks.Mask);
+                    Interlocked.Increment(ref _reauthorizations);
+                    Interlocked.Add(ref _connectionsReauthorized, cleared);
+                }
+            }
+            catch (Exception e) when (e is RulesException or NetlinkException or IOException)
+            {
+                Log(DataplaneLogLevel.Error, $"applying the new policy to the kernel failed: {e.Message}");
+            }
+        }
+    }
+
+    private void StopCore()
+    {
+        _engine.Committed -= OnCommitted;
+        lock (_commitLock)
+        {
+            if (_started)
+            {
+                try
+                {
+                    _rules.Remove();
+                }
+                catch (RulesException e)
+                {
+                    Log(DataplaneLogLevel.Error, $"removing the rules failed: {e.Message} (remove them by hand: docs/DATAPLANE.md)");
+                }
+
+                _started = false;
+            }
+
+            foreach (var w in _workers)
+            {
+                w.Dispose();
+            }
+
+            _workers.Clear();
+            _conntrack?.Dispose();
+            _conntrack = null;
+        }
+    }
+
+    private string Describe(RulePlan plan)
+    {
+        static string Mode(HookMode m) => m switch
+        {
+            HookMode.FirstPacket => "first packet of each connection",
+            HookMode.EveryPacket => "every packet",
+            _ => "nothing",
+        };
+
+        var queues = _options.QueueCount == 1 ? $"queue {_options.QueueNumber}" : $"queues {_options.QueueNumber}-{_options.QueueNumber + _options.QueueCount - 1}";
+        return $"{queues}, {(_options.FailOpen ? "fail-open" : "fail-closed")}; IPv4 out: {Mode(plan.V4.Output)}, in: {Mode(plan.V4.Input)}, forward: {Mode(plan.V4.Forward)}; "
+            + $"IPv6 out: {Mode(plan.V6.Output)}, in: {Mode(plan.V6.Input)}, forward: {Mode(plan.V6.Forward)}";
+    }
+
+    private void Log(DataplaneLogLevel level, string message) => _options.Log?.Invoke(level, message);
+}
+
+/// <summary>Totals of the live data plane.</summary>
+public struct DataplaneStats
+{
+    /// <summary>Packets the kernel sent to wfpd.</summary>
+    public long Packets { get; set; }
+
+    /// <summary>Of those, permitted.</summary>
+    public long Permitted { get; set; }
+
+    /// <summary>Of those, blocked.</summary>
+    public long Blocked { get; set; }
+
+    /// <summary>Packets or messages that could not be parsed (given the configured default decision).</summary>
+    public long Malformed { get; set; }
+
+    /// <summary>Error replies from the kernel (e.g. a verdict for a packet no longer queued).</summary>
+    public long KernelErrors { get; set; }
+
+    /// <summary>Receive-buffer overflows (the kernel dropped, or with fail-open accepted, what did not fit).</summary>
+    public long Enobufs { get; set; }
+
+    /// <summary>ALE flows created.</summary>
+    public long Flows { get; set; }
+
+    /// <summary>Classifications at all layers.</summary>
+    public long Classifications { get; set; }
+
+    /// <summary>Commits that reauthorized open connections.</summary>
+    public long Reauthorizations { get; set; }
+
+    /// <summary>Connections whose decision was cleared by those commits.</summary>
+    public long ConnectionsReauthorized { get; set; }
+}

@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using OpenWfp.Bfe.NetEvents;
+using OpenWfp.Dataplane.Identity;
+using OpenWfp.Dataplane.Rules;
+using OpenWfp.Engine;
+using OpenWfp.Engine.Model;
+using OpenWfp.Netlink;
+using OpenWfp.Shim;
+using OpenWfp.Wire;
+
+namespace OpenWfp.Dataplane.Live;
+
+/// <summary>
+/// One NFQUEUE and the thread that reads it: each packet goes through this thread's own shim (shims are not
+/// thread-safe; both directions of a flow reach the same queue) and gets its verdict in the same batch.
+/// </summary>
+/// <remarks>
+/// <para>Verdicts (docs/DATAPLANE.md): a permit is NF_REPEAT with the Permit bit — and the Established bit once the
+/// flow needs no more ALE layers — in our part of the packet mark; the kernel rules then save it to the connection
+/// and, in first-packet mode, keep the rest of the connection in the kernel. A block by an ALE layer is NF_REPEAT with
+/// the Block bit, so the kernel drops the rest of the connection itself; a per-packet block is NF_DROP.
+/// NF_REPEAT (not NF_ACCEPT) lets the packet go on through the rest of the mangle table, so other software's rules
+/// after ours still run.</para>
+/// <para>The loop allocates nothing per packet: the queue owns a pinned receive buffer and a verdict buffer, the
+/// shim and engine are allocation-free, and net events are copied into the log's ring.</para>
+/// </remarks>
+internal sealed class QueueWorker : IDisposable
+{
+    /// <summary>LOOPBACK_IFINDEX (include/net/net_namespace.h): lo is interface 1 in every network namespace.</summary>
+    internal const uint LoopbackInterfaceIndex = 1;
+
+    private readonly NfQueue _queue;
+    private readonly FilterEngine _engine;
+    private readonly NetEventLog? _events;
+    private readonly MarkBits _marks;
+    private readonly bool _permitMalformed;
+    private readonly bool _processIdentity;
+    private readonly Action<DataplaneLogLevel, string>? _log;
+    private readonly Thread _thread;
+    private readonly ManualResetEventSlim _started = new();
+    private PacketShim? _shim;
+    private ProcessIdentitySource? _identity;
+    private volatile bool _stopping;
+    private WorkerCounters _counters;
+
+    public QueueWorker(NfQueue queue, FilterEngine engine, NetEventLog? events, DataplaneOptions options)
+    {
+        _queue = queue;
+        _engine = engine;
+        _events = events;
+        _marks = options.Marks;
+        _permitMalformed = options.PermitMalformed ?? options.FailOpen;
+        _processIdentity = options.ProcessIdentity;
+        _log = options.Log;
+        _thread = new Thread(Run) { IsBackground = true, Name = $"nfqueue {queue.QueueNumber}" };
+    }
+
+    public ushort QueueNumber => _queue.QueueNumber;
+
+    /// <summary>A copy of this worker's counters (read without locking; each is written by the worker thread only).</summary>
+    public WorkerCounters Counters => _counters;
+
+    /// <summary>The shim's counters (flows, classifications, reauthorizations), or default before start.</summary>
+    public ShimCounters ShimCounters => _shim?.Counters ?? default;
+
+    public NfQueueStats QueueStats => _queue.Stats;
+
+    public void Start()
+    {
+        _thread.Start();
+        _started.Wait();
+    }
+
+    public void Stop()
+    {
+        _stopping = true;
+        if (_thread.IsAlive && !_thread.Join(TimeSpan.FromSeconds(5)))
+        {
+            _log?.Invoke(DataplaneLogLevel.Warning, $"queue {QueueNumber}: the worker did not stop within 5 s");
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _queue.Dispose();
+        _identity?.Dispose();
+        _started.Dispose();
+    }
+
+    private void Run()
+    {
+        try
+        {
+            // The identity source opens its sock_diag socket on this thread; the shim is this thread's alone.
+            _identity = _processIdentity ? new ProcessIdentitySource() : null;
+            _shim = new PacketShim(_engine, new ShimOptions
+            {
+                IdentitySource = _identity,
+                UnparsedDecision = _permitMalformed ? ActionType.Permit : ActionType.Block,
+            });
+        }
+        catch (Exception e) when (e is NetlinkException or IOException or UnauthorizedAccessException)
+        {
+            _log?.Invoke(DataplaneLogLevel.Warning, $"queue {QueueNumber}: process identity is off: {e.Message}");
+            _identity = null;
+            _shim = new PacketShim(_engine, new ShimOptions { UnparsedDecision = _permitMalformed ? ActionType.Permit : ActionType.Block });
+        }
+        finally
+        {
+            _started.Set();
+        }
+
+        while (!_stopping)
+        {
+            int count;
+            try
+            {
+                count = _queue.Receive(200);
+            }
+            catch (NetlinkException e)
+            {
+                _log?.Invoke(DataplaneLogLevel.Error, $"queue {QueueNumber}: {e.Message}");
+                Thread.Sleep(100);
+                continue;
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                HandleDatagram(_queue.Datagram(i));
+            }
+
+            if (count > 0)
+            {
+                _queue.Flush();
+            }
+        }
+    }
+
+    private void HandleDatagram(ReadOnlySpan<byte> datagram)
+    {
+        var reader = new NfQueueMessageReader(datagram);
+        while (true)
+        {
+            var status = reader.Read(out var message);
+            if (status == NetlinkReadStatus.End)
+            {
+                return;
+            }
+
+            if (status != NetlinkReadStatus.Ok)
+            {
+                // A message the kernel framed in a way we cannot read: without its packet id there is nothing to give
+                // a verdict to; the kernel drops it when the queue is torn down (fail-closed) or after its own checks.
+                _counters.Malformed++;
+                if (status is NetlinkReadStatus.Truncated or NetlinkReadStatus.BadLength)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (message.Kind == NetlinkMessageKind.Packet)
+            {
+                var packet = message.Packet;
+                Decide(datagram, in packet);
+            }
+            else if (message.Kind == NetlinkMessageKind.Error && message.Error != 0)
+            {
+                _counters.KernelErrors++;
+            }
+        }
+    }
+
+    private void Decide(ReadOnlySpan<byte> datagram, in NfQueuePacket packet)
+    {
+        _counters.Packets++;
+        var payload = packet.PayloadLength > 0 && packet.PayloadOffset + packet.PayloadLength <= datagram.Length
+            ? datagram.Slice(packet.PayloadOffset, packet.PayloadLength)
+            : [];
+        var direction = packet.Hook switch
+        {
+            NfQueueConstants.NfInetLocalOut => packet.OutDevice == LoopbackInterfaceIndex ? TrafficDirection.Loopback : TrafficDirection.Outbound,
+            NfQueueConstants.NfInetLocalIn => packet.InDevice == LoopbackInterfaceIndex ? TrafficDirection.Loopback : TrafficDirection.Inbound,
+            NfQueueConstants.NfInetForward => TrafficDirection.Forward,
+            _ => TrafficDirection.Unknown,
+        };
+        var interfaceIndex = direction is TrafficDirection.Outbound or TrafficDirection.Loopback ? packet.OutDevice : packet.InDevice;
+        _identity?.SetPacketHint(packet.Has(NfQueueConstants.NfqaUid) ? packet.Uid : uint.MaxValue, packet.Has(NfQueueConstants.NfqaGid) ? packet.Gid : uint.MaxValue);
+
+        var verdict = _shim!.Process(payload, LinkType.Raw, Stopwatch.GetTimestamp(), interfaceIndex, trace: null, direction);
+        var kept = packet.Mark & ~_marks.Mask;
+        if (verdict.Reason == ShimReason.Unparsed)
+        {
+            _counters.Malformed++;
+            _queue.Verdict(packet.PacketId, verdict.IsPermitted ? NfQueueConstants.NfAccept : NfQueueConstants.NfDrop);
+        }
+        else if (verdict.IsPermitted)
+        {
+            _counters.Permitted++;
+            var bits = _marks.Permit;
+            if (verdict.FlowEstablished
+                || (verdict.FlowId != 0 && !RulePlanner.NeedsEstablished(_engine.Current, payload.Length > 0 ? (byte)(payload[0] >> 4) : (byte)4)))
+            {
+                bits |= _marks.Established;
+            }
+
+            _queue.Verdict(packet.PacketId, NfQueueConstants.NfRepeat, kept | bits);
+            if (verdict.LayerId != ShimVerdict.NoLayer && _events is { } log && log.ShouldRecord(NetEventType.ClassifyAllow))
+            {
+                Record(log, NetEventType.ClassifyAllow, payload, in verdict);
+            }
+        }
+        else
+        {
+            _counters.Blocked++;
+            if (verdict.FlowBlocked)
+            {
+                _queue.Verdict(packet.PacketId, NfQueueConstants.NfRepeat, kept | _marks.Block);
+            }
+            else
+            {
+                _queue.Verdict(packet.PacketId, NfQueueConstants.NfDrop);
+            }
+
+            if (_events is { } log && log.ShouldRecord(NetEventType.ClassifyDrop))
+            {
+                Record(log, NetEventType.ClassifyDrop, payload, in verdict);
+            }
+        }
+    }
+
+    /// <summary>A net event for a decided packet: addresses from a second parse (cheap, and only when logging), the process from the identity cache.</summary>
+    private void Record(NetEventLog log, NetEventType type, ReadOnlySpan<byte> payload, in ShimVerdict verdict)
+    {
+        if (PacketParser.Parse(LinkType.Raw, payload, out var p) != ParseStatus.Ok)
+        {
+            return;
+        }
+
+        var outbound = verdict.Direction is TrafficDirection.Outbound or TrafficDirection.Loopback or TrafficDirection.Forward;
+        var v4 = p.IpVersion == 4;
+        UInt128 source = v4 ? p.SourceIPv4 : p.SourceIPv6, destination = v4 ? p.DestinationIPv4 : p.DestinationIPv6;
+        var e = new NetEventRecord
+        {
+            Type = type,
+            IpVersion = p.IpVersion,
+            IpProtocol = p.Protocol,
+            LocalAddress = outbound ? source : destination,
+            RemoteAddress = outbound ? destination : source,
+            LocalPort = outbound ? p.SourcePort : p.DestinationPort,
+            RemotePort = outbound ? p.DestinationPort : p.SourcePort,
+            FilterId = verdict.FilterId,
+            LayerId = verdict.LayerId == ShimVerdict.NoLayer ? (ushort)0 : verdict.LayerId,
+            Direction = verdict.Direction switch
+            {
+                TrafficDirection.Inbound => NetEventDirection.In,
+                TrafficDirection.Forward => NetEventDirection.Forward,
+                _ => NetEventDirection.Out,
+            },
+            IsLoopback = verdict.Direction == TrafficDirection.Loopback,
+        };
+
+        if (_identity is { } identity && p.Protocol is 6 or 17
+            && identity.TryResolve(new FlowTuple(p.IpVersion, p.Protocol, e.LocalAddress, e.LocalPort, e.RemoteAddress, e.RemotePort, outbound), out var owner))
+        {
+            e.AppId = owner.AppId.Reference as byte[];
+            e.UserId = owner.Token?.User;
+        }
+
+        log.Write(in e);
+    }
+
+    /// <summary>What one worker did.</summary>
+    internal struct WorkerCounters
+    {
+        public long Packets;
+        public long Permitted;
+        public long Blocked;
+        public long Malformed;
+        public long KernelErrors;
+    }
+}
