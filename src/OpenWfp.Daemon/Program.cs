@@ -6,18 +6,25 @@ var stateDir = new Option<string?>("--state-dir") { Description = $"Where the po
 var socket = new Option<string?>("--socket") { Description = $"The management socket (default {DaemonConfig.DefaultSocket}).", HelpName = "PATH" };
 var config = new Option<string?>("--config") { Description = $"A JSON config file (default {DaemonConfig.DefaultConfigFile} when it exists; sample: contrib/wfpd.json).", HelpName = "FILE" };
 var noDataplane = new Option<bool>("--no-dataplane") { Description = "Serve the management API only; touch nothing in the kernel." };
+var failOpen = new Option<bool>("--fail-open") { Description = "Let packets pass while wfpd is down or overloaded (default: fail-closed, they are dropped)." };
+var queue = new Option<ushort?>("--queue") { Description = "The first NFQUEUE number to bind (default 7000).", HelpName = "N" };
 var root = new RootCommand(
     "wfpd: the OpenWfp Base Filtering Engine. Owns the filter database, sessions and transactions, persistent and " +
     "boot-time policy, net events and change notifications, and serves the Fwpm* API over gRPC on a Unix socket " +
     "(proto/openwfp/bfe/v1). Root or the writer group may change policy; other local users may read.\n\n" +
+    "The live data plane enforces the policy on this network namespace's traffic: it binds NFQUEUE, installs its " +
+    "own iptables-nft chains (OPENWFP-*, mangle table) and removes them on stop (docs/DATAPLANE.md).\n\n" +
     "Examples:\n" +
     "  wfpd                                          defaults: /var/lib/openwfp, /run/openwfp/bfe.sock\n" +
     "  wfpd --state-dir /tmp/wfp --socket /tmp/wfp/bfe.sock --no-dataplane\n" +
+    "  ip netns exec lab wfpd --state-dir /tmp/lab --socket /tmp/lab/bfe.sock     enforce inside a network namespace\n" +
     "  systemctl start wfpd                          with contrib/wfpd.service");
 root.Options.Add(stateDir);
 root.Options.Add(socket);
 root.Options.Add(config);
 root.Options.Add(noDataplane);
+root.Options.Add(failOpen);
+root.Options.Add(queue);
 root.SetAction(async (parse, cancel) =>
 {
     try
@@ -28,6 +35,8 @@ root.SetAction(async (parse, cancel) =>
             StateDirectory = parse.GetValue(stateDir) ?? settings.StateDirectory,
             Socket = parse.GetValue(socket) ?? settings.Socket,
             Dataplane = settings.Dataplane && !parse.GetValue(noDataplane),
+            FailOpen = settings.FailOpen || parse.GetValue(failOpen),
+            QueueNumber = parse.GetValue(queue) ?? settings.QueueNumber,
         };
         return await DaemonHost.RunAsync(settings, cancel);
     }

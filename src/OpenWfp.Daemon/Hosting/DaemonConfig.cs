@@ -35,6 +35,24 @@ internal sealed record DaemonConfig
     /// <summary>False for --no-dataplane: serve the API only, touch nothing in the kernel.</summary>
     public bool Dataplane { get; init; } = true;
 
+    /// <summary>The first NFQUEUE number the data plane binds (docs/DATAPLANE.md).</summary>
+    public ushort QueueNumber { get; init; } = 7000;
+
+    /// <summary>How many queues (one thread each); more than one spreads flows with --queue-balance.</summary>
+    public ushort QueueCount { get; init; } = 1;
+
+    /// <summary>
+    /// Let packets pass while wfpd is down (--queue-bypass) or overloaded (NFQA_CFG_F_FAIL_OPEN) instead of dropping
+    /// them. Off by default (fail-closed).
+    /// </summary>
+    public bool FailOpen { get; init; }
+
+    /// <summary>The lowest of the four consecutive packet/connection mark bits wfpd owns (default 20: mask 0x00F00000).</summary>
+    public int MarkShift { get; init; } = 20;
+
+    /// <summary>Look up the process behind new connections (ALE_APP_ID, ALE_USER_ID, net events).</summary>
+    public bool ProcessIdentity { get; init; } = true;
+
     /// <summary>Largest request accepted, in bytes (larger ones get RESOURCE_EXHAUSTED).</summary>
     public int MaxRequestBytes { get; init; } = 16 * 1024 * 1024;
 

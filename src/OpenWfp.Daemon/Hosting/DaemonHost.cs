@@ -2,6 +2,9 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OpenWfp.Bfe;
 using OpenWfp.Bfe.Persistence;
+using OpenWfp.Dataplane.Live;
+using OpenWfp.Dataplane.Rules;
+using OpenWfp.Netlink;
 using OpenWfp.Daemon.Services;
 
 namespace OpenWfp.Daemon.Hosting;
@@ -29,6 +32,11 @@ internal static class DaemonHost
             throw new DaemonStartException($"{e.Message} (the file is kept as it is; move it aside to start with an empty policy)");
         }
 
+        if (config.Dataplane && LiveDataplane.Prerequisites() is { } missing)
+        {
+            throw new DaemonStartException(missing);
+        }
+
         using var bfe = new BaseFilteringEngine(config.ToAccessPolicy(), store);
         var bootProblems = bfe.ApplyBootTimePolicy();
         PrepareSocket(config.Socket);
@@ -49,6 +57,8 @@ internal static class DaemonHost
         builder.Services.AddSingleton(bfe);
         builder.Services.AddSingleton(config);
         builder.Services.AddHostedService<PolicyStartup>();
+        builder.Services.AddSingleton<DataplaneService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DataplaneService>());
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = config.MaxRequestBytes;
@@ -74,7 +84,7 @@ internal static class DaemonHost
                 storePath,
                 bfe.Engine.Current.FilterCount,
                 bfe.BootTimeFilters.Count,
-                config.Dataplane ? "not built yet (issue 5): serving the API only" : "off (--no-dataplane)");
+                config.Dataplane ? "on" : "off (--no-dataplane)");
             }
         });
 
@@ -173,4 +183,104 @@ internal sealed class PolicyStartup(BaseFilteringEngine bfe, ILogger<PolicyStart
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// Start-up phase 3 (after the persistent policy is in force, before the socket accepts calls): the live data plane
+/// binds its queues and installs its rules. On stop (SIGTERM, SIGINT) it removes them. A failure to start stops wfpd
+/// with one line saying what is missing.
+/// </summary>
+internal sealed class DataplaneService(BaseFilteringEngine bfe, DaemonConfig config, ILogger<DataplaneService> log, IHostApplicationLifetime lifetime) : IHostedService, IDisposable
+{
+    private LiveDataplane? _dataplane;
+
+    public LiveDataplane? Dataplane => _dataplane;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!config.Dataplane)
+        {
+            return Task.CompletedTask;
+        }
+
+        MarkBits marks;
+        try
+        {
+            marks = MarkBits.FromBase(config.MarkShift);
+        }
+        catch (ArgumentException e)
+        {
+            throw new DaemonStartException($"markShift {config.MarkShift}: {e.Message}");
+        }
+
+        var dataplane = new LiveDataplane(bfe.Engine, bfe.NetEvents, new DataplaneOptions
+        {
+            QueueNumber = config.QueueNumber,
+            QueueCount = config.QueueCount,
+            FailOpen = config.FailOpen,
+            Marks = marks,
+            ProcessIdentity = config.ProcessIdentity,
+            Log = Log,
+        });
+        try
+        {
+            dataplane.Start();
+        }
+        catch (Exception e) when (e is NetlinkException or RulesException)
+        {
+            dataplane.Dispose();
+            throw new DaemonStartException(e.Message);
+        }
+
+        _dataplane = dataplane;
+        lifetime.ApplicationStopping.Register(StopDataplane);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        StopDataplane();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => StopDataplane();
+
+    private void StopDataplane()
+    {
+        var dataplane = Interlocked.Exchange(ref _dataplane, null);
+        if (dataplane is null)
+        {
+            return;
+        }
+
+        var s = dataplane.Stats();
+        dataplane.Dispose();
+        if (log.IsEnabled(LogLevel.Information))
+        {
+            log.LogInformation(
+                "data plane stopped, rules removed: {Packets} packets decided ({Permitted} permitted, {Blocked} blocked, {Malformed} malformed), {Flows} connections, {Reauth} reauthorizations",
+                s.Packets,
+                s.Permitted,
+                s.Blocked,
+                s.Malformed,
+                s.Flows,
+                s.Reauthorizations);
+        }
+    }
+
+    private void Log(DataplaneLogLevel level, string message)
+    {
+        var l = level switch
+        {
+            DataplaneLogLevel.Error => LogLevel.Error,
+            DataplaneLogLevel.Warning => LogLevel.Warning,
+            _ => LogLevel.Information,
+        };
+        if (log.IsEnabled(l))
+        {
+#pragma warning disable CA2254 // The data plane's lines are complete sentences; they carry no structured fields.
+            log.Log(l, message);
+#pragma warning restore CA2254
+        }
+    }
 }
