@@ -27,6 +27,7 @@ public sealed class LiveDataplane : IDisposable
     private readonly RulesManager _rules;
     private readonly List<QueueWorker> _workers = [];
     private readonly Lock _commitLock = new();
+    private NamespaceThread? _kernel;
     private ConntrackClient? _conntrack;
     private PolicySnapshot? _applied;
     private RulePlan? _plan;
@@ -89,9 +90,12 @@ public sealed class LiveDataplane : IDisposable
         _started = true;
         try
         {
-            if (_rules.HasRules())
+            // Every later rule change runs on this thread, which stays in the network namespace Start was called in:
+            // iptables started from a commit on some other thread must not change another namespace's firewall.
+            _kernel = new NamespaceThread("wfp rules");
+            if (_kernel.Invoke(_rules.HasRules))
             {
-                _rules.Remove();
+                _kernel.Invoke(_rules.Remove);
                 Log(DataplaneLogLevel.Warning, $"removed the {_options.ChainPrefix}-* rules a previous wfpd left behind (it did not stop cleanly)");
             }
 
@@ -113,7 +117,8 @@ public sealed class LiveDataplane : IDisposable
             {
                 _applied = _engine.Current;
                 _plan = RulePlanner.Plan(_applied, _options);
-                _rules.Apply(_plan);
+                var plan = _plan;
+                _kernel.Invoke(() => _rules.Apply(plan));
             }
 
             _engine.Committed += OnCommitted;
@@ -168,7 +173,7 @@ public sealed class LiveDataplane : IDisposable
                 var plan = RulePlanner.Plan(snapshot, _options);
                 if (plan != _plan)
                 {
-                    _rules.Apply(plan);
+                    _kernel!.Invoke(() => _rules.Apply(plan));
                     _plan = plan;
                     Log(DataplaneLogLevel.Information, $"data plane: {Describe(plan)}");
                 }
@@ -196,7 +201,7 @@ public sealed class LiveDataplane : IDisposable
             {
                 try
                 {
-                    _rules.Remove();
+                    _kernel?.Invoke(_rules.Remove);
                 }
                 catch (RulesException e)
                 {
@@ -214,6 +219,8 @@ public sealed class LiveDataplane : IDisposable
             _workers.Clear();
             _conntrack?.Dispose();
             _conntrack = null;
+            _kernel?.Dispose();
+            _kernel = null;
         }
     }
 
