@@ -1,0 +1,66 @@
+namespace OpenWfp.Dataplane.Tests.Live;
+
+/// <summary>wfpd's rules over its life: none left after a clean stop; after kill -9, fail-closed drops and fail-open passes; a restart cleans up.</summary>
+public sealed class LiveLifecycleTests
+{
+    public static TheoryData<int> Families => [4, 6];
+
+    [Fact]
+    public void CleanStop_LeavesNoRuleBehind_InEitherFamily()
+    {
+        Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
+        using var lab = LiveLab.Create();
+        var wfpd = lab.StartWfpd();
+        Assert.Empty(lab.OurRules()); // an empty policy needs no queueing at all
+
+        lab.Wfp("add", "filter", "-l", "ALE_AUTH_CONNECT_V4", "-a", "block", "-c", "IP_REMOTE_PORT == 1").EnsureSuccess("add v4");
+        lab.Wfp("add", "filter", "-l", "INBOUND_TRANSPORT_V6", "-a", "block", "-c", "IP_LOCAL_PORT == 1").EnsureSuccess("add v6");
+        var rules = lab.OurRules();
+        Assert.Contains(rules, r => r.StartsWith("iptables-nft", StringComparison.Ordinal) && r.Contains("NFQUEUE", StringComparison.Ordinal));
+        Assert.Contains(rules, r => r.StartsWith("ip6tables-nft", StringComparison.Ordinal) && r.Contains("NFQUEUE", StringComparison.Ordinal));
+
+        Assert.Equal(0, wfpd.Stop());
+        Assert.Empty(lab.OurRules());
+        Assert.Contains("rules removed", wfpd.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Killed_FailClosedDrops_ThenARestartCleansUp(int family)
+    {
+        Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
+        using var lab = LiveLab.Create();
+        var remote = family == 4 ? LiveLab.V4(2) : LiveLab.V6(2);
+        var wfpd = lab.StartWfpd();
+        lab.Wfp("add", "filter", "-l", $"ALE_AUTH_CONNECT_V{family}", "-a", "block", "-c", "IP_REMOTE_PORT == 1", "--persistent").EnsureSuccess("add");
+        Assert.True(lab.Tcp(remote, 8080), "traffic should pass while wfpd runs\n" + wfpd.Output);
+
+        wfpd.Kill();
+        Assert.NotEmpty(lab.OurRules());
+        Assert.False(lab.Tcp(remote, 8080, timeoutSeconds: 1.5), "fail-closed: with wfpd gone, new connections must be dropped");
+        Assert.False(lab.Udp(remote, 5353, timeoutSeconds: 1.5), "fail-closed: new UDP flows too");
+
+        var restarted = lab.StartWfpd();
+        Assert.Contains("previous wfpd left behind", restarted.Output, StringComparison.Ordinal);
+        Assert.True(lab.Tcp(remote, 8080), "after the restart (persistent policy back) traffic passes again\n" + restarted.Output);
+        Assert.Equal(0, restarted.Stop());
+        Assert.Empty(lab.OurRules());
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Killed_FailOpenPasses(int family)
+    {
+        Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
+        using var lab = LiveLab.Create();
+        var remote = family == 4 ? LiveLab.V4(2) : LiveLab.V6(2);
+        var wfpd = lab.StartWfpd("--fail-open");
+        lab.Wfp("add", "filter", "-l", $"ALE_AUTH_CONNECT_V{family}", "-a", "block", "-c", "IP_REMOTE_PORT == 8081").EnsureSuccess("add");
+        Assert.False(lab.Tcp(remote, 8081), "the filter works while wfpd runs\n" + wfpd.Output);
+
+        wfpd.Kill();
+        Assert.Contains(lab.OurRules(), r => r.Contains("--queue-bypass", StringComparison.Ordinal));
+        Assert.True(lab.Tcp(remote, 8080), "fail-open: with wfpd gone, connections pass");
+        Assert.True(lab.Tcp(remote, 8081), "fail-open: even ones the policy would block");
+    }
+}

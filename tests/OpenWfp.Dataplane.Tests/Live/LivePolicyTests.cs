@@ -1,0 +1,118 @@
+namespace OpenWfp.Dataplane.Tests.Live;
+
+/// <summary>
+/// wfpd enforcing policy on real traffic: it runs in the client namespace of a <see cref="LiveLab"/>, the policy goes
+/// in through the wfp CLI, and connections to the server namespace succeed or fail. Each test runs for IPv4 and IPv6.
+/// </summary>
+public sealed class LivePolicyTests
+{
+    public static TheoryData<int> Families => [4, 6];
+
+    private static string Remote(int family, int host) => family == 4 ? LiveLab.V4(host) : LiveLab.V6(host);
+
+    private static string Layer(string name, int family) => $"{name}_V{family}";
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void BlockByRemotePort(int family)
+    {
+        Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
+        using var lab = LiveLab.Create();
+        var wfpd = lab.StartWfpd();
+        lab.Wfp("add", "filter", "-l", Layer("ALE_AUTH_CONNECT", family), "-a", "block", "-c", "IP_PROTOCOL == tcp", "-c", "IP_REMOTE_PORT == 8081")
+            .EnsureSuccess("wfp add filter");
+
+        Assert.True(lab.Tcp(Remote(family, 2), 8080), "port 8080 is not blocked\n" + wfpd.Output);
+        Assert.False(lab.Tcp(Remote(family, 2), 8081), "port 8081 should be blocked");
+        Assert.True(lab.Udp(Remote(family, 2), 5353), "UDP is not blocked");
+        Assert.Equal(0, wfpd.Stop());
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void BlockByAddressMask(int family)
+    {
+        Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
+        using var lab = LiveLab.Create();
+        var wfpd = lab.StartWfpd();
+        var mask = family == 4 ? $"{LiveLab.V4(3)}/32" : $"{LiveLab.V6(3)}/128";
+        lab.Wfp("add", "filter", "-l", Layer("ALE_AUTH_CONNECT", family), "-a", "block", "-c", $"IP_REMOTE_ADDRESS in {mask}").EnsureSuccess("wfp add filter");
+
+        Assert.True(lab.Tcp(Remote(family, 2), 8080), ".2 should pass\n" + wfpd.Output);
+        Assert.False(lab.Tcp(Remote(family, 3), 8080), ".3 should be blocked");
+        Assert.False(lab.Udp(Remote(family, 3), 5353), ".3 should be blocked for UDP too");
+        Assert.True(lab.Ping(Remote(family, 2)), "ping to .2 should pass (and IPv6 neighbour discovery must work)");
+        Assert.Equal(0, wfpd.Stop());
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void HardPermitInAHigherSublayer_BeatsABlockBelow_ASoftOneDoesNot(int family)
+    {
+        Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
+        using var lab = LiveLab.Create();
+        var wfpd = lab.StartWfpd();
+        var layer = Layer("ALE_AUTH_CONNECT", family);
+        var policy = lab.WriteFile("sublayers.json", $$"""
+            {
+              "version": 1,
+              "sublayers": [
+                { "name": "Admin", "weight": "0x9000" },
+                { "name": "Team", "weight": "0x1000" }
+              ],
+              "filters": [
+                { "name": "hard permit 8080", "layer": "{{layer}}", "sublayer": "Admin", "flags": ["CLEAR_ACTION_RIGHT"], "action": "permit",
+                  "conditions": [ { "field": "IP_REMOTE_PORT", "value": 8080 } ] },
+                { "name": "soft permit 8081", "layer": "{{layer}}", "sublayer": "Admin", "action": "permit",
+                  "conditions": [ { "field": "IP_REMOTE_PORT", "value": 8081 } ] },
+                { "name": "block all tcp", "layer": "{{layer}}", "sublayer": "Team", "action": "block",
+                  "conditions": [ { "field": "IP_PROTOCOL", "value": "tcp" } ] }
+              ]
+            }
+            """);
+        lab.Wfp("apply", policy).EnsureSuccess("wfp apply");
+
+        Assert.True(lab.Tcp(Remote(family, 2), 8080), "the hard permit should win\n" + wfpd.Output);
+        Assert.False(lab.Tcp(Remote(family, 2), 8081), "a soft permit is overridden by the lower sublayer's block");
+        Assert.Equal(0, wfpd.Stop());
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void APolicyChange_CutsAnEstablishedConnection(int family)
+    {
+        Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
+        using var lab = LiveLab.Create();
+        var wfpd = lab.StartWfpd();
+        var layer = Layer("ALE_AUTH_CONNECT", family);
+        lab.Wfp("add", "filter", "-l", layer, "-a", "block", "-c", "IP_REMOTE_PORT == 1").EnsureSuccess("wfp add filter");
+
+        // A client that keeps one connection open and, per line on stdin, sends a line and reports whether it came back.
+        var client = lab.Client.Start("python3", "-c", """
+            import socket, sys
+            host = sys.argv[1]
+            fam = socket.AF_INET6 if ':' in host else socket.AF_INET
+            s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(3)
+            s.connect((host, 8080)); print('connected', flush=True)
+            for line in sys.stdin:
+                try:
+                    s.sendall(b'x\n'); print('ok' if s.recv(10) == b'x\n' else 'bad', flush=True)
+                except OSError as e:
+                    print('fail', type(e).__name__, flush=True)
+            """, Remote(family, 2));
+        Assert.Equal("connected", client.StandardOutput.ReadLine());
+        Assert.Equal("ok", Ask(client));
+        Assert.Equal("ok", Ask(client));
+
+        lab.Wfp("add", "filter", "-l", layer, "-a", "block", "-c", "IP_REMOTE_PORT == 8080").EnsureSuccess("wfp add filter");
+        Assert.StartsWith("fail", Ask(client), StringComparison.Ordinal);
+        Assert.Equal(0, wfpd.Stop());
+    }
+
+    private static string Ask(System.Diagnostics.Process client)
+    {
+        client.StandardInput.WriteLine("go");
+        client.StandardInput.Flush();
+        return client.StandardOutput.ReadLine() ?? "eof";
+    }
+}
