@@ -4,6 +4,7 @@ using OpenWfp.Engine.Callouts;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Classify;
 using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Values;
 
 namespace OpenWfp.Dataplane.Tests.Live;
 
@@ -28,7 +29,7 @@ public sealed class InProcessCalloutTests
             DisplayData = new("ask the callout about TCP"),
             LayerKey = layer.Key,
             Action = FilterAction.Callout(ActionType.CalloutTerminating, key),
-            Conditions = [new FilterCondition(layer.Field("IP_PROTOCOL").ConditionKey!.Value, FwpMatchType.Equal, FwpConditionValue.Of(Engine.Values.FwpValue.FromUInt8(6)))],
+            Conditions = [new FilterCondition(layer.Field("IP_PROTOCOL").ConditionKey!.Value, FwpMatchType.Equal, FwpConditionValue.Of(FwpValue.FromUInt8(6)))],
         });
 
         var dataplane = new LiveDataplane(engine, events: null, new DataplaneOptions { QueueNumber = 7100, ChainPrefix = "OWFPTEST" });

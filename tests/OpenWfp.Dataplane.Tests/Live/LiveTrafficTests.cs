@@ -79,7 +79,7 @@ public sealed class LiveTrafficTests
         var python = ResolvePython();
         var copy = Path.Combine(lab.Directory, "blocked-python");
         File.Copy(python, copy);
-        File.SetUnixFileMode(copy, File.GetUnixFileMode(python));
+        Testing.Netns.NetworkNamespace.RunTool("chmod", ["755", copy]).EnsureSuccess("chmod");
         var wfpd = lab.StartWfpd();
         lab.Wfp("add", "filter", "-l", "ALE_AUTH_CONNECT_V4", "-a", "block", "-c", $"ALE_APP_ID == \"{copy}\"").EnsureSuccess("add");
         lab.Wfp("add", "filter", "-l", "ALE_AUTH_CONNECT_V6", "-a", "block", "-c", $"ALE_APP_ID == \"{copy}\"").EnsureSuccess("add");
