@@ -149,8 +149,12 @@ internal sealed class LiveLab : IDisposable
     }
 
     /// <summary>Runs the wfp CLI against this lab's wfpd.</summary>
+    /// <remarks>
+    /// wfp.dll runs with this test assembly's runtime config: the ASP.NET Core framework it names supplies the logging
+    /// assemblies the gRPC client loads, which the build does not copy here since that framework already has them.
+    /// </remarks>
     public CommandResult Wfp(params string[] arguments) =>
-        NetworkNamespace.RunTool("dotnet", [Path.Combine(AppContext.BaseDirectory, "wfp.dll"), .. arguments, "--socket", Socket]);
+        NetworkNamespace.RunTool("dotnet", ["exec", "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, "OpenWfp.Dataplane.Tests.runtimeconfig.json"), Path.Combine(AppContext.BaseDirectory, "wfp.dll"), .. arguments, "--socket", Socket]);
 
     /// <summary>The rules in the client namespace's mangle table that carry our prefix (both families).</summary>
     public string[] OurRules() => OurRulesWithPrefix("OPENWFP");
