@@ -91,7 +91,7 @@ public sealed class LiveTrafficTests
 
         // The drop was logged as a net event naming the application.
         var events = lab.Wfp("show", "netevents", "--json").EnsureSuccess("show netevents").StandardOutput;
-        Assert.Contains(copy, events, StringComparison.Ordinal);
+        Assert.True(events.Contains(copy, StringComparison.Ordinal), "no drop event names the application:\n" + events);
         Assert.Equal(0, wfpd.Stop());
     }
 
