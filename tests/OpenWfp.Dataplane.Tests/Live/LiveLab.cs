@@ -128,12 +128,20 @@ internal sealed class LiveLab : IDisposable
     }
 
     /// <summary>A TCP round trip from the client namespace; true when the echo came back.</summary>
+    /// <remarks>False means the connection attempt failed (timed out, refused); a client that could not even run throws.</remarks>
     public bool Tcp(string host, int port, double timeoutSeconds = 2, string python = "python3") =>
-        Client.ExecWithTimeout(TimeSpan.FromSeconds(timeoutSeconds + 10), python, "-c", TcpClientScript, host, port.ToString(CultureInfo.InvariantCulture), timeoutSeconds.ToString(CultureInfo.InvariantCulture)).ExitCode == 0;
+        Outcome(Client.ExecWithTimeout(TimeSpan.FromSeconds(timeoutSeconds + 10), python, "-c", TcpClientScript, host, port.ToString(CultureInfo.InvariantCulture), timeoutSeconds.ToString(CultureInfo.InvariantCulture)), python);
 
     /// <summary>A UDP round trip from the client namespace.</summary>
     public bool Udp(string host, int port, double timeoutSeconds = 2) =>
-        Client.ExecWithTimeout(TimeSpan.FromSeconds(timeoutSeconds + 10), "python3", "-c", UdpClientScript, host, port.ToString(CultureInfo.InvariantCulture), timeoutSeconds.ToString(CultureInfo.InvariantCulture)).ExitCode == 0;
+        Outcome(Client.ExecWithTimeout(TimeSpan.FromSeconds(timeoutSeconds + 10), "python3", "-c", UdpClientScript, host, port.ToString(CultureInfo.InvariantCulture), timeoutSeconds.ToString(CultureInfo.InvariantCulture)), "python3");
+
+    private static bool Outcome(CommandResult r, string program) => r.ExitCode switch
+    {
+        0 => true,
+        2 => false,
+        _ => throw new InvalidOperationException($"the test client {program} did not run properly (exit {r.ExitCode}): {r.StandardError.Trim()} {r.StandardOutput.Trim()}"),
+    };
 
     /// <summary>One ping from the client namespace.</summary>
     public bool Ping(string host) =>
