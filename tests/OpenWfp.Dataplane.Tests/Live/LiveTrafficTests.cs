@@ -116,7 +116,8 @@ public sealed class LiveTrafficTests
 
     private static string ResolvePython()
     {
-        var path = Testing.Netns.NetworkNamespace.FindTool("python3") ?? "/usr/bin/python3";
+        // The real interpreter binary (not a pyenv-style shim script, which would not run under another name).
+        var path = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : Testing.Netns.NetworkNamespace.FindTool("python3") ?? "python3";
         return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
     }
 }
