@@ -235,7 +235,7 @@ public sealed partial class NetlinkSocket : IDisposable
 }
 
 /// <summary>A netlink call failed; <see cref="Errno"/> is the errno and the message says what to do.</summary>
-public sealed class NetlinkException : Exception
+public class NetlinkException : Exception
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="errno">The errno.</param>
@@ -268,6 +268,10 @@ public static class Errno
     public const int ENOBUFS = 105;
     /// <summary>EOPNOTSUPP: operation not supported (a kernel feature that is not built in).</summary>
     public const int EOPNOTSUPP = 95;
+    /// <summary>ETIMEDOUT: no answer in time (used for a missing netlink acknowledgement).</summary>
+    public const int ETIMEDOUT = 110;
+    /// <summary>ENODEV: no such device (a configuration message for a queue that is not bound).</summary>
+    public const int ENODEV = 19;
     /// <summary>EAFNOSUPPORT / EPROTONOSUPPORT: the kernel lacks this netlink family.</summary>
     public const int EPROTONOSUPPORT = 93;
 
@@ -284,6 +288,8 @@ public static class Errno
         EINVAL => "EINVAL (invalid argument)",
         ENOBUFS => "ENOBUFS (receive buffer overflowed)",
         EOPNOTSUPP => "EOPNOTSUPP (not supported by this kernel)",
+        ETIMEDOUT => "ETIMEDOUT (no answer from the kernel in time)",
+        ENODEV => "ENODEV (no such device or queue)",
         EPROTONOSUPPORT => "EPROTONOSUPPORT (this kernel has no such netlink protocol; is the module loaded?)",
         _ => $"errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)})",
     };

@@ -44,7 +44,7 @@ public class ConstantTests
                 NfqaSkbInfo, NfqaExp, NfqaUid, NfqaGid, NfqaSecctx, NfqaVlan, NfqaL2Hdr, NfqaPriority,
             });
         Assert.Equal([1u, 2u, 4u], new[] { NfqaSkbCsumNotReady, NfqaSkbGso, NfqaSkbCsumNotVerified });
-        Assert.Equal([0u, 1u, 2u, 3u, 4u, 5u], new[] { NfDrop, NfAccept, NfStolen, NfQueue, NfRepeat, NfStop });
+        Assert.Equal([0u, 1u, 2u, 3u, 4u, 5u], new[] { NfDrop, NfAccept, NfStolen, NfQueueConstants.NfQueue, NfRepeat, NfStop });
         Assert.Equal(0xFFu, NfVerdictMask);
         Assert.Equal([2, 10, 7], new[] { NfProtoIpv4, NfProtoIpv6, NfProtoBridge });
         Assert.Equal([0, 1, 2, 3, 4], new[] { NfInetPreRouting, NfInetLocalIn, NfInetForward, NfInetLocalOut, NfInetPostRouting });
