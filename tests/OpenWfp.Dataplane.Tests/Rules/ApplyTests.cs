@@ -30,7 +30,7 @@ public sealed class ApplyTests
         using var ns = NetworkNamespace.Create("owfp-rules");
         var manager = new RulesManager();
         var plan = Plan(new FamilyPlan(HookMode.FirstPacket, HookMode.EveryPacket, HookMode.None), new FamilyPlan(HookMode.FirstPacket, HookMode.None, HookMode.EveryPacket));
-        ns.Run(() => { manager.Apply(plan); return 0; });
+        LiveRules.Run(ns, () => manager.Apply(plan));
 
         AssertMatches(ns, manager, plan, 4);
         AssertMatches(ns, manager, plan, 6);
@@ -42,7 +42,7 @@ public sealed class ApplyTests
         // Applying again changes nothing: no duplicate jumps, no duplicate rules.
         var before4 = LiveRules.NonPolicy(ns, 4);
         var before6 = LiveRules.NonPolicy(ns, 6);
-        ns.Run(() => { manager.Apply(plan); return 0; });
+        LiveRules.Run(ns, () => manager.Apply(plan));
         Assert.Equal(before4, LiveRules.NonPolicy(ns, 4));
         Assert.Equal(before6, LiveRules.NonPolicy(ns, 6));
     }
@@ -53,7 +53,7 @@ public sealed class ApplyTests
         LiveRules.SkipUnlessAvailable();
         using var ns = NetworkNamespace.Create("owfp-rules");
         LiveRules.Iptables(ns, 4, "-t", "mangle", "-A", "OUTPUT", "-p", "udp", "-j", "ACCEPT");
-        ns.Run(() => { new RulesManager().Apply(Plan(s_outFirst, FamilyPlan.Off)); return 0; });
+        LiveRules.Run(ns, () => new RulesManager().Apply(Plan(s_outFirst, FamilyPlan.Off)));
         Assert.Equal(["-P OUTPUT ACCEPT", "-A OUTPUT -j OPENWFP-OUT", "-A OUTPUT -p udp -j ACCEPT"], LiveRules.List(ns, 4, "OUTPUT"));
     }
 
@@ -66,7 +66,7 @@ public sealed class ApplyTests
         var first = Plan(new FamilyPlan(HookMode.FirstPacket, HookMode.FirstPacket, HookMode.None), new FamilyPlan(HookMode.FirstPacket, HookMode.FirstPacket, HookMode.None));
         var second = new RulePlan(
             new FamilyPlan(HookMode.EveryPacket, HookMode.None, HookMode.FirstPacket), FamilyPlan.Off, 9, 2, true, MarkBits.FromBase(8));
-        ns.Run(() => { manager.Apply(first); manager.Apply(second); return 0; });
+        LiveRules.Run(ns, () => { manager.Apply(first); manager.Apply(second); });
 
         AssertMatches(ns, manager, second, 4);
         Assert.Equal(["-N OPENWFP-IN"], LiveRules.List(ns, 4, "OPENWFP-IN"));
@@ -86,16 +86,13 @@ public sealed class ApplyTests
         var manager = new RulesManager();
         var everything = new FamilyPlan(HookMode.FirstPacket, HookMode.EveryPacket, HookMode.FirstPacket);
         Assert.False(ns.Run(manager.HasRules));
-        ns.Run(() => { manager.Remove(); return 0; });
-        ns.Run(() => { manager.Apply(Plan(everything, everything)); return 0; });
+        LiveRules.Run(ns, manager.Remove);
+        LiveRules.Run(ns, () => manager.Apply(Plan(everything, everything)));
         Assert.True(ns.Run(manager.HasRules));
 
-        ns.Run(() => { manager.Remove(); return 0; });
-        Assert.Empty(LiveRules.NonPolicy(ns, 4));
-        Assert.Empty(LiveRules.NonPolicy(ns, 6));
-        Assert.False(ns.Run(manager.HasRules));
-        Assert.Empty(ns.Run(manager.Describe));
-        ns.Run(() => { manager.Remove(); return 0; });
+        LiveRules.Run(ns, manager.Remove);
+        AssertNothingLeft(ns, manager);
+        LiveRules.Run(ns, manager.Remove);
     }
 
     [Fact]
@@ -103,7 +100,7 @@ public sealed class ApplyTests
     {
         LiveRules.SkipUnlessAvailable();
         using var ns = NetworkNamespace.Create("owfp-rules");
-        ns.Run(() => { new RulesManager().Apply(Plan(s_outFirst, s_outFirst)); return 0; });
+        LiveRules.Run(ns, () => new RulesManager().Apply(Plan(s_outFirst, s_outFirst)));
 
         // What a restarted wfpd sees after a crash: a fresh instance, the old chains and jumps.
         var restarted = new RulesManager();
@@ -114,10 +111,8 @@ public sealed class ApplyTests
         Assert.Contains("ipv6: -A OPENWFP-OUT -p ipv6-icmp -m icmp6 --icmpv6-type 135 -j RETURN", described);
         Assert.Equal(LiveRules.NonPolicy(ns, 4).Length + LiveRules.NonPolicy(ns, 6).Length, described.Count);
 
-        ns.Run(() => { restarted.Remove(); return 0; });
-        Assert.False(ns.Run(restarted.HasRules));
-        Assert.Empty(LiveRules.NonPolicy(ns, 4));
-        Assert.Empty(LiveRules.NonPolicy(ns, 6));
+        LiveRules.Run(ns, restarted.Remove);
+        AssertNothingLeft(ns, restarted);
     }
 
     [Fact]
@@ -127,11 +122,11 @@ public sealed class ApplyTests
         using var ns = NetworkNamespace.Create("owfp-rules");
         var ours = new RulesManager();
         var other = new RulesManager("OPENWFPX");
-        ns.Run(() => { ours.Apply(Plan(s_outFirst, FamilyPlan.Off)); other.Apply(Plan(s_outFirst, FamilyPlan.Off)); return 0; });
+        LiveRules.Run(ns, () => { ours.Apply(Plan(s_outFirst, FamilyPlan.Off)); other.Apply(Plan(s_outFirst, FamilyPlan.Off)); });
         Assert.Equal(["-P OUTPUT ACCEPT", "-A OUTPUT -j OPENWFPX-OUT", "-A OUTPUT -j OPENWFP-OUT"], LiveRules.List(ns, 4, "OUTPUT"));
         Assert.All(ns.Run(other.Describe), l => Assert.Contains("OPENWFPX-", l, StringComparison.Ordinal));
 
-        ns.Run(() => { other.Remove(); return 0; });
+        LiveRules.Run(ns, other.Remove);
         Assert.True(ns.Run(ours.HasRules));
         Assert.False(ns.Run(other.HasRules));
         Assert.Equal(["-P OUTPUT ACCEPT", "-A OUTPUT -j OPENWFP-OUT"], LiveRules.List(ns, 4, "OUTPUT"));
@@ -146,8 +141,17 @@ public sealed class ApplyTests
         LiveRules.Iptables(ns, 6, "-t", "mangle", "-A", "PREROUTING", "-p", "udp", "-j", "OPENWFP-EXTRA");
         LiveRules.Iptables(ns, 6, "-t", "mangle", "-A", "PREROUTING", "-p", "tcp", "-g", "OPENWFP-EXTRA");
         LiveRules.Iptables(ns, 6, "-t", "mangle", "-A", "OPENWFP-EXTRA", "-j", "ACCEPT");
-        ns.Run(() => { new RulesManager().Remove(); return 0; });
+        var manager = new RulesManager();
+        LiveRules.Run(ns, manager.Remove);
+        AssertNothingLeft(ns, manager);
+    }
+
+    private static void AssertNothingLeft(NetworkNamespace ns, RulesManager manager)
+    {
+        Assert.Empty(LiveRules.NonPolicy(ns, 4));
         Assert.Empty(LiveRules.NonPolicy(ns, 6));
+        Assert.False(ns.Run(manager.HasRules));
+        Assert.Empty(ns.Run(manager.Describe));
     }
 
     private static void AssertMatches(NetworkNamespace ns, RulesManager manager, RulePlan plan, int ipVersion)

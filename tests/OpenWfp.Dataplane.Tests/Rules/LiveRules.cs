@@ -12,6 +12,13 @@ internal static class LiveRules
     /// <summary>Skips the test when <see cref="UnavailableReason"/> is set.</summary>
     public static void SkipUnlessAvailable() => Assert.SkipWhen(UnavailableReason is not null, UnavailableReason ?? "");
 
+    /// <summary>Runs <paramref name="action"/> on a thread inside the namespace (tools it starts run there too).</summary>
+    public static void Run(NetworkNamespace ns, Action action) => ns.Run(() =>
+    {
+        action();
+        return 0;
+    });
+
     /// <summary><c>iptables-nft -t mangle -S [chain]</c> (or ip6tables-nft) inside the namespace, one rule a line.</summary>
     public static string[] List(NetworkNamespace ns, int ipVersion, string? chain = null)
     {
