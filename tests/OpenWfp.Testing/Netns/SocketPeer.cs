@@ -1,19 +1,19 @@
 using System.Diagnostics;
-using OpenWfp.Testing.Netns;
-
-namespace OpenWfp.Dataplane.Tests.Identity;
+namespace OpenWfp.Testing.Netns;
 
 /// <summary>
 /// A Python process inside a test namespace that opens sockets on command (one line in, the local port out), so tests
 /// own real sockets of a known executable, pid and user.
 /// </summary>
-internal sealed class SocketPeer : IDisposable
+public sealed class SocketPeer : IDisposable
 {
     /// <summary>
     /// Commands: "tcp-listen ADDR", "udp-bind ADDR", "dual-listen" (AF_INET6 on :: with IPV6_V6ONLY off),
     /// "tcp-connect ADDR PORT", "tcp6-connect ADDR PORT" (an AF_INET6 socket, e.g. to ::ffff:127.0.0.1),
-    /// "udp-send ADDR PORT" (an unconnected socket that sent one datagram), "many N ADDR" (N bound UDP sockets,
-    /// raising RLIMIT_NOFILE first). Each answers the local port (or the count), or "error …".
+    /// "udp-send ADDR PORT" (an unconnected socket that sent one datagram), "many N" (N sockets for scale tests: half
+    /// established TCP pairs, half bound UDP sockets, each on its own 127/8 address; the soft RLIMIT_NOFILE is raised to
+    /// the hard one first, which caps N per process).
+    /// Each answers the local port (or the count), or "error …".
     /// </summary>
     public const string Script = """
         import socket, sys, resource
@@ -38,10 +38,16 @@ internal sealed class SocketPeer : IDisposable
                 elif c[0] == 'many':
                     n = int(c[1]); want = n + 256
                     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-                    if soft < want: resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(hard, want)))
-                    for i in range(n):
-                        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind((c[2], 0)); S.append(u)
-                    print(n, flush=True); continue
+                    if soft < want: resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
+                    l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen(1024); S.append(l); p = l.getsockname()[1]
+                    made = 1; i = 0
+                    def addr(net, i): return '127.%d.%d.%d' % (net, i // 250 % 250, i % 250 + 1)
+                    while made + 2 <= n // 2:
+                        k = socket.socket(); k.bind((addr(1, i), 0)); k.connect(('127.0.0.1', p))
+                        a, _ = l.accept(); S.extend((k, a)); made += 2; i += 1
+                    while made < n:
+                        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind((addr(2, i), 0)); S.append(u); made += 1; i += 1
+                    print(made, flush=True); continue
                 else:
                     print('error unknown command', flush=True); continue
                 S.append(s); print(s.getsockname()[1], flush=True)
@@ -111,8 +117,10 @@ internal sealed class SocketPeer : IDisposable
 }
 
 /// <summary>A copy of an executable under /tmp (a second distinct exe path), deleted on dispose.</summary>
-internal sealed class ExecutableCopy : IDisposable
+public sealed class ExecutableCopy : IDisposable
 {
+    /// <summary>Copies <paramref name="source"/>.</summary>
+    /// <param name="source">The executable.</param>
     public ExecutableCopy(string source)
     {
         Path = $"/tmp/owfp-python-copy-{Environment.ProcessId}-{Guid.NewGuid():N}";
