@@ -27,6 +27,7 @@ public class IdentityBenchmarks
     private ProcessIdentitySource _source = null!;
     private FlowTuple _established;
     private FlowTuple _inbound;
+    private long _socketMisses;
 
     /// <summary>Sockets open besides the one looked up.</summary>
     [Params(100, 100_000)]
@@ -62,7 +63,12 @@ public class IdentityBenchmarks
         _established = new FlowTuple(4, Tcp, Loopback4, (ushort)clientPort, Loopback4, (ushort)serverPort, true);
         _inbound = new FlowTuple(4, Tcp, Loopback4, (ushort)serverPort, Loopback4, 40000, false);
         _source = _ns.Run(() => new ProcessIdentitySource());
-        if (!_source.TryResolve(in _established, out var a) || a.ProcessId != (ulong)_client.Pid
+
+        // The first lookup is cold: it includes the full /proc scan over every process's descriptors.
+        var cold = System.Diagnostics.Stopwatch.StartNew();
+        var resolved = _source.TryResolve(in _established, out var a);
+        Console.WriteLine($"// identity: cold lookup with full /proc scan ({OtherSockets} other sockets): {cold.Elapsed.TotalMilliseconds:F1} ms");
+        if (!resolved || a.ProcessId != (ulong)_client.Pid
             || !_source.TryResolve(in _inbound, out var b) || b.ProcessId != (ulong)_server.Pid)
         {
             throw new InvalidOperationException("the benchmark sockets did not resolve to their processes");
@@ -74,7 +80,11 @@ public class IdentityBenchmarks
     [Benchmark]
     public ulong FindSocket()
     {
-        _source.TryFindSocket(in _established, out _, out var inode);
+        if (!_source.TryFindSocket(in _established, out _, out var inode))
+        {
+            _socketMisses++;
+        }
+
         return inode;
     }
 
@@ -96,10 +106,14 @@ public class IdentityBenchmarks
         return identity.ProcessId;
     }
 
-    /// <summary>Stops the helpers (closing every socket) and deletes the namespace.</summary>
+    /// <summary>Checks that every measured lookup succeeded, then stops the helpers (closing every socket) and deletes the namespace.</summary>
     [GlobalCleanup]
     public void Cleanup()
     {
+        var stats = _source?.Stats ?? default;
+        Console.WriteLine($"// identity: {stats}, FindSocket misses {_socketMisses}");
+        var failed = stats.ProcessFound != stats.Lookups || _socketMisses != 0;
+
         _source?.Dispose();
         _client?.Dispose();
         _server?.Dispose();
@@ -110,5 +124,9 @@ public class IdentityBenchmarks
 
         _fillers.Clear();
         _ns?.Dispose();
+        if (failed)
+        {
+            throw new InvalidOperationException($"some measured lookups failed: {stats}, FindSocket misses {_socketMisses}");
+        }
     }
 }

@@ -43,8 +43,8 @@ public sealed class LiveIdentityTests
         var serverPort = world.Server.Ask("udp-bind 127.0.0.1");
         var clientPort = world.Client.Ask($"udp-send 127.0.0.1 {serverPort}");
 
-        world.AssertOwner(new FlowTuple(4, Udp, Loopback4, (ushort)clientPort, Loopback4, (ushort)serverPort, true), world.ClientExe, world.Client.Pid);
-        world.AssertOwner(new FlowTuple(4, Udp, Loopback4, (ushort)serverPort, Loopback4, 40002, false), world.ServerExe, world.Server.Pid);
+        world.AssertClientOwns(4, Udp, Loopback4, clientPort, serverPort);
+        world.AssertServerOwns(4, Udp, Loopback4, serverPort, 40002);
     }
 
     [Fact]
@@ -56,10 +56,10 @@ public sealed class LiveIdentityTests
         var clientTcp = world.Client.Ask($"tcp-connect ::1 {tcpPort}");
         var clientUdp = world.Client.Ask($"udp-send ::1 {udpPort}");
 
-        world.AssertOwner(new FlowTuple(6, Tcp, s_loopback6, (ushort)clientTcp, s_loopback6, (ushort)tcpPort, true), world.ClientExe, world.Client.Pid);
-        world.AssertOwner(new FlowTuple(6, Tcp, s_loopback6, (ushort)tcpPort, s_loopback6, 40003, false), world.ServerExe, world.Server.Pid);
-        world.AssertOwner(new FlowTuple(6, Udp, s_loopback6, (ushort)clientUdp, s_loopback6, (ushort)udpPort, true), world.ClientExe, world.Client.Pid);
-        world.AssertOwner(new FlowTuple(6, Udp, s_loopback6, (ushort)udpPort, s_loopback6, 40004, false), world.ServerExe, world.Server.Pid);
+        world.AssertClientOwns(6, Tcp, s_loopback6, clientTcp, tcpPort);
+        world.AssertServerOwns(6, Tcp, s_loopback6, tcpPort, 40003);
+        world.AssertClientOwns(6, Udp, s_loopback6, clientUdp, udpPort);
+        world.AssertServerOwns(6, Udp, s_loopback6, udpPort, 40004);
     }
 
     [Fact]
@@ -70,9 +70,9 @@ public sealed class LiveIdentityTests
         var clientPort = world.Client.Ask($"tcp6-connect ::ffff:127.0.0.1 {serverPort}");
 
         // The AF_INET6 client's connection travels as IPv4: the data plane sees an IPv4 tuple.
-        world.AssertOwner(new FlowTuple(4, Tcp, Loopback4, (ushort)clientPort, Loopback4, (ushort)serverPort, true), world.ClientExe, world.Client.Pid);
-        world.AssertOwner(new FlowTuple(4, Tcp, Loopback4, (ushort)serverPort, Loopback4, 40005, false), world.ServerExe, world.Server.Pid);
-        world.AssertOwner(new FlowTuple(6, Tcp, s_mappedLoopback, (ushort)clientPort, s_mappedLoopback, (ushort)serverPort, true), world.ClientExe, world.Client.Pid);
+        world.AssertClientOwns(4, Tcp, Loopback4, clientPort, serverPort);
+        world.AssertServerOwns(4, Tcp, Loopback4, serverPort, 40005);
+        world.AssertClientOwns(6, Tcp, s_mappedLoopback, clientPort, serverPort);
     }
 
     [Fact]
@@ -170,7 +170,7 @@ public sealed class LiveIdentityTests
     {
         using var world = World.Create(new ProcessIdentityOptions { FullScanInterval = TimeSpan.FromHours(1) });
         var serverPort = world.Server.Ask("tcp-listen 127.0.0.1");
-        world.AssertOwner(new FlowTuple(4, Tcp, Loopback4, (ushort)serverPort, Loopback4, 40009, false), world.ServerExe, world.Server.Pid);
+        world.AssertServerOwns(4, Tcp, Loopback4, serverPort, 40009);
         Assert.Equal(1, world.Source.FullScans);
 
         // The client was never seen: not indexed, not recent, and the next full scan is an hour away.
@@ -183,7 +183,7 @@ public sealed class LiveIdentityTests
 
         // The server's new sockets are found again by rescanning it (it is recent), still without a full scan.
         var second = world.Server.Ask("udp-bind 127.0.0.1");
-        world.AssertOwner(new FlowTuple(4, Udp, Loopback4, (ushort)second, Loopback4, 40010, false), world.ServerExe, world.Server.Pid);
+        world.AssertServerOwns(4, Udp, Loopback4, second, 40010);
         Assert.Equal(1, world.Source.FullScans);
     }
 
@@ -195,7 +195,7 @@ public sealed class LiveIdentityTests
         for (var i = 0; i < 3; i++)
         {
             var warm = world.Client.Ask($"tcp-connect 127.0.0.1 {serverPort}");
-            world.AssertOwner(new FlowTuple(4, Tcp, Loopback4, (ushort)warm, Loopback4, (ushort)serverPort, true), world.ClientExe, world.Client.Pid);
+            world.AssertClientOwns(4, Tcp, Loopback4, warm, serverPort);
         }
 
         var scans = world.Source.FullScans;
@@ -253,6 +253,12 @@ public sealed class LiveIdentityTests
             var source = ns.Run(() => new ProcessIdentitySource(options));
             return new World(ns, python!, copy, source);
         }
+
+        public void AssertClientOwns(byte version, byte protocol, UInt128 address, int clientPort, int serverPort) =>
+            AssertOwner(new FlowTuple(version, protocol, address, (ushort)clientPort, address, (ushort)serverPort, true), ClientExe, Client.Pid);
+
+        public void AssertServerOwns(byte version, byte protocol, UInt128 address, int serverPort, ushort remotePort) =>
+            AssertOwner(new FlowTuple(version, protocol, address, (ushort)serverPort, address, remotePort, false), ServerExe, Server.Pid);
 
         public void AssertOwner(in FlowTuple flow, string exe, int pid)
         {
