@@ -16,7 +16,10 @@ public sealed class ProcessIdentityOptions
     /// <summary>Most processes cached (and most distinct tokens kept).</summary>
     public int MaxCachedProcesses { get; init; } = 4096;
 
-    /// <summary>The shortest time between two full /proc scans; misses in between get the uid only.</summary>
+    /// <summary>
+    /// The shortest time between two full /proc scans (and at least ten times the last scan's duration); misses in
+    /// between get the uid only. Zero: no limit (tests).
+    /// </summary>
     internal TimeSpan FullScanInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 }
 

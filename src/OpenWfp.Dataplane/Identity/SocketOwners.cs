@@ -64,19 +64,22 @@ internal sealed class SocketIndex
 /// <summary>
 /// Finds the process that holds a socket: the inode index first, then a rescan of the few processes that recently
 /// owned sockets (most recent first, through directory descriptors kept open so a reused pid cannot be confused), then
-/// at most one full /proc scan per interval.
+/// a full /proc scan, at most one per interval and never sooner than ten times the last scan's duration after it.
 /// </summary>
 internal sealed class SocketOwners : IDisposable
 {
     /// <summary>How many recently seen processes are rescanned before a full scan.</summary>
     internal const int RecentCapacity = 8;
 
+    /// <summary>The pause after a full scan, as a multiple of the scan's duration (when longer than the interval).</summary>
+    internal const int FullScanBackoff = 10;
+
     private readonly ProcFs _proc;
     private readonly SocketIndex _index = new();
     private readonly Recent[] _recent = new Recent[RecentCapacity];
     private readonly long _fullScanInterval;
     private int _recentCount;
-    private long _lastFullScan;
+    private long _nextFullScan;
     private bool _scannedOnce;
 
     /// <summary>Creates the finder.</summary>
@@ -135,7 +138,7 @@ internal sealed class SocketOwners : IDisposable
         }
 
         var now = Stopwatch.GetTimestamp();
-        if (_scannedOnce && now - _lastFullScan < _fullScanInterval)
+        if (_scannedOnce && now < _nextFullScan)
         {
             FullScansSkipped++;
             how = OwnerSource.None;
@@ -144,11 +147,16 @@ internal sealed class SocketOwners : IDisposable
         }
 
         _scannedOnce = true;
-        _lastFullScan = now;
         FullScans++;
         _index.Clear();
         _proc.ScanAll(inode, _index, out pid);
         _index.Reserve();
+
+        // A scan of a host with 100,000 descriptors takes ~0.3 s on the queue thread: the next one waits at least
+        // ten times as long as this one took, so scans never use more than a tenth of the thread. (An interval of
+        // zero turns the limit off, for tests.)
+        var end = Stopwatch.GetTimestamp();
+        _nextFullScan = _fullScanInterval == 0 ? end : end + Math.Max(_fullScanInterval, FullScanBackoff * (end - now));
         how = pid != 0 ? OwnerSource.FullScan : OwnerSource.None;
         return pid != 0;
     }
