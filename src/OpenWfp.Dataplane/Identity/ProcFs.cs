@@ -1,0 +1,540 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace OpenWfp.Dataplane.Identity;
+
+/// <summary>
+/// Reads a /proc tree (or a fake one in tests) with openat(2), getdents64(2) and readlinkat(2) into buffers owned by
+/// this object, so the warm lookup path allocates nothing. Every path is relative to a descriptor of the root, so the
+/// root is resolved once. Any failure (a process exiting mid-read, permission) is a false/-1 result, never an
+/// exception. Not thread-safe: one instance per <see cref="ProcessIdentitySource"/>.
+/// </summary>
+internal sealed unsafe partial class ProcFs : IDisposable
+{
+    /// <summary><c>O_RDONLY | O_CLOEXEC</c> (asm-generic/fcntl.h: 0 and 02000000, the same on x86-64 and arm64).</summary>
+    internal const int OpenReadOnlyCloexec = 0x80000;
+
+    /// <summary>Offset of <c>d_reclen</c> in <c>struct linux_dirent64</c> (linux/dirent.h: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[]).</summary>
+    internal const int DirentRecLenOffset = 16;
+
+    /// <summary>Offset of <c>d_name</c> in <c>struct linux_dirent64</c> (linux/dirent.h).</summary>
+    internal const int DirentNameOffset = 19;
+
+    private const int SeekSet = 0; // SEEK_SET, linux/fs.h
+
+    private readonly SafeFileHandle _root;
+    private readonly byte[] _name = new byte[64];
+    private readonly byte[] _rootEntries = new byte[32 * 1024];
+    private readonly byte[] _fdEntries = new byte[32 * 1024];
+    private readonly byte[] _link = new byte[64];
+    private readonly byte[] _file = new byte[16 * 1024];
+
+    private ProcFs(SafeFileHandle root) => _root = root;
+
+    /// <summary>Opens the root of a /proc tree.</summary>
+    /// <param name="root">The directory, normally "/proc".</param>
+    /// <returns>The reader.</returns>
+    /// <exception cref="IOException">The root cannot be opened.</exception>
+    public static ProcFs Open(string root)
+    {
+        var fd = Native.OpenPath(root, OpenReadOnlyCloexec);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"cannot open the proc root {root}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+        }
+
+        return new ProcFs(new SafeFileHandle(fd, ownsHandle: true));
+    }
+
+    private int Root => (int)_root.DangerousGetHandle();
+
+    /// <summary>Opens <c>&lt;pid&gt;/fd</c>; the descriptor keeps naming that very process even if its pid is reused.</summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>The directory descriptor (owned by the caller), or null when the process is gone or unreadable.</returns>
+    public SafeFileHandle? OpenFdDirectory(int pid)
+    {
+        var fd = OpenRelative(pid, "/fd"u8);
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>
+    /// Reads every entry of an open <c>&lt;pid&gt;/fd</c> directory from its start and records each socket inode it links
+    /// to in <paramref name="index"/>.
+    /// </summary>
+    /// <param name="directory">A descriptor from <see cref="OpenFdDirectory"/>.</param>
+    /// <param name="owner">The process it belongs to (the value stored in the index).</param>
+    /// <param name="target">The inode wanted.</param>
+    /// <param name="stopAtTarget">Return as soon as <paramref name="target"/> is seen (the rest stays unindexed).</param>
+    /// <param name="index">Socket inode → pid.</param>
+    /// <param name="found">Whether <paramref name="target"/> was seen.</param>
+    /// <returns>False when the directory could not be read (the process exited).</returns>
+    public bool ScanFds(SafeFileHandle directory, SocketOwner owner, ulong target, bool stopAtTarget, SocketIndex index, out bool found)
+        => ScanFds((int)directory.DangerousGetHandle(), owner, target, stopAtTarget, index, out found);
+
+    /// <summary>
+    /// Reads every process's fd directory and records all socket inodes: the fallback when the recently used processes
+    /// do not own a socket. Cost grows with the number of processes and descriptors on the host.
+    /// </summary>
+    /// <param name="target">The inode wanted.</param>
+    /// <param name="index">Socket inode → pid.</param>
+    /// <param name="targetPid">The owner of <paramref name="target"/>, or 0.</param>
+    /// <returns>The number of processes read.</returns>
+    public int ScanAll(ulong target, SocketIndex index, out int targetPid)
+    {
+        targetPid = 0;
+        var processes = 0;
+        if (Native.LSeek(Root, 0, SeekSet) < 0)
+        {
+            return 0;
+        }
+
+        fixed (byte* entries = _rootEntries)
+        {
+            while (true)
+            {
+                var length = (int)Native.GetDents64(Root, entries, (nuint)_rootEntries.Length);
+                if (length <= 0)
+                {
+                    return processes;
+                }
+
+                for (var offset = 0; offset < length;)
+                {
+                    var entry = new ReadOnlySpan<byte>(entries + offset, length - offset);
+                    offset += Read16(entry[DirentRecLenOffset..]);
+                    if (!TryParsePid(NameOf(entry), out var pid))
+                    {
+                        continue;
+                    }
+
+                    var fd = OpenRelative(pid, "/fd"u8);
+                    if (fd < 0)
+                    {
+                        continue;
+                    }
+
+                    processes++;
+                    if (ScanFds(fd, new SocketOwner(pid, 0), target, stopAtTarget: false, index, out var found) && found)
+                    {
+                        targetPid = pid;
+                    }
+
+                    Native.Close(fd);
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads field 22 (starttime, clock ticks after boot) of <c>&lt;pid&gt;/stat</c>.</summary>
+    /// <param name="pid">The process id.</param>
+    /// <param name="startTime">The start time.</param>
+    /// <returns>False when the process is gone or the file is malformed.</returns>
+    public bool TryReadStartTime(int pid, out ulong startTime)
+    {
+        startTime = 0;
+        var length = ReadFile(pid, "/stat"u8);
+        return length > 0 && ProcParsers.TryParseStartTime(_file.AsSpan(0, length), out startTime);
+    }
+
+    /// <summary>Reads the effective uid, effective gid and supplementary groups of <c>&lt;pid&gt;/status</c>.</summary>
+    /// <param name="pid">The process id.</param>
+    /// <param name="uid">The effective uid.</param>
+    /// <param name="gids">Cleared, then the effective gid followed by the supplementary groups.</param>
+    /// <returns>False when the process is gone or the file is malformed.</returns>
+    public bool TryReadIds(int pid, out uint uid, List<uint> gids)
+    {
+        uid = 0;
+        var length = ReadFile(pid, "/status"u8);
+        return length > 0 && ProcParsers.TryParseStatus(_file.AsSpan(0, length), out uid, gids);
+    }
+
+    /// <summary>Reads the target of <c>&lt;pid&gt;/exe</c> into an internal buffer.</summary>
+    /// <param name="pid">The process id.</param>
+    /// <returns>The raw link bytes (valid until the next call), or empty when the process is gone or has no executable.</returns>
+    public ReadOnlySpan<byte> ReadExeLink(int pid)
+    {
+        var length = WriteName(pid, "/exe"u8);
+        if (length < 0)
+        {
+            return default;
+        }
+
+        fixed (byte* name = _name)
+        fixed (byte* buffer = _file)
+        {
+            var read = (int)Native.ReadLinkAt(Root, name, buffer, (nuint)_file.Length);
+            return read <= 0 || read == _file.Length ? default : _file.AsSpan(0, read);
+        }
+    }
+
+    /// <summary>Closes the root.</summary>
+    public void Dispose() => _root.Dispose();
+
+    private bool ScanFds(int directory, SocketOwner owner, ulong target, bool stopAtTarget, SocketIndex index, out bool found)
+    {
+        found = false;
+        if (Native.LSeek(directory, 0, SeekSet) < 0)
+        {
+            return false;
+        }
+
+        fixed (byte* entries = _fdEntries)
+        fixed (byte* link = _link)
+        {
+            while (true)
+            {
+                var length = (int)Native.GetDents64(directory, entries, (nuint)_fdEntries.Length);
+                if (length == 0)
+                {
+                    return true;
+                }
+
+                if (length < 0)
+                {
+                    return false;
+                }
+
+                for (var offset = 0; offset < length;)
+                {
+                    var start = offset;
+                    var entry = new ReadOnlySpan<byte>(entries + offset, length - offset);
+                    offset += Read16(entry[DirentRecLenOffset..]);
+                    if (entry[DirentNameOffset] == (byte)'.')
+                    {
+                        continue;
+                    }
+
+                    var read = (int)Native.ReadLinkAt(directory, entries + start + DirentNameOffset, link, (nuint)_link.Length);
+                    if (read <= 0 || !ProcParsers.TryParseSocketLink(new ReadOnlySpan<byte>(link, read), out var inode))
+                    {
+                        continue;
+                    }
+
+                    index.Add(inode, owner);
+                    if (inode == target)
+                    {
+                        found = true;
+                        if (stopAtTarget)
+                        {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private int OpenRelative(int pid, ReadOnlySpan<byte> suffix)
+    {
+        if (WriteName(pid, suffix) < 0)
+        {
+            return -1;
+        }
+
+        fixed (byte* name = _name)
+        {
+            return Native.OpenAt(Root, name, OpenReadOnlyCloexec);
+        }
+    }
+
+    private int ReadFile(int pid, ReadOnlySpan<byte> suffix)
+    {
+        var fd = OpenRelative(pid, suffix);
+        if (fd < 0)
+        {
+            return -1;
+        }
+
+        var total = 0;
+        fixed (byte* buffer = _file)
+        {
+            while (total < _file.Length)
+            {
+                var read = (int)Native.Read(fd, buffer + total, (nuint)(_file.Length - total));
+                if (read < 0)
+                {
+                    if (Marshal.GetLastPInvokeError() == OpenWfp.Netlink.Errno.EINTR)
+                    {
+                        continue;
+                    }
+
+                    total = -1;
+                    break;
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+            }
+        }
+
+        Native.Close(fd);
+        return total;
+    }
+
+    /// <summary>Writes "&lt;pid&gt;&lt;suffix&gt;\0" into <see cref="_name"/>.</summary>
+    private int WriteName(int pid, ReadOnlySpan<byte> suffix)
+    {
+        if (pid <= 0 || !pid.TryFormat(_name, out var digits, default, System.Globalization.CultureInfo.InvariantCulture)
+            || digits + suffix.Length + 1 > _name.Length)
+        {
+            return -1;
+        }
+
+        suffix.CopyTo(_name.AsSpan(digits));
+        _name[digits + suffix.Length] = 0;
+        return digits + suffix.Length;
+    }
+
+    private static ReadOnlySpan<byte> NameOf(ReadOnlySpan<byte> entry)
+    {
+        var name = entry[DirentNameOffset..];
+        var end = name.IndexOf((byte)0);
+        return end < 0 ? name : name[..end];
+    }
+
+    private static bool TryParsePid(ReadOnlySpan<byte> name, out int pid)
+    {
+        pid = 0;
+        if (name.IsEmpty || name.Length > 10)
+        {
+            return false;
+        }
+
+        long value = 0;
+        foreach (var b in name)
+        {
+            if (b is < (byte)'0' or > (byte)'9')
+            {
+                return false;
+            }
+
+            value = value * 10 + (b - '0');
+        }
+
+        if (value is 0 or > int.MaxValue)
+        {
+            return false;
+        }
+
+        pid = (int)value;
+        return true;
+    }
+
+    private static int Read16(ReadOnlySpan<byte> source) => MemoryMarshal.Read<ushort>(source);
+
+    private static partial class Native
+    {
+        [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        public static partial int OpenPath(string path, int flags);
+
+        [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
+        public static partial int OpenAt(int directory, byte* path, int flags);
+
+        [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+        public static partial nint Read(int fd, byte* buffer, nuint count);
+
+        [LibraryImport("libc", EntryPoint = "readlinkat", SetLastError = true)]
+        public static partial nint ReadLinkAt(int directory, byte* path, byte* buffer, nuint size);
+
+        [LibraryImport("libc", EntryPoint = "getdents64", SetLastError = true)]
+        public static partial nint GetDents64(int fd, byte* buffer, nuint count);
+
+        [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+        public static partial long LSeek(int fd, long offset, int whence);
+
+        [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+        public static partial int Close(int fd);
+    }
+}
+
+/// <summary>Parsers for the /proc files the identity lookup reads; pure functions over bytes.</summary>
+internal static class ProcParsers
+{
+    /// <summary>What the kernel appends to <c>/proc/&lt;pid&gt;/exe</c> when the file was unlinked (fs/d_path.c).</summary>
+    internal const string DeletedSuffix = " (deleted)";
+
+    /// <summary>
+    /// Field 22 of <c>/proc/&lt;pid&gt;/stat</c> (proc(5)): starttime. Field 2 (comm) is in parentheses and may itself
+    /// contain spaces and ')', so counting starts after the last ')'.
+    /// </summary>
+    /// <param name="stat">The file's contents.</param>
+    /// <param name="startTime">The start time in clock ticks.</param>
+    /// <returns>False when malformed.</returns>
+    public static bool TryParseStartTime(ReadOnlySpan<byte> stat, out ulong startTime)
+    {
+        startTime = 0;
+        var close = stat.LastIndexOf((byte)')');
+        if (close < 0)
+        {
+            return false;
+        }
+
+        // After ')' come fields 3, 4, …, each preceded by one space; field 22 is the 20th of them.
+        var rest = stat[(close + 1)..];
+        for (var field = 3; field <= 22; field++)
+        {
+            if (rest.IsEmpty || rest[0] != (byte)' ')
+            {
+                return false;
+            }
+
+            rest = rest[1..];
+            var end = rest.IndexOfAny((byte)' ', (byte)'\n');
+            var token = end < 0 ? rest : rest[..end];
+            if (field == 22)
+            {
+                return TryParseUInt64(token, out startTime);
+            }
+
+            rest = end < 0 ? default : rest[end..];
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The effective uid (second value of "Uid:"), the effective gid (second value of "Gid:") and the "Groups:" line of
+    /// <c>/proc/&lt;pid&gt;/status</c> (proc(5); values are tab-separated: real, effective, saved, filesystem).
+    /// </summary>
+    /// <param name="status">The file's contents.</param>
+    /// <param name="uid">The effective uid.</param>
+    /// <param name="gids">Cleared, then the effective gid followed by the supplementary groups, without duplicates.</param>
+    /// <returns>False when the Uid or Gid line is missing or malformed.</returns>
+    public static bool TryParseStatus(ReadOnlySpan<byte> status, out uint uid, List<uint> gids)
+    {
+        uid = 0;
+        gids.Clear();
+        var haveUid = false;
+        var haveGid = false;
+        ReadOnlySpan<byte> groups = default;
+        while (!status.IsEmpty)
+        {
+            var end = status.IndexOf((byte)'\n');
+            var line = end < 0 ? status : status[..end];
+            status = end < 0 ? default : status[(end + 1)..];
+            if (line.StartsWith("Uid:"u8))
+            {
+                haveUid = TryParseSecond(line[4..], out uid);
+            }
+            else if (line.StartsWith("Gid:"u8))
+            {
+                haveGid = TryParseSecond(line[4..], out var gid);
+                if (haveGid)
+                {
+                    gids.Insert(0, gid);
+                }
+            }
+            else if (line.StartsWith("Groups:"u8))
+            {
+                groups = line[7..];
+            }
+        }
+
+        if (!haveUid || !haveGid)
+        {
+            return false;
+        }
+
+        while (!groups.IsEmpty)
+        {
+            groups = groups.TrimStart(" \t"u8);
+            var end = groups.IndexOfAny((byte)' ', (byte)'\t');
+            var token = end < 0 ? groups : groups[..end];
+            groups = end < 0 ? default : groups[end..];
+            if (token.IsEmpty)
+            {
+                continue;
+            }
+
+            if (!TryParseUInt64(token, out var value) || value > uint.MaxValue)
+            {
+                return false;
+            }
+
+            if (!gids.Contains((uint)value))
+            {
+                gids.Add((uint)value);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Parses a <c>/proc/&lt;pid&gt;/fd/N</c> link target of the form "socket:[inode]".</summary>
+    /// <param name="link">The link target.</param>
+    /// <param name="inode">The socket inode.</param>
+    /// <returns>False for anything else (files, pipes, anon inodes).</returns>
+    public static bool TryParseSocketLink(ReadOnlySpan<byte> link, out ulong inode)
+    {
+        inode = 0;
+        return link.Length > 9 && link.StartsWith("socket:["u8) && link[^1] == (byte)']' && TryParseUInt64(link[8..^1], out inode);
+    }
+
+    /// <summary>The executable path of an exe link: UTF-8, without the " (deleted)" the kernel adds for unlinked files.</summary>
+    /// <param name="link">The raw link target.</param>
+    /// <returns>The path.</returns>
+    public static string ExePath(ReadOnlySpan<byte> link)
+    {
+        if (link.EndsWith(" (deleted)"u8))
+        {
+            link = link[..^DeletedSuffix.Length];
+        }
+
+        return Encoding.UTF8.GetString(link);
+    }
+
+    private static bool TryParseSecond(ReadOnlySpan<byte> values, out uint value)
+    {
+        value = 0;
+        values = values.TrimStart(" \t"u8);
+        var first = values.IndexOfAny((byte)'\t', (byte)' ');
+        if (first < 0)
+        {
+            return false;
+        }
+
+        values = values[first..].TrimStart(" \t"u8);
+        var end = values.IndexOfAny((byte)'\t', (byte)' ');
+        var token = end < 0 ? values : values[..end];
+        if (!TryParseUInt64(token, out var parsed) || parsed > uint.MaxValue)
+        {
+            return false;
+        }
+
+        value = (uint)parsed;
+        return true;
+    }
+
+    private static bool TryParseUInt64(ReadOnlySpan<byte> digits, out ulong value)
+    {
+        value = 0;
+        if (digits.IsEmpty || digits.Length > 20)
+        {
+            return false;
+        }
+
+        foreach (var b in digits)
+        {
+            if (b is < (byte)'0' or > (byte)'9')
+            {
+                return false;
+            }
+
+            var digit = (ulong)(b - '0');
+            if (value > (ulong.MaxValue - digit) / 10)
+            {
+                return false;
+            }
+
+            value = value * 10 + digit;
+        }
+
+        return true;
+    }
+}

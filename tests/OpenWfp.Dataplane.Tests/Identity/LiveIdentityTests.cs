@@ -1,0 +1,280 @@
+using OpenWfp.Dataplane.Identity;
+using OpenWfp.Engine.Security;
+using OpenWfp.Engine.Values;
+using OpenWfp.Shim;
+using OpenWfp.Testing.Netns;
+
+namespace OpenWfp.Dataplane.Tests.Identity;
+
+/// <summary>
+/// Real sockets of real processes in a throw-away namespace: a server run by the system Python and a client run by a
+/// copy of it under another path, so each flow must come back with the right executable, pid and user.
+/// </summary>
+public sealed class LiveIdentityTests
+{
+    private const byte Tcp = 6;
+    private const byte Udp = 17;
+    private const uint Loopback4 = 0x7F00_0001;
+    private static readonly UInt128 s_loopback6 = UInt128.One;
+    private static readonly UInt128 s_mappedLoopback = ((UInt128)0xFFFF << 32) | Loopback4;
+
+    [Fact]
+    public void TcpClientAndListenerResolveToTheirOwnExecutables()
+    {
+        using var world = World.Create();
+        var serverPort = world.Server.Ask("tcp-listen 127.0.0.1");
+        var clientPort = world.Client.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+
+        var outbound = new FlowTuple(4, Tcp, Loopback4, (ushort)clientPort, Loopback4, (ushort)serverPort, true);
+        world.AssertOwner(outbound, world.ClientExe, world.Client.Pid);
+
+        // An inbound SYN from a port that has no connection yet: only the listener matches.
+        var inbound = new FlowTuple(4, Tcp, Loopback4, (ushort)serverPort, Loopback4, 40001, false);
+        world.AssertOwner(inbound, world.ServerExe, world.Server.Pid);
+
+        var stats = world.Source.Stats;
+        Assert.Equal(new ProcessIdentityStats(2, 2, 2, stats.CacheHits, 0), stats);
+    }
+
+    [Fact]
+    public void UdpBoundSocketAndUnconnectedSenderResolve()
+    {
+        using var world = World.Create();
+        var serverPort = world.Server.Ask("udp-bind 127.0.0.1");
+        var clientPort = world.Client.Ask($"udp-send 127.0.0.1 {serverPort}");
+
+        world.AssertClientOwns(4, Udp, Loopback4, clientPort, serverPort);
+        world.AssertServerOwns(4, Udp, Loopback4, serverPort, 40002);
+    }
+
+    [Fact]
+    public void Ipv6TcpAndUdpResolve()
+    {
+        using var world = World.Create();
+        var tcpPort = world.Server.Ask("tcp-listen ::1");
+        var udpPort = world.Server.Ask("udp-bind ::1");
+        var clientTcp = world.Client.Ask($"tcp-connect ::1 {tcpPort}");
+        var clientUdp = world.Client.Ask($"udp-send ::1 {udpPort}");
+
+        world.AssertClientOwns(6, Tcp, s_loopback6, clientTcp, tcpPort);
+        world.AssertServerOwns(6, Tcp, s_loopback6, tcpPort, 40003);
+        world.AssertClientOwns(6, Udp, s_loopback6, clientUdp, udpPort);
+        world.AssertServerOwns(6, Udp, s_loopback6, udpPort, 40004);
+    }
+
+    [Fact]
+    public void DualStackSocketsAnswerIpv4AndV4MappedTuples()
+    {
+        using var world = World.Create();
+        var serverPort = world.Server.Ask("dual-listen");
+        var clientPort = world.Client.Ask($"tcp6-connect ::ffff:127.0.0.1 {serverPort}");
+
+        // The AF_INET6 client's connection travels as IPv4: the data plane sees an IPv4 tuple.
+        world.AssertClientOwns(4, Tcp, Loopback4, clientPort, serverPort);
+        world.AssertServerOwns(4, Tcp, Loopback4, serverPort, 40005);
+        world.AssertClientOwns(6, Tcp, s_mappedLoopback, clientPort, serverPort);
+    }
+
+    [Fact]
+    public void ProcessOfAnotherUserGetsThatUsersToken()
+    {
+        using var world = World.Create();
+        using var nobody = SocketPeer.Start(world.Namespace, world.ServerExe, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+        var port = nobody.Ask("tcp-listen 127.0.0.1");
+
+        var flow = new FlowTuple(4, Tcp, Loopback4, (ushort)port, Loopback4, 40006, false);
+        Assert.True(world.Source.TryFindSocket(in flow, out var uid, out _));
+        Assert.Equal(65534u, uid);
+        Assert.True(world.Source.TryResolve(in flow, out var identity));
+        Assert.Equal((ulong)nobody.Pid, identity.ProcessId);
+        var token = Assert.IsType<FwpToken>(identity.Token);
+        Assert.Equal(Sid.Parse("S-1-22-1-65534"), token.User);
+        Assert.Equal([Sid.Parse("S-1-22-2-65534"), Sid.Everyone, Sid.AuthenticatedUsers], token.Groups);
+
+        // And root's client next to it carries root's extra groups.
+        var serverPort = world.Server.Ask("tcp-listen 127.0.0.1");
+        Assert.True(world.Source.TryResolve(new FlowTuple(4, Tcp, Loopback4, (ushort)serverPort, Loopback4, 40007, false), out var root));
+        Assert.Contains(Sid.LocalSystem, root.Token!.Groups);
+        Assert.DoesNotContain(Sid.LocalSystem, token.Groups);
+    }
+
+    [Fact]
+    public void UnknownTupleFailsAndCountsUnlessThePacketCarriedAUid()
+    {
+        using var world = World.Create();
+        var nothing = new FlowTuple(4, Tcp, Loopback4, 1, Loopback4, 2, true);
+        Assert.False(world.Source.TryResolve(in nothing, out var identity));
+        Assert.Equal(default, identity);
+        Assert.Equal(new ProcessIdentityStats(1, 0, 0, 0, 1), world.Source.Stats);
+
+        world.Source.SetPacketHint(1000, 1001);
+        Assert.True(world.Source.TryResolve(in nothing, out identity));
+        Assert.True(identity.AppId.IsEmpty);
+        Assert.Equal(0UL, identity.ProcessId);
+        Assert.Equal(FwpToken.ForUnixIdentity(1000, [1001]), identity.Token);
+
+        // The hint was for that packet only.
+        Assert.False(world.Source.TryResolve(in nothing, out _));
+        Assert.Equal(2, world.Source.Stats.Failures);
+
+        // ICMP and other protocols have no socket to look up.
+        Assert.False(world.Source.TryFindSocket(new FlowTuple(4, 1, Loopback4, 0, Loopback4, 0, true), out _, out _));
+    }
+
+    [Fact]
+    public void ProcessThatExitsBetweenStagesGivesFalseWithoutThrowing()
+    {
+        using var world = World.Create();
+        var port = world.Client.Ask("tcp-listen 127.0.0.1");
+        var flow = new FlowTuple(4, Tcp, Loopback4, (ushort)port, Loopback4, 40008, false);
+        Assert.True(world.Source.TryFindSocket(in flow, out _, out var inode));
+
+        // The socket was found (stage 1), then its process is gone before stages 2 and 3.
+        world.Client.Kill();
+        Assert.False(world.Source.TryResolveInode(inode, out var identity));
+        Assert.Equal(default, identity);
+        Assert.False(world.Source.TryResolve(in flow, out _));
+        Assert.Null(world.Source.Processes.Load(world.Client.Pid));
+    }
+
+    [Fact]
+    public void ShortLivedProcessesRacingTheLookupNeverThrow()
+    {
+        using var world = World.Create();
+        var serverPort = world.Server.Ask("tcp-listen 127.0.0.1");
+        var resolved = 0;
+        for (var round = 0; round < 10; round++)
+        {
+            using var peer = SocketPeer.Start(world.Namespace, world.ClientExe);
+            var port = peer.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+            var flow = new FlowTuple(4, Tcp, Loopback4, (ushort)port, Loopback4, (ushort)serverPort, true);
+            var kill = Task.Run(peer.Kill);
+            for (var i = 0; i < 50 && !kill.IsCompleted; i++)
+            {
+                if (world.Source.TryResolve(in flow, out var identity) && !identity.AppId.IsEmpty)
+                {
+                    Assert.Equal((ulong)peer.Pid, identity.ProcessId);
+                    resolved++;
+                }
+            }
+
+            kill.Wait();
+        }
+
+        Assert.True(world.Source.Stats.Lookups > 0);
+        Assert.True(resolved > 0, "no lookup got in before the kill");
+    }
+
+    [Fact]
+    public void MissesWithinTheFullScanIntervalGetTheSocketUidOnly()
+    {
+        using var world = World.Create(new ProcessIdentityOptions { FullScanInterval = TimeSpan.FromHours(1) });
+        var serverPort = world.Server.Ask("tcp-listen 127.0.0.1");
+        world.AssertServerOwns(4, Tcp, Loopback4, serverPort, 40009);
+        Assert.Equal(1, world.Source.FullScans);
+
+        // The client was never seen: not indexed, not recent, and the next full scan is an hour away.
+        var clientPort = world.Client.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+        Assert.True(world.Source.TryResolve(new FlowTuple(4, Tcp, Loopback4, (ushort)clientPort, Loopback4, (ushort)serverPort, true), out var identity));
+        Assert.True(identity.AppId.IsEmpty);
+        Assert.Equal(0UL, identity.ProcessId);
+        Assert.Equal(FwpToken.ForUnixIdentity(0, []), identity.Token);
+        Assert.Equal(1, world.Source.FullScans);
+
+        // The server's new sockets are found again by rescanning it (it is recent), still without a full scan.
+        var second = world.Server.Ask("udp-bind 127.0.0.1");
+        world.AssertServerOwns(4, Udp, Loopback4, second, 40010);
+        Assert.Equal(1, world.Source.FullScans);
+    }
+
+    [Fact]
+    public void NewSocketsOfAKnownProcessResolveWithoutAllocating()
+    {
+        using var world = World.Create();
+        var serverPort = world.Server.Ask("tcp-listen 127.0.0.1");
+        for (var i = 0; i < 3; i++)
+        {
+            var warm = world.Client.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+            world.AssertClientOwns(4, Tcp, Loopback4, warm, serverPort);
+        }
+
+        var scans = world.Source.FullScans;
+        long allocated = 0;
+        const int Rounds = 40;
+        for (var i = 0; i < Rounds; i++)
+        {
+            var port = world.Client.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+            var flow = new FlowTuple(4, Tcp, Loopback4, (ushort)port, Loopback4, (ushort)serverPort, true);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var found = world.Source.TryResolve(in flow, out var identity);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(found);
+            Assert.Equal((ulong)world.Client.Pid, identity.ProcessId);
+        }
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(scans, world.Source.FullScans);
+    }
+
+    /// <summary>A namespace, the two peers, and a source opened inside the namespace.</summary>
+    private sealed class World : IDisposable
+    {
+        private readonly ExecutableCopy _copy;
+
+        private World(NetworkNamespace ns, string serverExe, ExecutableCopy copy, ProcessIdentitySource source)
+        {
+            Namespace = ns;
+            ServerExe = serverExe;
+            _copy = copy;
+            Source = source;
+            Server = SocketPeer.Start(ns, serverExe);
+            Client = SocketPeer.Start(ns, copy.Path);
+        }
+
+        public NetworkNamespace Namespace { get; }
+
+        public string ServerExe { get; }
+
+        public string ClientExe => _copy.Path;
+
+        public SocketPeer Server { get; }
+
+        public SocketPeer Client { get; }
+
+        public ProcessIdentitySource Source { get; }
+
+        public static World Create(ProcessIdentityOptions? options = null)
+        {
+            Assert.SkipWhen(NetworkNamespace.UnavailableReason is not null, NetworkNamespace.UnavailableReason ?? "");
+            var python = SocketPeer.SystemPython;
+            Assert.SkipWhen(python is null, "needs /usr/bin/python3 to open sockets of a known executable");
+            var ns = NetworkNamespace.Create("owfp-ident");
+            var copy = new ExecutableCopy(python!);
+            var source = ns.Run(() => new ProcessIdentitySource(options));
+            return new World(ns, python!, copy, source);
+        }
+
+        public void AssertClientOwns(byte version, byte protocol, UInt128 address, int clientPort, int serverPort) =>
+            AssertOwner(new FlowTuple(version, protocol, address, (ushort)clientPort, address, (ushort)serverPort, true), ClientExe, Client.Pid);
+
+        public void AssertServerOwns(byte version, byte protocol, UInt128 address, int serverPort, ushort remotePort) =>
+            AssertOwner(new FlowTuple(version, protocol, address, (ushort)serverPort, address, remotePort, false), ServerExe, Server.Pid);
+
+        public void AssertOwner(in FlowTuple flow, string exe, int pid)
+        {
+            Assert.True(Source.TryResolve(in flow, out var identity), $"no identity for {flow}");
+            Assert.Equal((ulong)pid, identity.ProcessId);
+            Assert.Equal(AppId.ValueFromPath(exe), identity.AppId);
+            Assert.Equal(FwpToken.ForUnixIdentity(0, [0]), identity.Token);
+        }
+
+        public void Dispose()
+        {
+            Server.Dispose();
+            Client.Dispose();
+            Source.Dispose();
+            Namespace.Dispose();
+            _copy.Dispose();
+        }
+    }
+}
