@@ -187,7 +187,9 @@ internal sealed class QueueWorker : IDisposable
             _ => TrafficDirection.Unknown,
         };
         var interfaceIndex = direction is TrafficDirection.Outbound or TrafficDirection.Loopback ? packet.OutDevice : packet.InDevice;
-        _identity?.SetPacketHint(packet.Has(NfQueueConstants.NfqaUid) ? packet.Uid : uint.MaxValue, packet.Has(NfQueueConstants.NfqaGid) ? packet.Gid : uint.MaxValue);
+        var uid = packet.Has(NfQueueConstants.NfqaUid) ? packet.Uid : uint.MaxValue;
+        var gid = packet.Has(NfQueueConstants.NfqaGid) ? packet.Gid : uint.MaxValue;
+        _identity?.SetPacketHint(uid, gid);
 
         var verdict = _shim!.Process(payload, LinkType.Raw, Stopwatch.GetTimestamp(), interfaceIndex, trace: null, direction);
         var kept = packet.Mark & ~_marks.Mask;
@@ -209,7 +211,7 @@ internal sealed class QueueWorker : IDisposable
             _queue.Verdict(packet.PacketId, NfQueueConstants.NfRepeat, kept | bits);
             if (verdict.LayerId != ShimVerdict.NoLayer && _events is { } log && log.ShouldRecord(NetEventType.ClassifyAllow))
             {
-                Record(log, NetEventType.ClassifyAllow, payload, in verdict);
+                Record(log, NetEventType.ClassifyAllow, payload, in verdict, uid, gid);
             }
         }
         else
@@ -226,13 +228,13 @@ internal sealed class QueueWorker : IDisposable
 
             if (_events is { } log && log.ShouldRecord(NetEventType.ClassifyDrop))
             {
-                Record(log, NetEventType.ClassifyDrop, payload, in verdict);
+                Record(log, NetEventType.ClassifyDrop, payload, in verdict, uid, gid);
             }
         }
     }
 
     /// <summary>A net event for a decided packet: addresses from a second parse (cheap, and only when logging), the process from the identity cache.</summary>
-    private void Record(NetEventLog log, NetEventType type, ReadOnlySpan<byte> payload, in ShimVerdict verdict)
+    private void Record(NetEventLog log, NetEventType type, ReadOnlySpan<byte> payload, in ShimVerdict verdict, uint uid, uint gid)
     {
         if (PacketParser.Parse(LinkType.Raw, payload, out var p) != ParseStatus.Ok)
         {
@@ -262,6 +264,8 @@ internal sealed class QueueWorker : IDisposable
             IsLoopback = verdict.Direction == TrafficDirection.Loopback,
         };
 
+        // The hint is consumed by each lookup: give it again (the shim's lookup, if any, used it up).
+        _identity?.SetPacketHint(uid, gid);
         if (_identity is { } identity && p.Protocol is 6 or 17
             && identity.TryResolve(new FlowTuple(p.IpVersion, p.Protocol, e.LocalAddress, e.LocalPort, e.RemoteAddress, e.RemotePort, outbound), out var owner))
         {
