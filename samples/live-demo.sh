@@ -120,7 +120,7 @@ echo "wfpd's rules in $client:"
 ip netns exec "$client" iptables-nft -t mangle -S | grep OPENWFP | sed 's/^/  /' || true
 
 step "Following drops live (wfp events --follow) while the client namespace makes connections"
-wfp events --follow 2>&1 | sed 's/^/  [event] /' &
+wfp events --follow > >(sed -u 's/^/  [event] /') 2>&1 &
 pids+=($!)
 sleep 1
 
@@ -152,6 +152,8 @@ fi
 sleep 1
 
 step "Stopping wfpd (SIGTERM): it removes its rules"
+for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+pids=()
 kill -TERM "$wfpd_pid"; wait "$wfpd_pid" || true; wfpd_pid=
 grep -E "data plane|rules" "$work/wfpd.log" | sed 's/^/  /' || true
 left=$(ip netns exec "$client" iptables-nft -t mangle -S | grep -c OPENWFP || true)
