@@ -2,7 +2,7 @@
 # Live data-plane benchmark (issue 5): per-packet and per-connection (ALE) cost of NFQUEUE consumers, side by side,
 # on two network namespaces this script creates and deletes. See bench/live/README.md.
 #
-#   bench/live/run.sh [--wfpd PATH] [--quick] [--runs N] [--seconds S] [--no-opensnitch] [--out FILE]
+#   bench/live/run.sh [--wfpd PATH] [--quick] [--runs N] [--seconds S] [--no-opensnitch] [--out FILE] [--keep]
 #
 # Safety: every netfilter rule, address and packet lives in the namespaces owfpb-<pid>-a/-b; the host namespace is
 # never touched. Every process is started by this script, bounded in time by its own flags, and killed by PID on
@@ -16,6 +16,7 @@ QUICK=0
 WFPD_ARG=""
 OPENSNITCH=1
 OUT=""
+KEEP=0
 
 usage() {
     sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
@@ -27,6 +28,7 @@ usage() {
   --seconds S      length of one run (default 5)
   --no-opensnitch  skip the OpenSnitch column
   --out FILE       results file (default bench/live/results-<date>.md)
+  --keep           keep the work folder (logs of every consumer, built programs) and print its path
 EOF
     exit 2
 }
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
         --seconds) [ $# -ge 2 ] || usage; SECS=$2; shift 2 ;;
         --no-opensnitch) OPENSNITCH=0; shift ;;
         --out) [ $# -ge 2 ] || usage; OUT=$2; shift 2 ;;
+        --keep) KEEP=1; shift ;;
         -h|--help) usage ;;
         *) echo "unknown argument: $1" >&2; usage ;;
     esac
@@ -97,7 +100,11 @@ cleanup() {
             ip netns del "$ns" 2>/dev/null
         fi
     done
-    rm -rf "$WORK"
+    if [ "$KEEP" -eq 1 ]; then
+        echo "work folder kept: $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -300,7 +307,8 @@ EOF
 median() { printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "n/a"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" | head -1; } # field NAME < "a=1 b=2"
 
-# udp_pps SIZE: packets/s received in B, one run.
+# udp_pps SIZE: "received sent" packets/s, one run. Received counts in B over the fixed window; sent is the sender's
+# own average (it includes packets the queue or B's socket buffer dropped).
 udp_pps() {
     local size=$1 sink_pid out=$WORK/sink.out
     start_bg "$NSB" "$out" "$BIN/udp_sink" "$UDP_PORT" --seconds "$SECS" --warmup 0.5 --wait 10
@@ -308,21 +316,35 @@ udp_pps() {
     wait_for 5 grep -q ready "$out"
     nsx "$NSA" "$BIN/udp_flood" "$ADDR_B" "$UDP_PORT" --size "$size" --seconds "$((SECS + 2))" >"$WORK/flood.out" 2>&1
     wait "$sink_pid" 2>/dev/null
-    field pps <"$out"
+    echo "$(field pps <"$out") $(field pps <"$WORK/flood.out")"
 }
 
-# per_packet_row LABEL: runs both payload sizes RUNS times against whatever is installed; prints "kpps64 kpps1400".
+# per_packet_row LABEL: runs both payload sizes RUNS times against whatever is installed;
+# prints "recv64 sent64 recv1400 sent1400" (medians, packets/s).
 per_packet_row() {
-    local size r vals res=()
+    local size r x recv sent res=()
     for size in 64 1400; do
-        vals=()
+        recv=(); sent=()
         for r in $(seq "$RUNS"); do
-            vals+=("$(udp_pps "$size")")
+            read -r -a x <<<"$(udp_pps "$size")"
+            recv+=("${x[0]:-}"); sent+=("${x[1]:-}")
         done
-        log "  $1, $size B: ${vals[*]} pps"
-        res+=("$(median "${vals[@]}")")
+        log "  $1, $size B: received ${recv[*]} pps, sent ${sent[*]} pps"
+        res+=("$(median "${recv[@]}")" "$(median "${sent[@]}")")
     done
     echo "${res[*]}"
+}
+
+# block_check: what a connect() to TCP port 1 of B gets. Nothing listens there, so without a filter it is
+# "Connection refused"; every consumer's policy blocks it, which proves the policy is really enforced.
+block_check() {
+    local line
+    line=$(nsx "$NSA" "$BIN/connrate" client "$ADDR_B" 1 --seconds 2 --max 1 2>&1)
+    case "$line" in
+        *last_error=*) echo "${line#*last_error=}" ;;
+        *connections=1*) echo "connected" ;;
+        *) echo "? $line" ;;
+    esac
 }
 
 # connrate_run: one client run; prints "rate median_us p99_us failures".
@@ -357,7 +379,7 @@ ale_row() {
     echo "$(median "${g[@]}") $(median "${rate[@]}") $(median "${med[@]}") $(median "${p99[@]}") $(median "${fail[@]}")"
 }
 
-declare -A PP ALE NOTE
+declare -A PP ALE NOTE BLOCK
 
 # --- 1. per-packet -------------------------------------------------------------------------------------------------
 log "per-packet: UDP $ADDR_A -> $ADDR_B:$UDP_PORT, $RUNS x ${SECS}s per figure"
@@ -367,7 +389,7 @@ for mode in per-packet batch; do
         PP[nfq-$mode]=$(per_packet_row "nfq_accept $mode")
         NOTE[nfq-$mode]=$(queue_stats "$NFQ_NUM")
     else
-        PP[nfq-$mode]="n/a n/a"; NOTE[nfq-$mode]=$CONSUMER_REASON
+        PP[nfq-$mode]="n/a n/a n/a n/a"; NOTE[nfq-$mode]=$CONSUMER_REASON
     fi
     stop_nfq
 done
@@ -375,7 +397,7 @@ if start_wfpd "$HERE/policy-per-packet.json"; then
     PP[wfpd]=$(per_packet_row "wfpd")
     NOTE[wfpd-pp]=$(queue_stats "$WFPD_QUEUE")
 else
-    PP[wfpd]="n/a n/a"; NOTE[wfpd-pp]=$CONSUMER_REASON
+    PP[wfpd]="n/a n/a n/a n/a"; NOTE[wfpd-pp]=$CONSUMER_REASON
 fi
 [ -n "$CONSUMER_PID" ] && stop_pid "$CONSUMER_PID"
 CONSUMER_PID=""
@@ -386,6 +408,7 @@ start_bg "$NSB" "$WORK/connrate-server.log" "$BIN/connrate" server "$TCP_PORT" -
 wait_for 5 grep -q listening "$WORK/connrate-server.log" || { echo "connrate server did not start" >&2; exit 1; }
 
 ALE[none]=$(ale_row "unfiltered")
+BLOCK[none]=$(block_check)
 # The C reference queues exactly what a per-connection filter must see: the first packet of each new TCP flow.
 if start_nfq per-packet -p tcp -d "$ADDR_B" -m conntrack --ctstate NEW; then
     ALE[nfq]=$(ale_row "nfq_accept (ctstate NEW)")
@@ -395,6 +418,7 @@ else
 fi
 stop_nfq
 if start_wfpd "$HERE/policy-ale.json"; then
+    BLOCK[wfpd]=$(block_check)
     ALE[wfpd]=$(ale_row "wfpd")
     NOTE[wfpd-ale]=$(queue_stats "$WFPD_QUEUE")
 else
@@ -403,6 +427,7 @@ fi
 [ -n "$CONSUMER_PID" ] && stop_pid "$CONSUMER_PID"
 CONSUMER_PID=""
 if start_opensnitch; then
+    BLOCK[osn]=$(block_check)
     ALE[osn]=$(ale_row "opensnitch")
     NOTE[osn]=$(queue_stats "$OSN_QUEUE")
 else
@@ -428,9 +453,15 @@ read -r -a base <<<"${ALE[none]}"
     echo
     echo "## Per-packet: UDP packets/s received in B (thousands)"
     echo
+    echo "Received in B over the window; sent by the sender in A, in parentheses (the difference was dropped: by a"
+    echo "full queue or, without a queue, by B's socket buffer when the sender outruns the sink on 2 shared CPUs)."
+    echo
     echo "| consumer | 64 B payload | 1400 B payload | queue (last id, drops) |"
     echo "|---|---|---|---|"
-    row_pp() { local v; read -r -a v <<<"$2"; echo "| $1 | $(kpps "${v[0]}") | $(kpps "${v[1]}") | $3 |"; }
+    row_pp() {
+        local v; read -r -a v <<<"$2"
+        echo "| $1 | $(kpps "${v[0]}") ($(kpps "${v[1]:-n/a}")) | $(kpps "${v[2]:-n/a}") ($(kpps "${v[3]:-n/a}")) | $3 |"
+    }
     row_pp "no queue rule" "${PP[none]}" "-"
     row_pp "C nfq_accept, verdict per packet" "${PP[nfq-per-packet]}" "${NOTE[nfq-per-packet]}"
     row_pp "C nfq_accept, batch verdicts" "${PP[nfq-batch]}" "${NOTE[nfq-batch]}"
@@ -438,16 +469,20 @@ read -r -a base <<<"${ALE[none]}"
     echo
     echo "## Per-connection (ALE): TCP A -> B"
     echo
-    echo "| consumer | iperf3 Gbit/s | vs unfiltered | new conn/s | connect() median us | p99 us | added median us | added p99 us | failed connects | queue (last id, drops) |"
-    echo "|---|---|---|---|---|---|---|---|---|---|"
+    echo "connect() time is SYN out to SYN-ACK in (plus syscall cost), CLOCK_MONOTONIC around each blocking connect();"
+    echo "added = filtered minus unfiltered. Port-1 check: what connect() to B's closed TCP port 1 got while the consumer"
+    echo "ran (unfiltered: refused; a consumer whose deny rule works: anything else)."
+    echo
+    echo "| consumer | iperf3 Gbit/s | vs unfiltered | new conn/s | connect() median us | p99 us | added median us | added p99 us | failed connects | port-1 check | queue (last id, drops) |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
     row_ale() {
         local v; read -r -a v <<<"$2"
-        echo "| $1 | ${v[0]} | $(pct "${v[0]}" "${base[0]}") | ${v[1]} | ${v[2]} | ${v[3]} | $(diff_us "${v[2]}" "${base[2]}") | $(diff_us "${v[3]}" "${base[3]}") | ${v[4]} | $3 |"
+        echo "| $1 | ${v[0]} | $(pct "${v[0]}" "${base[0]}") | ${v[1]} | ${v[2]} | ${v[3]} | $(diff_us "${v[2]}" "${base[2]}") | $(diff_us "${v[3]}" "${base[3]}") | ${v[4]} | ${4:-n/a} | $3 |"
     }
-    row_ale "unfiltered" "${ALE[none]}" "-"
-    row_ale "C nfq_accept, ctstate NEW queued" "${ALE[nfq]}" "${NOTE[nfq-ale]}"
-    row_ale "wfpd, ALE_AUTH_CONNECT_V4 filter" "${ALE[wfpd]}" "${NOTE[wfpd-ale]}"
-    row_ale "OpenSnitch $(opensnitchd -version 2>/dev/null || echo ?), headless" "${ALE[osn]}" "${NOTE[osn]}"
+    row_ale "unfiltered" "${ALE[none]}" "-" "${BLOCK[none]:-}"
+    row_ale "C nfq_accept, ctstate NEW queued (accepts all)" "${ALE[nfq]}" "${NOTE[nfq-ale]}" "-"
+    row_ale "wfpd, ALE_AUTH_CONNECT_V4 filter" "${ALE[wfpd]}" "${NOTE[wfpd-ale]}" "${BLOCK[wfpd]:-}"
+    row_ale "OpenSnitch $(opensnitchd -version 2>/dev/null || echo ?), headless" "${ALE[osn]}" "${NOTE[osn]}" "${BLOCK[osn]:-}"
     echo
     echo "Targets (issue 5): iperf3 >= 97 % of unfiltered, >= 25k conn/s, added connect latency <= 50 us median and <= 150 us p99."
 } >"$OUT"
