@@ -158,20 +158,27 @@ done
 cc -O2 -Wall -Wextra -Werror -o "$BIN/nfq_accept" "$HERE/nfq_accept.c" -lnetfilter_queue -lnfnetlink ||
     { echo "build of nfq_accept failed" >&2; exit 1; }
 
-# wfpd: an artifacts path or a folder holding the two executables.
-WFPD=""; WFP=""; WFPD_REASON="not requested (--wfpd)"
+# wfpd: an artifacts path or a folder holding the two programs; the native launcher if there is one, else the .dll
+# through dotnet. find_program NAME PROJECT sets PROG (a command as an array), empty when not found.
+find_program() {
+    local dir
+    PROG=()
+    for dir in "$WFPD_ARG/bin/$2/release" "$WFPD_ARG"; do
+        if [ -x "$dir/$1" ]; then
+            PROG=("$dir/$1"); return 0
+        elif [ -f "$dir/$1.dll" ] && command -v dotnet >/dev/null; then
+            PROG=(dotnet "$dir/$1.dll"); return 0
+        fi
+    done
+    return 1
+}
+WFPD=(); WFP=(); WFPD_REASON="not requested (--wfpd)"
 if [ -n "$WFPD_ARG" ]; then
-    for cand in "$WFPD_ARG/bin/OpenWfp.Daemon/release/wfpd" "$WFPD_ARG/wfpd"; do
-        [ -x "$cand" ] && { WFPD=$cand; break; }
-    done
-    for cand in "$WFPD_ARG/bin/OpenWfp.Cli/release/wfp" "$WFPD_ARG/wfp"; do
-        [ -x "$cand" ] && { WFP=$cand; break; }
-    done
-    if [ -z "$WFPD" ] || [ -z "$WFP" ]; then
-        WFPD_REASON="wfpd/wfp executables not found under $WFPD_ARG"
-        WFPD=""
-    else
+    if find_program wfpd OpenWfp.Daemon && WFPD=("${PROG[@]}") && find_program wfp OpenWfp.Cli && WFP=("${PROG[@]}"); then
         WFPD_REASON=""
+    else
+        WFPD=()
+        WFPD_REASON="wfpd/wfp not found under $WFPD_ARG"
     fi
 fi
 OSN_REASON=""
@@ -204,35 +211,32 @@ ct_flush() {
 # --- consumers: start/stop ------------------------------------------------------------------------------------------
 # Each start_* sets CONSUMER_PID and QUEUE, or CONSUMER_REASON when it cannot run.
 
-CONSUMER_PID=""; QUEUE=""; CONSUMER_REASON=""; RULE=()
+CONSUMER_PID=""; QUEUE=""; CONSUMER_REASON=""; RULE=(); STARTS=0
 
 start_nfq() { # start_nfq per-packet|batch RULE-ARGS...
     local mode=$1
     shift
     CONSUMER_REASON=""
     QUEUE=$NFQ_NUM
-    local flag=()
+    local flag=() logf
     [ "$mode" = batch ] && flag=(--batch)
-    start_bg "$NSA" "$WORK/nfq-$mode.log" "$BIN/nfq_accept" "$NFQ_NUM" "${flag[@]}" --seconds 900
+    STARTS=$((STARTS + 1))
+    logf=$WORK/nfq-$STARTS-$mode.log
+    start_bg "$NSA" "$logf" "$BIN/nfq_accept" "$NFQ_NUM" "${flag[@]}" --seconds 900
     CONSUMER_PID=$LAST_PID
     if ! wait_for 5 queue_bound "$NFQ_NUM"; then
-        CONSUMER_REASON="nfq_accept did not bind queue $NFQ_NUM: $(tail -1 "$WORK/nfq-$mode.log")"
+        CONSUMER_REASON="nfq_accept did not bind queue $NFQ_NUM: $(tail -1 "$logf")"
         return 1
     fi
     RULE=("$@" -j NFQUEUE --queue-num "$NFQ_NUM")
     nsx "$NSA" iptables-nft -t mangle -A OUTPUT "${RULE[@]}"
 }
 
-stop_nfq() {
-    nsx "$NSA" iptables-nft -t mangle -D OUTPUT "${RULE[@]}" 2>/dev/null
-    stop_pid "$CONSUMER_PID"
-}
-
 start_wfpd() { # start_wfpd POLICY-FILE
     local policy=$1 dir
     CONSUMER_REASON=""
     QUEUE=$WFPD_QUEUE
-    if [ -z "$WFPD" ]; then
+    if [ ${#WFPD[@]} -eq 0 ]; then
         CONSUMER_REASON=$WFPD_REASON
         return 1
     fi
@@ -250,13 +254,15 @@ start_wfpd() { # start_wfpd POLICY-FILE
   "failOpen": false
 }
 EOF
-    start_bg "$NSA" "$dir/wfpd.log" "$WFPD" --state-dir "$dir/state" --socket "$dir/bfe.sock" --config "$dir/wfpd.json"
+    start_bg "$NSA" "$dir/wfpd.log" "${WFPD[@]}" --state-dir "$dir/state" --socket "$dir/bfe.sock" --config "$dir/wfpd.json"
     CONSUMER_PID=$LAST_PID
-    if ! wait_for 60 test -S "$dir/bfe.sock"; then
-        CONSUMER_REASON="wfpd did not open its socket in 60 s: $(tail -1 "$dir/wfpd.log")"
+    # Stop waiting as soon as the socket exists or wfpd has exited (a bad config ends it at once).
+    wait_for 60 sh -c "test -S '$dir/bfe.sock' || ! kill -0 $CONSUMER_PID"
+    if ! test -S "$dir/bfe.sock"; then
+        CONSUMER_REASON="wfpd did not open its socket: $(tail -1 "$dir/wfpd.log")"
         return 1
     fi
-    if ! "$WFP" apply "$policy" --socket "$dir/bfe.sock" >"$dir/apply.log" 2>&1; then
+    if ! "${WFP[@]}" apply "$policy" --socket "$dir/bfe.sock" >"$dir/apply.log" 2>&1; then
         CONSUMER_REASON="wfp apply failed: $(tail -1 "$dir/apply.log")"
         return 1
     fi
@@ -382,59 +388,44 @@ ale_row() {
 declare -A PP ALE NOTE BLOCK
 
 # --- 1. per-packet -------------------------------------------------------------------------------------------------
-log "per-packet: UDP $ADDR_A -> $ADDR_B:$UDP_PORT, $RUNS x ${SECS}s per figure"
-PP[none]=$(per_packet_row "no queue rule")
-for mode in per-packet batch; do
-    if start_nfq "$mode" -p udp --dport "$UDP_PORT"; then
-        PP[nfq-$mode]=$(per_packet_row "nfq_accept $mode")
-        NOTE[nfq-$mode]=$(queue_stats "$NFQ_NUM")
+# column TABLE KEY ROW-FUNCTION LABEL START-COMMAND...: starts a consumer, measures its row into TABLE[KEY] (its queue
+# statistics into NOTE[TABLE-KEY], the port-1 check into BLOCK[KEY]), stops it. A consumer that cannot start gets
+# n/a cells and its reason in NOTE.
+column() {
+    local -n tab=$1
+    local table=$1 key=$2 rowfn=$3 label=$4
+    shift 4
+    CONSUMER_PID=""; RULE=()
+    if "$@"; then
+        [ "$rowfn" = ale_row ] && BLOCK[$key]=$(block_check)
+        tab[$key]=$($rowfn "$label")
+        NOTE[$table-$key]=$(queue_stats "$QUEUE")
     else
-        PP[nfq-$mode]="n/a n/a n/a n/a"; NOTE[nfq-$mode]=$CONSUMER_REASON
+        tab[$key]="n/a n/a n/a n/a n/a"
+        NOTE[$table-$key]=$CONSUMER_REASON
     fi
-    stop_nfq
-done
-if start_wfpd "$HERE/policy-per-packet.json"; then
-    PP[wfpd]=$(per_packet_row "wfpd")
-    NOTE[wfpd-pp]=$(queue_stats "$WFPD_QUEUE")
-else
-    PP[wfpd]="n/a n/a n/a n/a"; NOTE[wfpd-pp]=$CONSUMER_REASON
-fi
-[ -n "$CONSUMER_PID" ] && stop_pid "$CONSUMER_PID"
-CONSUMER_PID=""
+    [ ${#RULE[@]} -eq 0 ] || nsx "$NSA" iptables-nft -t mangle -D OUTPUT "${RULE[@]}" 2>/dev/null
+    [ -z "$CONSUMER_PID" ] || stop_pid "$CONSUMER_PID"
+    CONSUMER_PID=""; RULE=()
+}
+no_consumer() { CONSUMER_REASON=""; QUEUE=none; }
+
+log "per-packet: UDP $ADDR_A -> $ADDR_B:$UDP_PORT, $RUNS x ${SECS}s per figure"
+column PP none per_packet_row "no queue rule" no_consumer
+column PP nfq-per-packet per_packet_row "nfq_accept per-packet" start_nfq per-packet -p udp --dport "$UDP_PORT"
+column PP nfq-batch per_packet_row "nfq_accept batch" start_nfq batch -p udp --dport "$UDP_PORT"
+column PP wfpd per_packet_row "wfpd" start_wfpd "$HERE/policy-per-packet.json"
 
 # --- 2./3. per-connection (ALE) ------------------------------------------------------------------------------------
 log "ALE: iperf3 and connect() rate/latency $ADDR_A -> $ADDR_B, $RUNS x ${SECS}s per figure"
 start_bg "$NSB" "$WORK/connrate-server.log" "$BIN/connrate" server "$TCP_PORT" --seconds 1800
 wait_for 5 grep -q listening "$WORK/connrate-server.log" || { echo "connrate server did not start" >&2; exit 1; }
 
-ALE[none]=$(ale_row "unfiltered")
-BLOCK[none]=$(block_check)
+column ALE none ale_row "unfiltered" no_consumer
 # The C reference queues exactly what a per-connection filter must see: the first packet of each new TCP flow.
-if start_nfq per-packet -p tcp -d "$ADDR_B" -m conntrack --ctstate NEW; then
-    ALE[nfq]=$(ale_row "nfq_accept (ctstate NEW)")
-    NOTE[nfq-ale]=$(queue_stats "$NFQ_NUM")
-else
-    ALE[nfq]="n/a n/a n/a n/a n/a"; NOTE[nfq-ale]=$CONSUMER_REASON
-fi
-stop_nfq
-if start_wfpd "$HERE/policy-ale.json"; then
-    BLOCK[wfpd]=$(block_check)
-    ALE[wfpd]=$(ale_row "wfpd")
-    NOTE[wfpd-ale]=$(queue_stats "$WFPD_QUEUE")
-else
-    ALE[wfpd]="n/a n/a n/a n/a n/a"; NOTE[wfpd-ale]=$CONSUMER_REASON
-fi
-[ -n "$CONSUMER_PID" ] && stop_pid "$CONSUMER_PID"
-CONSUMER_PID=""
-if start_opensnitch; then
-    BLOCK[osn]=$(block_check)
-    ALE[osn]=$(ale_row "opensnitch")
-    NOTE[osn]=$(queue_stats "$OSN_QUEUE")
-else
-    ALE[osn]="n/a n/a n/a n/a n/a"; NOTE[osn]=$CONSUMER_REASON
-fi
-[ -n "$CONSUMER_PID" ] && stop_pid "$CONSUMER_PID"
-CONSUMER_PID=""
+column ALE nfq ale_row "nfq_accept (ctstate NEW)" start_nfq per-packet -p tcp -d "$ADDR_B" -m conntrack --ctstate NEW
+column ALE wfpd ale_row "wfpd" start_wfpd "$HERE/policy-ale.json"
+column ALE osn ale_row "opensnitch" start_opensnitch
 
 # --- report --------------------------------------------------------------------------------------------------------
 
@@ -463,9 +454,9 @@ read -r -a base <<<"${ALE[none]}"
         echo "| $1 | $(kpps "${v[0]}") ($(kpps "${v[1]:-n/a}")) | $(kpps "${v[2]:-n/a}") ($(kpps "${v[3]:-n/a}")) | $3 |"
     }
     row_pp "no queue rule" "${PP[none]}" "-"
-    row_pp "C nfq_accept, verdict per packet" "${PP[nfq-per-packet]}" "${NOTE[nfq-per-packet]}"
-    row_pp "C nfq_accept, batch verdicts" "${PP[nfq-batch]}" "${NOTE[nfq-batch]}"
-    row_pp "wfpd, OUTBOUND_TRANSPORT_V4 filter" "${PP[wfpd]}" "${NOTE[wfpd-pp]}"
+    row_pp "C nfq_accept, verdict per packet" "${PP[nfq-per-packet]}" "${NOTE[PP-nfq-per-packet]}"
+    row_pp "C nfq_accept, batch verdicts" "${PP[nfq-batch]}" "${NOTE[PP-nfq-batch]}"
+    row_pp "wfpd, OUTBOUND_TRANSPORT_V4 filter" "${PP[wfpd]}" "${NOTE[PP-wfpd]}"
     echo
     echo "## Per-connection (ALE): TCP A -> B"
     echo
@@ -480,9 +471,9 @@ read -r -a base <<<"${ALE[none]}"
         echo "| $1 | ${v[0]} | $(pct "${v[0]}" "${base[0]}") | ${v[1]} | ${v[2]} | ${v[3]} | $(diff_us "${v[2]}" "${base[2]}") | $(diff_us "${v[3]}" "${base[3]}") | ${v[4]} | ${4:-n/a} | $3 |"
     }
     row_ale "unfiltered" "${ALE[none]}" "-" "${BLOCK[none]:-}"
-    row_ale "C nfq_accept, ctstate NEW queued (accepts all)" "${ALE[nfq]}" "${NOTE[nfq-ale]}" "-"
-    row_ale "wfpd, ALE_AUTH_CONNECT_V4 filter" "${ALE[wfpd]}" "${NOTE[wfpd-ale]}" "${BLOCK[wfpd]:-}"
-    row_ale "OpenSnitch $(opensnitchd -version 2>/dev/null || echo ?), headless" "${ALE[osn]}" "${NOTE[osn]}" "${BLOCK[osn]:-}"
+    row_ale "C nfq_accept, ctstate NEW queued (accepts all)" "${ALE[nfq]}" "${NOTE[ALE-nfq]}" "${BLOCK[nfq]:-}"
+    row_ale "wfpd, ALE_AUTH_CONNECT_V4 filter" "${ALE[wfpd]}" "${NOTE[ALE-wfpd]}" "${BLOCK[wfpd]:-}"
+    row_ale "OpenSnitch $(opensnitchd -version 2>/dev/null || echo ?), headless" "${ALE[osn]}" "${NOTE[ALE-osn]}" "${BLOCK[osn]:-}"
     echo
     echo "Targets (issue 5): iperf3 >= 97 % of unfiltered, >= 25k conn/s, added connect latency <= 50 us median and <= 150 us p99."
 } >"$OUT"
