@@ -51,6 +51,7 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "run.sh needs root (network namespaces, netfilter)" >&2; exit 1; }
 
 STAMP=$(date +%Y-%m-%d-%H%M)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 OUT=${OUT:-$HERE/results-$STAMP.md}
 ID=$$
 NSA=owfpb-$ID-a
@@ -409,6 +410,13 @@ column() {
     CONSUMER_PID=""; RULE=()
 }
 no_consumer() { CONSUMER_REASON=""; QUEUE=none; }
+# conntrack_only: a rule that never matches but makes the namespace track connections, as every queue consumer here
+# does; it separates conntrack's own cost from the queue's.
+conntrack_only() {
+    no_consumer
+    RULE=(-p tcp -d "$ADDR_B" -m conntrack --ctstate INVALID -j DROP)
+    nsx "$NSA" iptables-nft -t mangle -A OUTPUT "${RULE[@]}"
+}
 
 log "per-packet: UDP $ADDR_A -> $ADDR_B:$UDP_PORT, $RUNS x ${SECS}s per figure"
 column PP none per_packet_row "no queue rule" no_consumer
@@ -422,6 +430,7 @@ start_bg "$NSB" "$WORK/connrate-server.log" "$BIN/connrate" server "$TCP_PORT" -
 wait_for 5 grep -q listening "$WORK/connrate-server.log" || { echo "connrate server did not start" >&2; exit 1; }
 
 column ALE none ale_row "unfiltered" no_consumer
+column ALE ct ale_row "conntrack only" conntrack_only
 # The C reference queues exactly what a per-connection filter must see: the first packet of each new TCP flow.
 column ALE nfq ale_row "nfq_accept (ctstate NEW)" start_nfq per-packet -p tcp -d "$ADDR_B" -m conntrack --ctstate NEW
 column ALE wfpd ale_row "wfpd" start_wfpd "$HERE/policy-ale.json"
@@ -438,6 +447,7 @@ read -r -a base <<<"${ALE[none]}"
     echo "# Live data-plane benchmark, $(date '+%Y-%m-%d %H:%M %Z')"
     echo
     echo "Machine: kernel $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')."
+    echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg)$(awk -v l="${LOAD_START%% *}" -v n="$(nproc)" 'BEGIN {if (l + 0 > n + 0) printf " -- above the CPU count: other work competed, treat the figures as low"}')."
     echo "Runs: median of $RUNS x ${SECS} s per figure$([ "$QUICK" -eq 1 ] && echo ' (--quick: a smoke test, not a measurement)')."
     echo "Traffic: namespace A ($ADDR_A) -> namespace B ($ADDR_B) over a veth pair; consumers run in A."
     echo "Noise: on a shared 2-vCPU VM figures move by about +-20 % between runs."
@@ -471,6 +481,7 @@ read -r -a base <<<"${ALE[none]}"
         echo "| $1 | ${v[0]} | $(pct "${v[0]}" "${base[0]}") | ${v[1]} | ${v[2]} | ${v[3]} | $(diff_us "${v[2]}" "${base[2]}") | $(diff_us "${v[3]}" "${base[3]}") | ${v[4]} | ${4:-n/a} | $3 |"
     }
     row_ale "unfiltered" "${ALE[none]}" "-" "${BLOCK[none]:-}"
+    row_ale "conntrack on, no queue" "${ALE[ct]}" "-" "${BLOCK[ct]:-}"
     row_ale "C nfq_accept, ctstate NEW queued (accepts all)" "${ALE[nfq]}" "${NOTE[ALE-nfq]}" "${BLOCK[nfq]:-}"
     row_ale "wfpd, ALE_AUTH_CONNECT_V4 filter" "${ALE[wfpd]}" "${NOTE[ALE-wfpd]}" "${BLOCK[wfpd]:-}"
     row_ale "OpenSnitch $(opensnitchd -version 2>/dev/null || echo ?), headless" "${ALE[osn]}" "${NOTE[ALE-osn]}" "${BLOCK[osn]:-}"
