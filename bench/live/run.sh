@@ -27,7 +27,7 @@ usage() {
   --runs N         runs per figure, median reported (default 3)
   --seconds S      length of one run (default 5)
   --no-opensnitch  skip the OpenSnitch column
-  --out FILE       results file (default bench/live/results-<date>.md)
+  --out FILE       results file (default bench/live/results-<date>-<time>.md)
   --keep           keep the work folder (logs of every consumer, built programs) and print its path
 EOF
     exit 2
