@@ -137,6 +137,21 @@ public sealed class LiveDataplane : IDisposable
     /// <summary>Stops (see <see cref="Stop"/>).</summary>
     public void Dispose() => StopCore();
 
+    /// <summary>Bytes the queue threads' loops have allocated since they started (the hot path must add none per packet).</summary>
+    internal long LoopAllocatedBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var w in _workers)
+            {
+                total += w.LoopAllocatedBytes;
+            }
+
+            return total;
+        }
+    }
+
     /// <summary>Counters of all queues together.</summary>
     /// <returns>A snapshot of the counters.</returns>
     public DataplaneStats Stats()
