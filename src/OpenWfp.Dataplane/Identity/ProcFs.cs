@@ -15,6 +15,9 @@ internal sealed unsafe partial class ProcFs : IDisposable
     /// <summary><c>O_RDONLY | O_CLOEXEC</c> (asm-generic/fcntl.h: 0 and 02000000, the same on x86-64 and arm64).</summary>
     internal const int OpenReadOnlyCloexec = 0x80000;
 
+    /// <summary>Offset of <c>d_ino</c> in <c>struct linux_dirent64</c> (linux/dirent.h).</summary>
+    internal const int DirentInodeOffset = 0;
+
     /// <summary>Offset of <c>d_reclen</c> in <c>struct linux_dirent64</c> (linux/dirent.h: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[]).</summary>
     internal const int DirentRecLenOffset = 16;
 
@@ -74,17 +77,18 @@ internal sealed unsafe partial class ProcFs : IDisposable
         => ScanFds((int)directory.DangerousGetHandle(), owner, target, stopAtTarget, index, out found);
 
     /// <summary>
-    /// Reads every process's fd directory and records all socket inodes: the fallback when the recently used processes
-    /// do not own a socket. Cost grows with the number of processes and descriptors on the host.
+    /// Lists the process directories of the root: each pid with the inode number its directory entry carries. procfs
+    /// gives a process's directory a new inode when the process is new (fs/proc/base.c: proc_fill_cache reports the
+    /// inode of the pid's dentry, created for the task and dropped when it is reaped), so a pid listed again with the
+    /// same inode is, barring a dentry evicted and rebuilt (a harmless extra scan), the same process.
     /// </summary>
-    /// <param name="target">The inode wanted.</param>
-    /// <param name="index">Socket inode → pid.</param>
-    /// <param name="targetPid">The owner of <paramref name="target"/>, or 0.</param>
-    /// <returns>The number of processes read.</returns>
-    public int ScanAll(ulong target, SocketIndex index, out int targetPid)
+    /// <param name="pids">Filled with the pids in ascending order; replaced by a larger array when too small.</param>
+    /// <param name="inodes">The directory inode of each pid; grown with <paramref name="pids"/>.</param>
+    /// <returns>The number of processes listed (0 when the root cannot be read).</returns>
+    public int ListProcesses(ref int[] pids, ref ulong[] inodes)
     {
-        targetPid = 0;
-        var processes = 0;
+        var count = 0;
+        var sorted = true;
         if (Native.LSeek(Root, 0, SeekSet) < 0)
         {
             return 0;
@@ -97,7 +101,7 @@ internal sealed unsafe partial class ProcFs : IDisposable
                 var length = (int)Native.GetDents64(Root, entries, (nuint)_rootEntries.Length);
                 if (length <= 0)
                 {
-                    return processes;
+                    break;
                 }
 
                 for (var offset = 0; offset < length;)
@@ -109,22 +113,56 @@ internal sealed unsafe partial class ProcFs : IDisposable
                         continue;
                     }
 
-                    var fd = OpenRelative(pid, "/fd"u8);
-                    if (fd < 0)
+                    if (count == pids.Length)
                     {
-                        continue;
+                        // Only when the host has more processes than ever before: amortised, not per lookup.
+                        Array.Resize(ref pids, pids.Length * 2);
+                        Array.Resize(ref inodes, pids.Length);
                     }
 
-                    processes++;
-                    if (ScanFds(fd, new SocketOwner(pid, 0), target, stopAtTarget: false, index, out var found) && found)
-                    {
-                        targetPid = pid;
-                    }
-
-                    Native.Close(fd);
+                    sorted &= count == 0 || pids[count - 1] < pid;
+                    pids[count] = pid;
+                    inodes[count] = MemoryMarshal.Read<ulong>(entry[DirentInodeOffset..]);
+                    count++;
                 }
             }
         }
+
+        if (!sorted)
+        {
+            // procfs lists pids in ascending order; other trees (tests) need sorting.
+            Array.Sort(pids, inodes, 0, count);
+        }
+
+        return count;
+    }
+
+    /// <summary>Records every socket inode a process holds, through its fd directory.</summary>
+    /// <param name="pid">The process id.</param>
+    /// <param name="readStartTime">
+    /// Read the start time after opening the fd directory and store it with the sockets: the directory descriptor names
+    /// the process that held the pid when it was opened, so a start time read while that directory still lists entries
+    /// is that process's. Without it the sockets are stored with start time 0 (cheaper, for full scans).
+    /// </param>
+    /// <param name="target">The inode wanted.</param>
+    /// <param name="index">Socket inode → owner.</param>
+    /// <param name="found">Whether <paramref name="target"/> was seen.</param>
+    /// <param name="startTime">The start time stored (0 when not read).</param>
+    /// <returns>False when the process is gone or unreadable.</returns>
+    public bool ScanProcess(int pid, bool readStartTime, ulong target, SocketIndex index, out bool found, out ulong startTime)
+    {
+        found = false;
+        startTime = 0;
+        var fd = OpenRelative(pid, "/fd"u8);
+        if (fd < 0)
+        {
+            return false;
+        }
+
+        var ok = (!readStartTime || TryReadStartTime(pid, out startTime))
+            && ScanFds(fd, new SocketOwner(pid, startTime), target, stopAtTarget: false, index, out found);
+        Native.Close(fd);
+        return ok;
     }
 
     /// <summary>Reads field 22 (starttime, clock ticks after boot) of <c>&lt;pid&gt;/stat</c>.</summary>

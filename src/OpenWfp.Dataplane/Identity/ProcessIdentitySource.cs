@@ -21,6 +21,13 @@ public sealed class ProcessIdentityOptions
     /// between get the uid only. Zero: no limit (tests).
     /// </summary>
     internal TimeSpan FullScanInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How long after /proc first lists a process its fd directory is read again by each incremental scan: a process
+    /// listed while it was starting may open its first socket a moment later, and without this it would wait for a
+    /// full scan.
+    /// </summary>
+    internal TimeSpan YoungProcessWindow { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Counters of a <see cref="ProcessIdentitySource"/>.</summary>
@@ -84,7 +91,7 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
             throw;
         }
 
-        _owners = new SocketOwners(_proc, options.FullScanInterval);
+        _owners = new SocketOwners(_proc, options.FullScanInterval, options.YoungProcessWindow);
         _processes = new ProcessCache(_proc, options.ProcessCacheLifetime, options.MaxCachedProcesses);
     }
 
@@ -93,6 +100,9 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
 
     /// <summary>Full /proc scans done so far (diagnostics).</summary>
     internal long FullScans => _owners.FullScans;
+
+    /// <summary>Incremental scans of new processes done so far (diagnostics).</summary>
+    internal long IncrementalScans => _owners.IncrementalScans;
 
     internal SocketOwners Owners => _owners;
 
@@ -112,7 +122,8 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
 
     /// <summary>
     /// Finds the owner of a flow's local socket. With the process: its executable as app id and its token. With the
-    /// socket only (process not found, or a full scan too recent): the socket's uid as token, no app id. With neither:
+    /// socket only (process not found, e.g. an old process's first socket while a full scan is too recent): the
+    /// socket's uid as token, no app id. With neither:
     /// the packet hint's uid/gid as token, or false.
     /// </summary>
     /// <param name="flow">The flow, oriented to this host.</param>

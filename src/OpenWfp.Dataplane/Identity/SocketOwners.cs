@@ -64,7 +64,9 @@ internal sealed class SocketIndex
 /// <summary>
 /// Finds the process that holds a socket: the inode index first, then a rescan of the few processes that recently
 /// owned sockets (most recent first, through directory descriptors kept open so a reused pid cannot be confused), then
-/// a full /proc scan, at most one per interval and never sooner than ten times the last scan's duration after it.
+/// an incremental scan of the processes that are new since the last listing of /proc (and those listed for the first
+/// time less than a short window ago, which may have connected since), then a full /proc scan, at most one per
+/// interval and never sooner than ten times the last scan's duration after it.
 /// </summary>
 internal sealed class SocketOwners : IDisposable
 {
@@ -74,10 +76,19 @@ internal sealed class SocketOwners : IDisposable
     /// <summary>The pause after a full scan, as a multiple of the scan's duration (when longer than the interval).</summary>
     internal const int FullScanBackoff = 10;
 
+    /// <summary>
+    /// Most processes listed earlier and still young that one incremental scan rescans (highest pids first: pids are
+    /// handed out in increasing order, so those are mostly the newest). Bounds a miss's cost while processes are
+    /// created by the hundred.
+    /// </summary>
+    internal const int MaxYoungRescans = 128;
+
     private readonly ProcFs _proc;
     private readonly SocketIndex _index = new();
+    private readonly ProcessListing _listing = new();
     private readonly Recent[] _recent = new Recent[RecentCapacity];
     private readonly long _fullScanInterval;
+    private readonly long _youngWindow;
     private int _recentCount;
     private long _nextFullScan;
     private bool _scannedOnce;
@@ -85,10 +96,12 @@ internal sealed class SocketOwners : IDisposable
     /// <summary>Creates the finder.</summary>
     /// <param name="proc">The /proc reader.</param>
     /// <param name="fullScanInterval">The shortest time between two full scans.</param>
-    public SocketOwners(ProcFs proc, TimeSpan fullScanInterval)
+    /// <param name="youngWindow">How long after it is first listed a process is rescanned by incremental scans.</param>
+    public SocketOwners(ProcFs proc, TimeSpan fullScanInterval, TimeSpan youngWindow)
     {
         _proc = proc;
-        _fullScanInterval = (long)(fullScanInterval.TotalSeconds * Stopwatch.Frequency);
+        _fullScanInterval = ToTicks(fullScanInterval);
+        _youngWindow = ToTicks(youngWindow);
     }
 
     /// <summary>Full scans done so far.</summary>
@@ -97,6 +110,9 @@ internal sealed class SocketOwners : IDisposable
     /// <summary>Full scans skipped because the last one was too recent.</summary>
     public long FullScansSkipped { get; private set; }
 
+    /// <summary>Incremental scans (of new and young processes) done so far.</summary>
+    public long IncrementalScans { get; private set; }
+
     /// <summary>The inode index (for tests and diagnostics).</summary>
     public SocketIndex Index => _index;
 
@@ -104,7 +120,7 @@ internal sealed class SocketOwners : IDisposable
     /// <param name="inode">The socket inode.</param>
     /// <param name="pid">The owner.</param>
     /// <param name="startTime">The owner's start time when it is known which process held the socket (found through a
-    /// descriptor kept open, or recorded at an earlier resolution), else 0.</param>
+    /// descriptor kept open, met by an incremental scan, or recorded at an earlier resolution), else 0.</param>
     /// <param name="how">Where it was found.</param>
     /// <returns>True when found.</returns>
     public bool TryFind(ulong inode, out int pid, out ulong startTime, out OwnerSource how)
@@ -137,19 +153,33 @@ internal sealed class SocketOwners : IDisposable
             }
         }
 
+        pid = 0;
         var now = Stopwatch.GetTimestamp();
+        if (_scannedOnce && ScanNewProcesses(inode, now, out pid, out startTime))
+        {
+            how = OwnerSource.NewProcess;
+            return true;
+        }
+
         if (_scannedOnce && now < _nextFullScan)
         {
             FullScansSkipped++;
             how = OwnerSource.None;
-            pid = 0;
             return false;
         }
 
         _scannedOnce = true;
         FullScans++;
         _index.Clear();
-        _proc.ScanAll(inode, _index, out pid);
+        var count = _listing.Refresh(_proc, now);
+        for (var i = 0; i < count; i++)
+        {
+            if (_proc.ScanProcess(_listing.Pid(i), readStartTime: false, inode, _index, out var found, out _) && found)
+            {
+                pid = _listing.Pid(i);
+            }
+        }
+
         _index.Reserve();
 
         // A scan of a host with 100,000 descriptors takes ~0.3 s on the queue thread: the next one waits at least
@@ -228,6 +258,44 @@ internal sealed class SocketOwners : IDisposable
         _recentCount = 0;
     }
 
+    private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+
+    /// <summary>
+    /// Lists /proc and scans the fd directories of the processes not in the previous listing, then of those first
+    /// listed less than the young window ago (a process listed just before it opened its socket). Every new process is
+    /// scanned, not only until the socket is met: once listed, a process is no longer new. Sockets are stored with the
+    /// start time of their process, so no cached entry of an earlier holder of the pid can be taken for it.
+    /// </summary>
+    private bool ScanNewProcesses(ulong inode, long now, out int pid, out ulong startTime)
+    {
+        IncrementalScans++;
+        pid = 0;
+        startTime = 0;
+        var count = _listing.Refresh(_proc, now);
+        var youngSince = now - _youngWindow;
+        var young = 0;
+        for (var i = count - 1; i >= 0; i--)
+        {
+            if (!_listing.IsNew(i))
+            {
+                if (_listing.FirstSeen(i) < youngSince || young == MaxYoungRescans)
+                {
+                    continue;
+                }
+
+                young++;
+            }
+
+            if (_proc.ScanProcess(_listing.Pid(i), readStartTime: true, inode, _index, out var found, out var start) && found)
+            {
+                pid = _listing.Pid(i);
+                startTime = start;
+            }
+        }
+
+        return pid != 0;
+    }
+
     private void RemoveRecent(int i)
     {
         _recent[i].Directory.Dispose();
@@ -251,6 +319,85 @@ internal enum OwnerSource
     /// <summary>By rescanning a recently seen process.</summary>
     Recent,
 
+    /// <summary>By an incremental scan of the processes new since the last listing (start time known).</summary>
+    NewProcess,
+
     /// <summary>By a full /proc scan.</summary>
     FullScan,
+}
+
+/// <summary>
+/// The pids of the last /proc listing, each with the inode of its directory (a new process gets a new one) and when it
+/// was first listed. Its arrays are reused from one listing to the next and grow only with the host's process count.
+/// </summary>
+internal sealed class ProcessListing
+{
+    private const int InitialCapacity = 1024;
+
+    private int[] _pids = new int[InitialCapacity];
+    private ulong[] _inodes = new ulong[InitialCapacity];
+    private long[] _firstSeen = new long[InitialCapacity];
+    private int[] _nextPids = new int[InitialCapacity];
+    private ulong[] _nextInodes = new ulong[InitialCapacity];
+    private long[] _nextFirstSeen = new long[InitialCapacity];
+    private int _count;
+    private bool _listed;
+    private long _listedAt = long.MinValue;
+
+    /// <summary>Processes in the last listing.</summary>
+    public int Count => _count;
+
+    /// <summary>The pid of entry <paramref name="i"/> (ascending).</summary>
+    /// <param name="i">The entry.</param>
+    /// <returns>The pid.</returns>
+    public int Pid(int i) => _pids[i];
+
+    /// <summary>When entry <paramref name="i"/> was first listed; <see cref="long.MinValue"/> for the first listing's.</summary>
+    /// <param name="i">The entry.</param>
+    /// <returns>A stopwatch timestamp.</returns>
+    public long FirstSeen(int i) => _firstSeen[i];
+
+    /// <summary>Whether entry <paramref name="i"/> was not in the listing before the last (or had another inode).</summary>
+    /// <param name="i">The entry.</param>
+    /// <returns>True for a new process.</returns>
+    public bool IsNew(int i) => _firstSeen[i] == _listedAt;
+
+    /// <summary>
+    /// Lists /proc again. The first listing's processes count as old: whatever they held is indexed by the full scan
+    /// that made it, and treating them all as young would make the next incremental scans as costly as full ones.
+    /// </summary>
+    /// <param name="proc">The /proc reader.</param>
+    /// <param name="now">The stopwatch timestamp of this listing.</param>
+    /// <returns>The number of processes listed.</returns>
+    public int Refresh(ProcFs proc, long now)
+    {
+        // Distinct timestamps per listing keep IsNew exact even for two listings within one tick.
+        now = Math.Max(now, _listedAt + 1);
+        var count = proc.ListProcesses(ref _nextPids, ref _nextInodes);
+        if (_nextFirstSeen.Length < _nextPids.Length)
+        {
+            _nextFirstSeen = new long[_nextPids.Length];
+        }
+
+        var previous = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var pid = _nextPids[i];
+            while (previous < _count && _pids[previous] < pid)
+            {
+                previous++;
+            }
+
+            var known = previous < _count && _pids[previous] == pid && _inodes[previous] == _nextInodes[i];
+            _nextFirstSeen[i] = known ? _firstSeen[previous] : _listed ? now : long.MinValue;
+        }
+
+        (_pids, _nextPids) = (_nextPids, _pids);
+        (_inodes, _nextInodes) = (_nextInodes, _inodes);
+        (_firstSeen, _nextFirstSeen) = (_nextFirstSeen, _firstSeen);
+        _count = count;
+        _listed = true;
+        _listedAt = now;
+        return count;
+    }
 }

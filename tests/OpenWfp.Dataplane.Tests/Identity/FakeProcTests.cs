@@ -59,6 +59,83 @@ public sealed class FakeProcTests : IDisposable
     }
 
     [Fact]
+    public void ProcessesNewSinceTheLastListingAreFoundWithoutAFullScan()
+    {
+        AddProcess(1, startTime: 1, exe: "/sbin/init", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: [("3", "socket:[10]")]);
+        var options = new ProcessIdentityOptions { ProcRoot = _root, FullScanInterval = TimeSpan.FromHours(1), YoungProcessWindow = TimeSpan.FromHours(1) };
+        using var source = new ProcessIdentitySource(options);
+        Assert.True(source.TryResolveInode(10, out _));
+        Assert.Equal(1, source.FullScans);
+
+        // Started after the full scan, inside its rate limit: found by listing /proc and reading the newcomer only.
+        AddProcess(500, startTime: 100, exe: "/usr/bin/first", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: [("3", "socket:[1]"), ("4", "socket:[3]")]);
+        Assert.True(source.TryResolveInode(1, out var first));
+        Assert.Equal(AppId.ValueFromPath("/usr/bin/first"), first.AppId);
+        Assert.Equal(1, source.IncrementalScans);
+        Assert.True(source.Owners.Index.TryGet(3, out var other));
+        Assert.Equal(new SocketOwner(500, 100), other);
+
+        // The pid is reused at once (the directory may even get its old inode number back): still young, so read
+        // again, and the socket is recorded with the newcomer's start time.
+        Directory.Delete(Path.Combine(_root, "500"), recursive: true);
+        AddProcess(500, startTime: 200, exe: "/usr/bin/second", uid: "7\t7\t7\t7", gid: "7\t7\t7\t7", groups: "", fds: [("3", "socket:[2]")]);
+        Assert.True(source.TryResolveInode(2, out var second));
+        Assert.Equal(500UL, second.ProcessId);
+        Assert.Equal(AppId.ValueFromPath("/usr/bin/second"), second.AppId);
+        Assert.Equal(FwpToken.ForUnixIdentity(7, [7]), second.Token);
+
+        // The earlier holder's socket is not blamed on the newcomer.
+        Assert.False(source.TryResolveInode(1, out _));
+        Assert.Equal(1, source.FullScans);
+    }
+
+    [Fact]
+    public void ProcessesOfAnEarlierListingAreNotReadAgainOnceOld()
+    {
+        AddProcess(1, startTime: 1, exe: "/sbin/init", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: [("3", "socket:[10]")]);
+        var options = new ProcessIdentityOptions { ProcRoot = _root, FullScanInterval = TimeSpan.FromHours(1), YoungProcessWindow = TimeSpan.Zero };
+        using var source = new ProcessIdentitySource(options);
+        Assert.True(source.TryResolveInode(10, out _));
+        AddProcess(600, startTime: 5, exe: "/usr/bin/idle", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: []);
+        Assert.False(source.TryResolveInode(99, out _));
+        Assert.Equal(1, source.IncrementalScans);
+
+        // Pid 600 was listed (and read) by that scan; past the young window, its later socket waits for a full scan.
+        File.CreateSymbolicLink(Path.Combine(_root, "600", "fd", "3"), "socket:[60]");
+        Assert.False(source.TryResolveInode(60, out _));
+        Assert.Equal(2, source.IncrementalScans);
+        Assert.Equal(1, source.FullScans);
+    }
+
+    [Fact]
+    public void ListingGivesAscendingPidsWithTheirDirectoryInodes()
+    {
+        foreach (var pid in (int[])[300, 7, 41])
+        {
+            AddProcess(pid, startTime: 1, exe: "/bin/x", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: []);
+        }
+
+        Directory.CreateDirectory(Path.Combine(_root, "sys"));
+        File.CreateSymbolicLink(Path.Combine(_root, "self"), "7");
+        using var proc = ProcFs.Open(_root);
+        var pids = new int[2];
+        var inodes = new ulong[2];
+        var count = proc.ListProcesses(ref pids, ref inodes);
+        Assert.Equal([7, 41, 300], pids[..count]);
+        Assert.Equal(3, inodes[..count].Where(i => i != 0).Distinct().Count());
+
+        // The real /proc: this process is listed, and a listing again gives its directory the same inode.
+        using var real = ProcFs.Open("/proc");
+        count = real.ListProcesses(ref pids, ref inodes);
+        var self = Array.IndexOf(pids, Environment.ProcessId, 0, count);
+        Assert.True(self >= 0);
+        Assert.True(pids.AsSpan(0, count).SequenceEqual(pids[..count].Order().ToArray()));
+        var inode = inodes[self];
+        count = real.ListProcesses(ref pids, ref inodes);
+        Assert.Equal(inode, inodes[Array.IndexOf(pids, Environment.ProcessId, 0, count)]);
+    }
+
+    [Fact]
     public void ExpiredEntryIsRebuiltWhenTheProcessChangedItsIds()
     {
         AddProcess(600, startTime: 5, exe: "/usr/bin/daemon", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: [("3", "socket:[60]")]);
@@ -129,6 +206,7 @@ public sealed class FakeProcTests : IDisposable
     public void DirentLayoutMatchesLinuxDirent64()
     {
         // linux/dirent.h: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[].
+        Assert.Equal(0, ProcFs.DirentInodeOffset);
         Assert.Equal(16, ProcFs.DirentRecLenOffset);
         Assert.Equal(19, ProcFs.DirentNameOffset);
         Assert.Equal(0x80000, ProcFs.OpenReadOnlyCloexec);

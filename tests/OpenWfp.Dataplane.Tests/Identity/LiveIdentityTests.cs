@@ -216,6 +216,98 @@ public sealed class LiveIdentityTests
         Assert.Equal(scans, world.Source.FullScans);
     }
 
+    [Fact]
+    public void NewProcessesConnectingRightAfterALookupResolveWithTheirOwnExecutables()
+    {
+        // The full scan's rate limit is an hour away: only the incremental scan of new processes can find them.
+        using var world = World.Create(new ProcessIdentityOptions { FullScanInterval = TimeSpan.FromHours(1) });
+        var serverPort = world.Server.Ask("tcp-listen 127.0.0.1");
+        var clientPort = world.Client.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+        world.AssertClientOwns(4, Tcp, Loopback4, clientPort, serverPort);
+        Assert.Equal(1, world.Source.FullScans);
+
+        using var copies = new ExecutableCopies(world.ServerExe, 3);
+        string[] exes = [.. copies.Paths, world.ServerExe, world.ClientExe];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 20; i++)
+        {
+            // Each one connects and exits, and the next, under another path, starts at once.
+            var exe = exes[i % exes.Length];
+            using var peer = SocketPeer.Start(world.Namespace, exe);
+            var port = peer.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+            world.AssertOwner(new FlowTuple(4, Tcp, Loopback4, (ushort)port, Loopback4, (ushort)serverPort, true), exe, peer.Pid);
+        }
+
+        Assert.Equal(1, world.Source.FullScans);
+        Assert.Equal(21, world.Source.Stats.ProcessFound);
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"20 processes took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void ProcessListedBeforeItsFirstSocketIsFoundWhileYoung()
+    {
+        using var world = World.Create(new ProcessIdentityOptions { FullScanInterval = TimeSpan.FromHours(1), YoungProcessWindow = TimeSpan.FromHours(1) });
+        var serverPort = world.Server.Ask("tcp-listen 127.0.0.1");
+        world.AssertServerOwns(4, Tcp, Loopback4, serverPort, 40011);
+
+        // "late" exists (no socket yet) when the lookup of "early" lists /proc; it connects only afterwards.
+        using var late = SocketPeer.Start(world.Namespace, world.ClientExe);
+        using var early = SocketPeer.Start(world.Namespace, world.ServerExe);
+        var earlyPort = early.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+        world.AssertOwner(new FlowTuple(4, Tcp, Loopback4, (ushort)earlyPort, Loopback4, (ushort)serverPort, true), world.ServerExe, early.Pid);
+        var scans = world.Source.IncrementalScans;
+
+        var latePort = late.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+        world.AssertOwner(new FlowTuple(4, Tcp, Loopback4, (ushort)latePort, Loopback4, (ushort)serverPort, true), world.ClientExe, late.Pid);
+        Assert.Equal(scans + 1, world.Source.IncrementalScans);
+        Assert.Equal(1, world.Source.FullScans);
+    }
+
+    [Fact]
+    public void IncrementalScanFindsANewProcessWithoutAllocating()
+    {
+        using var world = World.Create(new ProcessIdentityOptions { FullScanInterval = TimeSpan.FromHours(1) });
+        var serverPort = world.Server.Ask("tcp-listen 127.0.0.1");
+        world.AssertServerOwns(4, Tcp, Loopback4, serverPort, 40012);
+
+        // One round to warm the code paths, then measured rounds.
+        long allocated = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            using var peer = SocketPeer.Start(world.Namespace, world.ClientExe);
+            var port = peer.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+            Assert.True(world.Source.TryFindSocket(new FlowTuple(4, Tcp, Loopback4, (ushort)port, Loopback4, (ushort)serverPort, true), out _, out var inode));
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var found = world.Source.Owners.TryFind(inode, out var pid, out var startTime, out var how);
+            var bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            allocated += i == 0 ? 0 : bytes;
+            Assert.True(found);
+            Assert.Equal(OwnerSource.NewProcess, how);
+            Assert.Equal(peer.Pid, pid);
+            Assert.True(world.Source.Processes.TryGet(pid, startTime, out var entry, out _));
+            Assert.Equal(world.ClientExe, entry.ExePath);
+        }
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(1, world.Source.FullScans);
+    }
+
+    /// <summary>Copies of an executable under distinct paths.</summary>
+    private sealed class ExecutableCopies(string source, int count) : IDisposable
+    {
+        private readonly ExecutableCopy[] _copies = [.. Enumerable.Range(0, count).Select(_ => new ExecutableCopy(source))];
+
+        public IEnumerable<string> Paths => _copies.Select(c => c.Path);
+
+        public void Dispose()
+        {
+            foreach (var copy in _copies)
+            {
+                copy.Dispose();
+            }
+        }
+    }
+
     /// <summary>A namespace, the two peers, and a source opened inside the namespace.</summary>
     private sealed class World : IDisposable
     {
