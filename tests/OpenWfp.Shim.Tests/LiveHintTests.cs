@@ -88,6 +88,22 @@ public sealed class LiveHintTests
         Assert.Equal(ActionType.Block, v.Action);
     }
 
+    [Fact]
+    public void ShortTransportHeader_IsMalformedOnlyWhenTheCallerSaysPacketsAreWhole()
+    {
+        var cut = Frames.UdpOut()[..(14 + 20 + 4)]; // Ethernet, IPv4, half a UDP header
+        var capture = new ShimHarness();
+        var asCaptured = capture.Send(cut);
+        Assert.Equal(ShimReason.Classified, asCaptured.Reason);
+
+        var live = new ShimHarness(new ShimOptions { ShortTransportIsMalformed = true, UnparsedDecision = ActionType.Block });
+        var whole = live.Send(cut);
+        Assert.Equal(ShimReason.Unparsed, whole.Reason);
+        Assert.Equal(ActionType.Block, whole.Action);
+        Assert.Equal(ParseStatus.Malformed, whole.ParseStatus);
+        Assert.Equal(1, live.Shim.Counters.Unparsed);
+    }
+
     private sealed class CountingIdentity : IFlowIdentitySource
     {
         public int Calls { get; private set; }

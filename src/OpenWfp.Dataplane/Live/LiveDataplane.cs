@@ -168,6 +168,7 @@ public sealed class LiveDataplane : IDisposable
             s.Malformed += c.Malformed + q.Malformed;
             s.KernelErrors += c.KernelErrors + q.VerdictErrors;
             s.Enobufs += q.Enobufs;
+            s.BatchedVerdicts += c.BatchedVerdicts;
             s.Flows += shim.Flows;
             s.Classifications += shim.Classifications;
         }
@@ -276,6 +277,9 @@ public struct DataplaneStats
 
     /// <summary>Receive-buffer overflows (the kernel dropped, or with fail-open accepted, what did not fit).</summary>
     public long Enobufs { get; set; }
+
+    /// <summary>Verdict messages that covered a run of packets with the same decision (NFQNL_MSG_VERDICT_BATCH).</summary>
+    public long BatchedVerdicts { get; set; }
 
     /// <summary>ALE flows created.</summary>
     public long Flows { get; set; }

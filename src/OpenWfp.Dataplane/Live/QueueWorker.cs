@@ -43,6 +43,10 @@ internal sealed class QueueWorker : IDisposable
     private volatile bool _stopping;
     private long _loopAllocatedBytes;
     private WorkerCounters _counters;
+    private int _runLength;
+    private uint _runVerdict;
+    private uint? _runMark;
+    private uint _runLastId;
 
     public QueueWorker(NfQueue queue, FilterEngine engine, NetEventLog? events, DataplaneOptions options)
     {
@@ -102,13 +106,14 @@ internal sealed class QueueWorker : IDisposable
             {
                 IdentitySource = _identity,
                 UnparsedDecision = _permitMalformed ? ActionType.Permit : ActionType.Block,
+                ShortTransportIsMalformed = true,
             });
         }
         catch (Exception e) when (e is NetlinkException or IOException or UnauthorizedAccessException)
         {
             _log?.Invoke(DataplaneLogLevel.Warning, $"queue {QueueNumber}: process identity is off: {e.Message}");
             _identity = null;
-            _shim = new PacketShim(_engine, new ShimOptions { UnparsedDecision = _permitMalformed ? ActionType.Permit : ActionType.Block });
+            _shim = new PacketShim(_engine, new ShimOptions { UnparsedDecision = _permitMalformed ? ActionType.Permit : ActionType.Block, ShortTransportIsMalformed = true });
         }
         finally
         {
@@ -137,6 +142,7 @@ internal sealed class QueueWorker : IDisposable
 
             if (count > 0)
             {
+                EmitRun();
                 _queue.Flush();
             }
 
@@ -204,7 +210,7 @@ internal sealed class QueueWorker : IDisposable
         if (verdict.Reason == ShimReason.Unparsed)
         {
             _counters.Malformed++;
-            _queue.Verdict(packet.PacketId, verdict.IsPermitted ? NfQueueConstants.NfAccept : NfQueueConstants.NfDrop);
+            Emit(packet.PacketId, verdict.IsPermitted ? NfQueueConstants.NfAccept : NfQueueConstants.NfDrop);
         }
         else if (verdict.IsPermitted)
         {
@@ -216,7 +222,7 @@ internal sealed class QueueWorker : IDisposable
                 bits |= _marks.Established;
             }
 
-            _queue.Verdict(packet.PacketId, NfQueueConstants.NfRepeat, kept | bits);
+            Emit(packet.PacketId, NfQueueConstants.NfRepeat, kept | bits);
             if (verdict.LayerId != ShimVerdict.NoLayer && _events is { } log && log.ShouldRecord(NetEventType.ClassifyAllow))
             {
                 Record(log, NetEventType.ClassifyAllow, payload, in verdict, uid, gid);
@@ -227,11 +233,11 @@ internal sealed class QueueWorker : IDisposable
             _counters.Blocked++;
             if (verdict.FlowBlocked)
             {
-                _queue.Verdict(packet.PacketId, NfQueueConstants.NfRepeat, kept | _marks.Block);
+                Emit(packet.PacketId, NfQueueConstants.NfRepeat, kept | _marks.Block);
             }
             else
             {
-                _queue.Verdict(packet.PacketId, NfQueueConstants.NfDrop);
+                Emit(packet.PacketId, NfQueueConstants.NfDrop);
             }
 
             if (_events is { } log && log.ShouldRecord(NetEventType.ClassifyDrop))
@@ -239,6 +245,40 @@ internal sealed class QueueWorker : IDisposable
                 Record(log, NetEventType.ClassifyDrop, payload, in verdict, uid, gid);
             }
         }
+    }
+
+    /// <summary>
+    /// Queues a verdict. Consecutive packets with the same verdict and mark form a run, sent as one
+    /// NFQNL_MSG_VERDICT_BATCH (it applies to every queued packet with an id up to the run's last): a flood in
+    /// every-packet mode costs one verdict message per receive batch instead of one per packet. Packets arrive in id
+    /// order and each earlier packet has had its own verdict (or run) sent before, so a run covers exactly its packets.
+    /// </summary>
+    private void Emit(uint packetId, uint verdict, uint? mark = null)
+    {
+        if (_runLength > 0 && (verdict != _runVerdict || mark != _runMark))
+        {
+            EmitRun();
+        }
+
+        _runVerdict = verdict;
+        _runMark = mark;
+        _runLastId = packetId;
+        _runLength++;
+    }
+
+    private void EmitRun()
+    {
+        if (_runLength == 1)
+        {
+            _queue.Verdict(_runLastId, _runVerdict, _runMark);
+        }
+        else if (_runLength > 1)
+        {
+            _queue.BatchVerdict(_runLastId, _runVerdict, _runMark);
+            _counters.BatchedVerdicts++;
+        }
+
+        _runLength = 0;
     }
 
     /// <summary>A net event for a decided packet: addresses from a second parse (cheap, and only when logging), the process from the identity cache.</summary>
@@ -292,5 +332,6 @@ internal sealed class QueueWorker : IDisposable
         public long Blocked;
         public long Malformed;
         public long KernelErrors;
+        public long BatchedVerdicts;
     }
 }
