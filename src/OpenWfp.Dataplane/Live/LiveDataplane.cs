@@ -90,15 +90,8 @@ public sealed class LiveDataplane : IDisposable
         _started = true;
         try
         {
-            // Every later rule change runs on this thread, which stays in the network namespace Start was called in:
-            // iptables started from a commit on some other thread must not change another namespace's firewall.
-            _kernel = new NamespaceThread("wfp rules");
-            if (_kernel.Invoke(_rules.HasRules))
-            {
-                _kernel.Invoke(_rules.Remove);
-                Log(DataplaneLogLevel.Warning, $"removed the {_options.ChainPrefix}-* rules a previous wfpd left behind (it did not stop cleanly)");
-            }
-
+            // The queues are bound first: if another process (a running wfpd) owns one, this start fails before it
+            // touches any rule, so it cannot tear down the rules of the instance that is running.
             for (var i = 0; i < _options.QueueCount; i++)
             {
                 var queue = NfQueue.Open(new NfQueueOptions
@@ -110,6 +103,15 @@ public sealed class LiveDataplane : IDisposable
                 var worker = new QueueWorker(queue, _engine, _events, _options);
                 _workers.Add(worker);
                 worker.Start();
+            }
+
+            // Every later rule change runs on this thread, which stays in the network namespace Start was called in:
+            // iptables started from a commit on some other thread must not change another namespace's firewall.
+            _kernel = new NamespaceThread("wfp rules");
+            if (_kernel.Invoke(_rules.HasRules))
+            {
+                _kernel.Invoke(_rules.Remove);
+                Log(DataplaneLogLevel.Warning, $"removed the {_options.ChainPrefix}-* rules a previous wfpd left behind (it did not stop cleanly)");
             }
 
             _conntrack = ConntrackClient.Open();
@@ -217,6 +219,8 @@ public sealed class LiveDataplane : IDisposable
             {
                 try
                 {
+                    // No rules thread means Start failed before it touched any rule (e.g. the queue belongs to a running
+                    // wfpd): those rules are not ours to remove.
                     _kernel?.Invoke(_rules.Remove);
                 }
                 catch (RulesException e)

@@ -47,6 +47,33 @@ public sealed class LiveLifecycleTests
         Assert.Empty(lab.OurRules());
     }
 
+    [Fact]
+    public void ASecondWfpd_OnTheSameQueue_FailsWithOneLine_AndLeavesTheFirstOneAlone()
+    {
+        Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
+        using var lab = LiveLab.Create();
+        var first = lab.StartWfpd();
+        lab.Wfp("add", "filter", "-l", "ALE_AUTH_CONNECT_V4", "-a", "block", "-c", "IP_REMOTE_PORT == 8081").EnsureSuccess("add");
+        var rules = lab.OurRules();
+
+        var second = lab.Client.ExecWithTimeout(
+            TimeSpan.FromSeconds(60),
+            "dotnet",
+            Path.Combine(AppContext.BaseDirectory, "wfpd.dll"),
+            "--state-dir",
+            Path.Combine(lab.Directory, "state2"),
+            "--socket",
+            Path.Combine(lab.Directory, "second.sock"));
+        Assert.Equal(1, second.ExitCode);
+        var line = Assert.Single(second.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("NFQUEUE 7000 is already bound by another process", line, StringComparison.Ordinal);
+
+        Assert.Equal(rules, lab.OurRules());
+        Assert.True(lab.Tcp(LiveLab.V4(2), 8080), "the first wfpd still decides\n" + first.Output);
+        Assert.False(lab.Tcp(LiveLab.V4(2), 8081), "and still blocks");
+        Assert.Equal(0, first.Stop());
+    }
+
     [Theory]
     [MemberData(nameof(Families))]
     public void Killed_FailOpenPasses(int family)
