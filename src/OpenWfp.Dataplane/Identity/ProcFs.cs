@@ -24,6 +24,18 @@ internal sealed unsafe partial class ProcFs : IDisposable
     /// <summary>Offset of <c>d_name</c> in <c>struct linux_dirent64</c> (linux/dirent.h).</summary>
     internal const int DirentNameOffset = 19;
 
+    /// <summary><c>AT_SYMLINK_NOFOLLOW</c> (linux/fcntl.h).</summary>
+    internal const int AtSymlinkNoFollow = 0x100;
+
+    /// <summary><c>STATX_UID</c> (linux/stat.h): the only field asked for.</summary>
+    internal const uint StatxUid = 0x8;
+
+    /// <summary>Offset of <c>stx_uid</c> in <c>struct statx</c> (linux/stat.h: u32 stx_mask, u32 stx_blksize, u64 stx_attributes, u32 stx_nlink, u32 stx_uid).</summary>
+    internal const int StatxUidOffset = 20;
+
+    /// <summary>Size of <c>struct statx</c> (linux/stat.h: 0x100 bytes, padded for future fields).</summary>
+    internal const int StatxSize = 0x100;
+
     private const int SeekSet = 0; // SEEK_SET, linux/fs.h
 
     private readonly SafeFileHandle _root;
@@ -32,6 +44,7 @@ internal sealed unsafe partial class ProcFs : IDisposable
     private readonly byte[] _fdEntries = new byte[32 * 1024];
     private readonly byte[] _link = new byte[64];
     private readonly byte[] _file = new byte[16 * 1024];
+    private readonly byte[] _statx = new byte[StatxSize];
 
     private ProcFs(SafeFileHandle root) => _root = root;
 
@@ -74,7 +87,7 @@ internal sealed unsafe partial class ProcFs : IDisposable
     /// <param name="found">Whether <paramref name="target"/> was seen.</param>
     /// <returns>False when the directory could not be read (the process exited).</returns>
     public bool ScanFds(SafeFileHandle directory, SocketOwner owner, ulong target, bool stopAtTarget, SocketIndex index, out bool found)
-        => ScanFds((int)directory.DangerousGetHandle(), owner, target, stopAtTarget, index, out found);
+        => ScanFds((int)directory.DangerousGetHandle(), ref owner, readStartTime: false, target, stopAtTarget, index, out found);
 
     /// <summary>
     /// Lists the process directories of the root: each pid with the inode number its directory entry carries. procfs
@@ -140,14 +153,15 @@ internal sealed unsafe partial class ProcFs : IDisposable
     /// <summary>Records every socket inode a process holds, through its fd directory.</summary>
     /// <param name="pid">The process id.</param>
     /// <param name="readStartTime">
-    /// Read the start time after opening the fd directory and store it with the sockets: the directory descriptor names
+    /// Read the start time when the first socket is met and store it with the sockets: the directory descriptor names
     /// the process that held the pid when it was opened, so a start time read while that directory still lists entries
-    /// is that process's. Without it the sockets are stored with start time 0 (cheaper, for full scans).
+    /// is that process's. Most processes hold no socket, so most scans read no stat file. Without it the sockets are
+    /// stored with start time 0 (cheaper, for full scans).
     /// </param>
     /// <param name="target">The inode wanted.</param>
     /// <param name="index">Socket inode → owner.</param>
     /// <param name="found">Whether <paramref name="target"/> was seen.</param>
-    /// <param name="startTime">The start time stored (0 when not read).</param>
+    /// <param name="startTime">The start time stored (0 when not read: no socket met, or not asked for).</param>
     /// <returns>False when the process is gone or unreadable.</returns>
     public bool ScanProcess(int pid, bool readStartTime, ulong target, SocketIndex index, out bool found, out ulong startTime)
     {
@@ -159,9 +173,10 @@ internal sealed unsafe partial class ProcFs : IDisposable
             return false;
         }
 
-        var ok = (!readStartTime || TryReadStartTime(pid, out startTime))
-            && ScanFds(fd, new SocketOwner(pid, startTime), target, stopAtTarget: false, index, out found);
+        var owner = new SocketOwner(pid, 0);
+        var ok = ScanFds(fd, ref owner, readStartTime, target, stopAtTarget: false, index, out found);
         Native.Close(fd);
+        startTime = owner.StartTime;
         return ok;
     }
 
@@ -188,6 +203,35 @@ internal sealed unsafe partial class ProcFs : IDisposable
         return length > 0 && ProcParsers.TryParseStatus(_file.AsSpan(0, length), out uid, gids);
     }
 
+    /// <summary>
+    /// The owner of the directory <c>&lt;pid&gt;</c>: one statx(2), no file read. procfs makes it the process's effective
+    /// uid, or root when the process is not dumpable (fs/proc/base.c: task_dump_owner), which is the case after it
+    /// changed its ids itself (a daemon that dropped root), and for kernel threads.
+    /// </summary>
+    /// <param name="pid">The process id.</param>
+    /// <param name="uid">The owner's uid.</param>
+    /// <returns>False when the process is gone.</returns>
+    public bool TryReadOwner(int pid, out uint uid)
+    {
+        uid = 0;
+        if (WriteName(pid, default) < 0)
+        {
+            return false;
+        }
+
+        fixed (byte* name = _name)
+        fixed (byte* buffer = _statx)
+        {
+            if (Native.Statx(Root, name, AtSymlinkNoFollow, StatxUid, buffer) != 0)
+            {
+                return false;
+            }
+        }
+
+        uid = MemoryMarshal.Read<uint>(_statx.AsSpan(StatxUidOffset));
+        return true;
+    }
+
     /// <summary>Reads the target of <c>&lt;pid&gt;/exe</c> into an internal buffer.</summary>
     /// <param name="pid">The process id.</param>
     /// <returns>The raw link bytes (valid until the next call), or empty when the process is gone or has no executable.</returns>
@@ -210,7 +254,7 @@ internal sealed unsafe partial class ProcFs : IDisposable
     /// <summary>Closes the root.</summary>
     public void Dispose() => _root.Dispose();
 
-    private bool ScanFds(int directory, SocketOwner owner, ulong target, bool stopAtTarget, SocketIndex index, out bool found)
+    private bool ScanFds(int directory, ref SocketOwner owner, bool readStartTime, ulong target, bool stopAtTarget, SocketIndex index, out bool found)
     {
         found = false;
         if (Native.LSeek(directory, 0, SeekSet) < 0)
@@ -244,10 +288,26 @@ internal sealed unsafe partial class ProcFs : IDisposable
                         continue;
                     }
 
-                    var read = (int)Native.ReadLinkAt(directory, entries + start + DirentNameOffset, link, (nuint)_link.Length);
+                    var name = entries + start + DirentNameOffset;
+                    var read = (int)Native.ReadLinkAt(directory, name, link, (nuint)_link.Length);
                     if (read <= 0 || !ProcParsers.TryParseSocketLink(new ReadOnlySpan<byte>(link, read), out var inode))
                     {
                         continue;
+                    }
+
+                    if (readStartTime)
+                    {
+                        // The link read again through the directory proves its process outlived the stat read: had
+                        // it exited, and its pid gone to a newcomer, the stat would be the newcomer's but the link
+                        // would no longer resolve (the descriptor names the old process).
+                        if (!TryReadStartTime(owner.Pid, out var startTime)
+                            || (int)Native.ReadLinkAt(directory, name, link, (nuint)_link.Length) != read)
+                        {
+                            return false;
+                        }
+
+                        owner = owner with { StartTime = startTime };
+                        readStartTime = false;
                     }
 
                     index.Add(inode, owner);
@@ -385,6 +445,9 @@ internal sealed unsafe partial class ProcFs : IDisposable
 
         [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
         public static partial long LSeek(int fd, long offset, int whence);
+
+        [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+        public static partial int Statx(int directory, byte* path, int flags, uint mask, byte* buffer);
 
         [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
         public static partial int Close(int fd);

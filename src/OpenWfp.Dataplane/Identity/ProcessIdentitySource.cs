@@ -104,6 +104,9 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
     /// <summary>Incremental scans of new processes done so far (diagnostics).</summary>
     internal long IncrementalScans => _owners.IncrementalScans;
 
+    /// <summary>Scans of the processes of a socket's uid done so far (diagnostics).</summary>
+    internal long SameUserScans => _owners.SameUserScans;
+
     internal SocketOwners Owners => _owners;
 
     internal ProcessCache Processes => _processes;
@@ -122,9 +125,8 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
 
     /// <summary>
     /// Finds the owner of a flow's local socket. With the process: its executable as app id and its token. With the
-    /// socket only (process not found, e.g. an old process's first socket while a full scan is too recent): the
-    /// socket's uid as token, no app id. With neither:
-    /// the packet hint's uid/gid as token, or false.
+    /// socket only (process not found, e.g. it exited, or it runs under another uid than the socket's while a full scan
+    /// is too recent): the socket's uid as token, no app id. With neither: the packet hint's uid/gid as token, or false.
     /// </summary>
     /// <param name="flow">The flow, oriented to this host.</param>
     /// <param name="identity">The owner.</param>
@@ -138,7 +140,7 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
         if (TryFindSocket(in flow, out var uid, out var inode))
         {
             _socketFound++;
-            if (TryResolveInode(inode, out identity))
+            if (TryResolveInode(inode, uid, out identity))
             {
                 return true;
             }
@@ -194,13 +196,14 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
 
     /// <summary>Steps 2 and 3: socket inode → process → identity.</summary>
     /// <param name="inode">The socket inode.</param>
+    /// <param name="uid">The socket's uid, which picks the processes read on a miss.</param>
     /// <param name="identity">The process's identity.</param>
     /// <returns>False when no live process holding the socket was found.</returns>
-    internal bool TryResolveInode(ulong inode, out FlowIdentity identity)
+    internal bool TryResolveInode(ulong inode, uint uid, out FlowIdentity identity)
     {
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            if (!_owners.TryFind(inode, out var pid, out var startTime, out var how))
+            if (!_owners.TryFind(inode, uid, out var pid, out var startTime, out var how))
             {
                 break;
             }
@@ -213,7 +216,7 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
 
             if (_processes.TryGet(pid, startTime, out var entry, out var fresh))
             {
-                _owners.Touch(pid, entry.StartTime);
+                _owners.Touch(pid, entry.StartTime, entry.Uid);
                 if (startTime == 0)
                 {
                     // From now on this socket is known to belong to this very process, not to a later one with its pid.

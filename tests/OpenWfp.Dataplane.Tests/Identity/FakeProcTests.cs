@@ -21,7 +21,7 @@ public sealed class FakeProcTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(_root, "self"), "99");
 
         using var source = new ProcessIdentitySource(new ProcessIdentityOptions { ProcRoot = _root });
-        Assert.True(source.TryResolveInode(777, out var identity));
+        Assert.True(source.TryResolveInode(777, 0, out var identity));
         Assert.Equal(1234UL, identity.ProcessId);
         Assert.Equal(AppId.ValueFromPath("/opt/app/bin"), identity.AppId);
         // Effective uid 1001; effective gid 200 first, then the supplementary groups without the repeat.
@@ -29,11 +29,11 @@ public sealed class FakeProcTests : IDisposable
         Assert.Equal("S-1-22-1-1001", identity.Token!.User.ToString());
 
         // The full scan indexed every process's sockets: the other one is found without another scan.
-        Assert.True(source.TryResolveInode(888, out var other));
+        Assert.True(source.TryResolveInode(888, 0, out var other));
         Assert.Equal(99UL, other.ProcessId);
         Assert.Equal(FwpToken.ForUnixIdentity(0, [0]), other.Token);
         Assert.Equal(1, source.FullScans);
-        Assert.False(source.TryResolveInode(9, out _));
+        Assert.False(source.TryResolveInode(9, 0, out _));
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class FakeProcTests : IDisposable
         AddProcess(500, startTime: 100, exe: "/usr/bin/first", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: [("3", "socket:[1]")]);
         var options = new ProcessIdentityOptions { ProcRoot = _root, ProcessCacheLifetime = TimeSpan.Zero, FullScanInterval = TimeSpan.Zero };
         using var source = new ProcessIdentitySource(options);
-        Assert.True(source.TryResolveInode(1, out var first));
+        Assert.True(source.TryResolveInode(1, 0, out var first));
         Assert.Equal(AppId.ValueFromPath("/usr/bin/first"), first.AppId);
 
         // Pid 500 exits and a new process gets the number: new start time, executable, ids and socket.
@@ -51,8 +51,8 @@ public sealed class FakeProcTests : IDisposable
 
         // The index still says "socket 1 → pid 500 started at 100": that process is gone, so no identity, and the
         // newcomer is not blamed for a socket it does not hold.
-        Assert.False(source.TryResolveInode(1, out _));
-        Assert.True(source.TryResolveInode(2, out var second));
+        Assert.False(source.TryResolveInode(1, 0, out _));
+        Assert.True(source.TryResolveInode(2, 0, out var second));
         Assert.Equal(500UL, second.ProcessId);
         Assert.Equal(AppId.ValueFromPath("/usr/bin/second"), second.AppId);
         Assert.Equal(FwpToken.ForUnixIdentity(7, [7]), second.Token);
@@ -64,12 +64,12 @@ public sealed class FakeProcTests : IDisposable
         AddProcess(1, startTime: 1, exe: "/sbin/init", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: [("3", "socket:[10]")]);
         var options = new ProcessIdentityOptions { ProcRoot = _root, FullScanInterval = TimeSpan.FromHours(1), YoungProcessWindow = TimeSpan.FromHours(1) };
         using var source = new ProcessIdentitySource(options);
-        Assert.True(source.TryResolveInode(10, out _));
+        Assert.True(source.TryResolveInode(10, 0, out _));
         Assert.Equal(1, source.FullScans);
 
         // Started after the full scan, inside its rate limit: found by listing /proc and reading the newcomer only.
         AddProcess(500, startTime: 100, exe: "/usr/bin/first", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: [("3", "socket:[1]"), ("4", "socket:[3]")]);
-        Assert.True(source.TryResolveInode(1, out var first));
+        Assert.True(source.TryResolveInode(1, 0, out var first));
         Assert.Equal(AppId.ValueFromPath("/usr/bin/first"), first.AppId);
         Assert.Equal(1, source.IncrementalScans);
         Assert.True(source.Owners.Index.TryGet(3, out var other));
@@ -79,32 +79,71 @@ public sealed class FakeProcTests : IDisposable
         // again, and the socket is recorded with the newcomer's start time.
         Directory.Delete(Path.Combine(_root, "500"), recursive: true);
         AddProcess(500, startTime: 200, exe: "/usr/bin/second", uid: "7\t7\t7\t7", gid: "7\t7\t7\t7", groups: "", fds: [("3", "socket:[2]")]);
-        Assert.True(source.TryResolveInode(2, out var second));
+        Assert.True(source.TryResolveInode(2, 0, out var second));
         Assert.Equal(500UL, second.ProcessId);
         Assert.Equal(AppId.ValueFromPath("/usr/bin/second"), second.AppId);
         Assert.Equal(FwpToken.ForUnixIdentity(7, [7]), second.Token);
 
         // The earlier holder's socket is not blamed on the newcomer.
-        Assert.False(source.TryResolveInode(1, out _));
+        Assert.False(source.TryResolveInode(1, 0, out _));
         Assert.Equal(1, source.FullScans);
     }
 
     [Fact]
-    public void ProcessesOfAnEarlierListingAreNotReadAgainOnceOld()
+    public void OldProcessesAreReadAgainForASocketOfTheirUidOnly()
     {
+        Assert.SkipWhen(!Environment.IsPrivilegedProcess, "needs root to give the fake process directories other owners");
         AddProcess(1, startTime: 1, exe: "/sbin/init", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: [("3", "socket:[10]")]);
+        AddProcess(600, startTime: 5, exe: "/usr/bin/user-app", uid: "1000\t1000\t1000\t1000", gid: "100\t100\t100\t100", groups: "", fds: []);
+        AddProcess(700, startTime: 6, exe: "/usr/sbin/dropped", uid: "0\t33\t0\t33", gid: "33\t33\t33\t33", groups: "", fds: []);
+        AddProcess(800, startTime: 7, exe: "/usr/sbin/rootd", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: []);
+
+        // A dumpable process's directory is owned by its effective uid; one that dropped root itself stays root's.
+        Chown(Path.Combine(_root, "600"), 1000);
         var options = new ProcessIdentityOptions { ProcRoot = _root, FullScanInterval = TimeSpan.FromHours(1), YoungProcessWindow = TimeSpan.Zero };
         using var source = new ProcessIdentitySource(options);
-        Assert.True(source.TryResolveInode(10, out _));
-        AddProcess(600, startTime: 5, exe: "/usr/bin/idle", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: []);
-        Assert.False(source.TryResolveInode(99, out _));
-        Assert.Equal(1, source.IncrementalScans);
-
-        // Pid 600 was listed (and read) by that scan; past the young window, its later socket waits for a full scan.
-        File.CreateSymbolicLink(Path.Combine(_root, "600", "fd", "3"), "socket:[60]");
-        Assert.False(source.TryResolveInode(60, out _));
-        Assert.Equal(2, source.IncrementalScans);
+        Assert.True(source.TryResolveInode(10, 0, out _));
         Assert.Equal(1, source.FullScans);
+
+        // All three were listed by that full scan: old, and none is recent. The uid-1000 one opens a socket.
+        File.CreateSymbolicLink(Path.Combine(_root, "600", "fd", "3"), "socket:[60]");
+
+        // A socket of uid 0 does not read the uid-1000 process; a socket of an uid nobody runs as reads nothing.
+        Assert.False(source.TryResolveInode(60, 0, out _));
+        Assert.False(source.TryResolveInode(60, 4321, out _));
+        Assert.False(source.Owners.Index.TryGet(60, out _));
+        Assert.True(source.TryResolveInode(60, 1000, out var user));
+        Assert.Equal(600UL, user.ProcessId);
+        Assert.Equal(AppId.ValueFromPath("/usr/bin/user-app"), user.AppId);
+        Assert.Equal(new SocketOwner(600, 5), source.Owners.Index.TryGet(60, out var owner) ? owner : default);
+
+        // Root-owned directory, effective uid 33 in its status: found for uid 33 (its directory also matches root).
+        File.CreateSymbolicLink(Path.Combine(_root, "700", "fd", "3"), "socket:[70]");
+        File.CreateSymbolicLink(Path.Combine(_root, "800", "fd", "3"), "socket:[80]");
+        Assert.True(source.TryResolveInode(70, 33, out var dropped));
+        Assert.Equal(700UL, dropped.ProcessId);
+        Assert.Equal(FwpToken.ForUnixIdentity(33, [33]), dropped.Token);
+        Assert.True(source.TryResolveInode(80, 0, out var root));
+        Assert.Equal(800UL, root.ProcessId);
+        Assert.Equal(1, source.FullScans);
+        Assert.Equal(5, source.SameUserScans);
+    }
+
+    [Fact]
+    public void OwnerOfAProcessDirectoryIsReadWithStatx()
+    {
+        Assert.SkipWhen(!Environment.IsPrivilegedProcess, "needs root to give the fake process directory another owner");
+        AddProcess(321, startTime: 1, exe: "/bin/x", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: []);
+        Chown(Path.Combine(_root, "321"), 54321);
+        using var proc = ProcFs.Open(_root);
+        Assert.True(proc.TryReadOwner(321, out var uid));
+        Assert.Equal(54321u, uid);
+        Assert.False(proc.TryReadOwner(322, out _));
+
+        // The real /proc: this process runs as root, and dumpable, so its directory is root's.
+        using var real = ProcFs.Open("/proc");
+        Assert.True(real.TryReadOwner(Environment.ProcessId, out uid));
+        Assert.Equal(0u, uid);
     }
 
     [Fact]
@@ -140,12 +179,12 @@ public sealed class FakeProcTests : IDisposable
     {
         AddProcess(600, startTime: 5, exe: "/usr/bin/daemon", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: [("3", "socket:[60]")]);
         using var source = new ProcessIdentitySource(new ProcessIdentityOptions { ProcRoot = _root, ProcessCacheLifetime = TimeSpan.Zero });
-        Assert.True(source.TryResolveInode(60, out var before));
+        Assert.True(source.TryResolveInode(60, 0, out var before));
         Assert.Equal(FwpToken.ForUnixIdentity(0, [0]), before.Token);
 
         // Same process (same start time) after setuid(33): the next lookup past the lifetime sees the new ids.
         File.WriteAllText(Path.Combine(_root, "600", "status"), "Uid:\t33\t33\t33\t33\nGid:\t33\t33\t33\t33\nGroups:\t\n");
-        Assert.True(source.TryResolveInode(60, out var after));
+        Assert.True(source.TryResolveInode(60, 0, out var after));
         Assert.Equal(FwpToken.ForUnixIdentity(33, [33]), after.Token);
         Assert.Equal(before.AppId, after.AppId);
     }
@@ -156,7 +195,7 @@ public sealed class FakeProcTests : IDisposable
         AddProcess(42, startTime: 9, exe: "/bin/gone", uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", groups: "", fds: [("3", "socket:[4242]")]);
         File.Delete(Path.Combine(_root, "42", "status"));
         using var source = new ProcessIdentitySource(new ProcessIdentityOptions { ProcRoot = _root });
-        Assert.False(source.TryResolveInode(4242, out var identity));
+        Assert.False(source.TryResolveInode(4242, 0, out var identity));
         Assert.Equal(default, identity);
 
         // No exe link (a kernel thread, or an exited process): not found either.
@@ -210,7 +249,20 @@ public sealed class FakeProcTests : IDisposable
         Assert.Equal(16, ProcFs.DirentRecLenOffset);
         Assert.Equal(19, ProcFs.DirentNameOffset);
         Assert.Equal(0x80000, ProcFs.OpenReadOnlyCloexec);
+
+        // linux/fcntl.h, linux/stat.h: struct statx starts u32 stx_mask, u32 stx_blksize, u64 stx_attributes, u32 stx_nlink, u32 stx_uid.
+        Assert.Equal(0x100, ProcFs.AtSymlinkNoFollow);
+        Assert.Equal(0x8u, ProcFs.StatxUid);
+        Assert.Equal(20, ProcFs.StatxUidOffset);
+        Assert.Equal(256, ProcFs.StatxSize);
         Assert.Equal(" (deleted)", ProcParsers.DeletedSuffix);
+    }
+
+    private static void Chown(string path, int uid)
+    {
+        using var chown = System.Diagnostics.Process.Start("chown", [uid.ToString(System.Globalization.CultureInfo.InvariantCulture), path]);
+        chown.WaitForExit();
+        Assert.Equal(0, chown.ExitCode);
     }
 
     private void AddProcess(int pid, ulong startTime, string? exe, string uid, string gid, string groups, (string Fd, string Target)[] fds)

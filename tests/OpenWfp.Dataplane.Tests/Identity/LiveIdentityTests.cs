@@ -131,7 +131,7 @@ public sealed class LiveIdentityTests
 
         // The socket was found (stage 1), then its process is gone before stages 2 and 3.
         world.Client.Kill();
-        Assert.False(world.Source.TryResolveInode(inode, out var identity));
+        Assert.False(world.Source.TryResolveInode(inode, 0, out var identity));
         Assert.Equal(default, identity);
         Assert.False(world.Source.TryResolve(in flow, out _));
         Assert.Null(world.Source.Processes.Load(world.Client.Pid));
@@ -169,16 +169,21 @@ public sealed class LiveIdentityTests
     public void MissesWithinTheFullScanIntervalGetTheSocketUidOnly()
     {
         using var world = World.Create(new ProcessIdentityOptions { FullScanInterval = TimeSpan.FromHours(1) });
+
+        // A process that becomes uid 65534 only after the first listing saw it as root (a shell that sleeps, then
+        // execs setpriv): the listing keeps the owner it read then, since the process is not young.
+        using var late = SocketPeer.Start(world.Namespace, world.ServerExe, "sh", "-c", "sleep 2; exec setpriv --reuid=65534 --regid=65534 --clear-groups \"$0\" \"$@\"");
         var serverPort = world.Server.Ask("tcp-listen 127.0.0.1");
         world.AssertServerOwns(4, Tcp, Loopback4, serverPort, 40009);
         Assert.Equal(1, world.Source.FullScans);
 
-        // The client was never seen: not indexed, not recent, and the next full scan is an hour away.
-        var clientPort = world.Client.Ask($"tcp-connect 127.0.0.1 {serverPort}");
-        Assert.True(world.Source.TryResolve(new FlowTuple(4, Tcp, Loopback4, (ushort)clientPort, Loopback4, (ushort)serverPort, true), out var identity));
+        // Its socket: not indexed, not recent, not new or young, not among uid 65534's processes as listed, and the next
+        // full scan is an hour away.
+        var latePort = late.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+        Assert.True(world.Source.TryResolve(new FlowTuple(4, Tcp, Loopback4, (ushort)latePort, Loopback4, (ushort)serverPort, true), out var identity));
         Assert.True(identity.AppId.IsEmpty);
         Assert.Equal(0UL, identity.ProcessId);
-        Assert.Equal(FwpToken.ForUnixIdentity(0, []), identity.Token);
+        Assert.Equal(FwpToken.ForUnixIdentity(65534, []), identity.Token);
         Assert.Equal(1, world.Source.FullScans);
 
         // The server's new sockets are found again by rescanning it (it is recent), still without a full scan.
@@ -278,7 +283,7 @@ public sealed class LiveIdentityTests
             var port = peer.Ask($"tcp-connect 127.0.0.1 {serverPort}");
             Assert.True(world.Source.TryFindSocket(new FlowTuple(4, Tcp, Loopback4, (ushort)port, Loopback4, (ushort)serverPort, true), out _, out var inode));
             var before = GC.GetAllocatedBytesForCurrentThread();
-            var found = world.Source.Owners.TryFind(inode, out var pid, out var startTime, out var how);
+            var found = world.Source.Owners.TryFind(inode, 0, out var pid, out var startTime, out var how);
             var bytes = GC.GetAllocatedBytesForCurrentThread() - before;
             allocated += i == 0 ? 0 : bytes;
             Assert.True(found);
@@ -290,6 +295,143 @@ public sealed class LiveIdentityTests
 
         Assert.Equal(0, allocated);
         Assert.Equal(1, world.Source.FullScans);
+    }
+
+    [Fact]
+    public void NewSocketsOfOldProcessesResolveWithoutAnotherFullScan()
+    {
+        // Default settings: a full scan would be allowed again by the time the old processes connect, and must not run.
+        using var world = World.Create();
+        var serverPort = world.Server.Ask("tcp-listen 127.0.0.1");
+        using var copies = new ExecutableCopies(world.ServerExe, 3);
+        string[] exes = [.. copies.Paths, world.ServerExe];
+        var peers = new List<(SocketPeer Peer, string Exe)>();
+        using var nobody = SocketPeer.Start(world.Namespace, world.ServerExe, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+        try
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                peers.Add((SocketPeer.Start(world.Namespace, exes[i % exes.Length]), exes[i % exes.Length]));
+            }
+
+            // Each answers once (so it runs its final executable and uid) and holds a socket, like a long-lived daemon.
+            foreach (var (peer, _) in peers)
+            {
+                peer.Ask("udp-bind 127.0.0.1");
+            }
+
+            nobody.Ask("udp-bind 127.0.0.1");
+
+            // The first lookup lists and indexes them all; then they age past the young window.
+            world.AssertServerOwns(4, Tcp, Loopback4, serverPort, 40013);
+            Assert.Equal(1, world.Source.FullScans);
+            Thread.Sleep(TimeSpan.FromSeconds(1.2));
+
+            var order = peers.ToArray();
+            Random.Shared.Shuffle(order);
+            var orderText = string.Join(' ', order.Select(p => p.Peer.Pid));
+            foreach (var (peer, exe) in order)
+            {
+                var port = peer.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+                var flow = new FlowTuple(4, Tcp, Loopback4, (ushort)port, Loopback4, (ushort)serverPort, true);
+                Assert.True(world.Source.TryResolve(in flow, out var identity), $"no identity for {peer.Pid} (order {orderText})");
+                Assert.True((ulong)peer.Pid == identity.ProcessId, $"{peer.Pid} resolved to {identity.ProcessId} (order {orderText})");
+                Assert.Equal(AppId.ValueFromPath(exe), identity.AppId);
+            }
+
+            // Another user's old process: only the processes of uid 65534 are read for it.
+            var nobodyPort = nobody.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+            Assert.True(world.Source.TryResolve(new FlowTuple(4, Tcp, Loopback4, (ushort)nobodyPort, Loopback4, (ushort)serverPort, true), out var other));
+            Assert.Equal((ulong)nobody.Pid, other.ProcessId);
+            Assert.Equal(AppId.ValueFromPath(world.ServerExe), other.AppId);
+            Assert.Equal(Sid.Parse("S-1-22-1-65534"), other.Token!.User);
+
+            Assert.Equal(1, world.Source.FullScans);
+            Assert.Equal(13, world.Source.SameUserScans);
+            Assert.Equal(14, world.Source.Stats.ProcessFound);
+        }
+        finally
+        {
+            foreach (var (peer, _) in peers)
+            {
+                peer.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public void SameUserScanFindsAnOldProcessesSocketWithoutAllocating()
+    {
+        using var world = World.Create(new ProcessIdentityOptions { FullScanInterval = TimeSpan.FromHours(1), YoungProcessWindow = TimeSpan.Zero });
+        using var nobody = SocketPeer.Start(world.Namespace, world.ServerExe, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+        var serverPort = world.Server.Ask("tcp-listen 127.0.0.1");
+        nobody.Ask("udp-bind 127.0.0.1");
+        world.Client.Ask("udp-bind 127.0.0.1");
+        world.AssertServerOwns(4, Tcp, Loopback4, serverPort, 40014);
+
+        // Nothing is young (window zero) and TryFind alone does not make a process recent: every new socket below is
+        // found by a same-uid scan. The first round of each kind warms the code paths.
+        const int Rounds = 9;
+        long allocated = 0;
+        var rootFound = new List<double>();
+        var userFound = new List<double>();
+        var rootMiss = new List<double>();
+        var userMiss = new List<double>();
+        var noneMiss = new List<double>();
+        for (var i = 0; i < Rounds; i++)
+        {
+            allocated += FindNew(world.Client, 0, rootFound, i);
+            allocated += FindNew(nobody, 65534, userFound, i);
+            allocated += Miss(0, rootMiss, i);
+            allocated += Miss(65534, userMiss, i);
+            allocated += Miss(4242, noneMiss, i);
+        }
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(1, world.Source.FullScans);
+        Assert.Equal(5 * Rounds, world.Source.SameUserScans);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"miss + same-uid scan, median of {Rounds - 1} (ms): root found {Median(rootFound):F3}, root miss {Median(rootMiss):F3}, "
+            + $"uid 65534 found {Median(userFound):F3}, uid 65534 miss {Median(userMiss):F3}, "
+            + $"uid without processes miss (listing only) {Median(noneMiss):F3}; {Environment.ProcessorCount} CPUs, "
+            + $"{Directory.GetDirectories("/proc").Count(d => int.TryParse(Path.GetFileName(d), out _))} processes");
+
+        long FindNew(SocketPeer peer, uint uid, List<double> times, int round)
+        {
+            var port = peer.Ask($"tcp-connect 127.0.0.1 {serverPort}");
+            Assert.True(world.Source.TryFindSocket(new FlowTuple(4, Tcp, Loopback4, (ushort)port, Loopback4, (ushort)serverPort, true), out var socketUid, out var inode));
+            Assert.Equal(uid, socketUid);
+            return Timed(() => world.Source.Owners.TryFind(inode, uid, out var pid, out _, out var how) && pid == peer.Pid && how == OwnerSource.SameUser, true, times, round);
+        }
+
+        // An inode no process holds: every process of the uid is read (the cost of a socket whose process exited).
+        long Miss(uint uid, List<double> times, int round) =>
+            Timed(() => world.Source.Owners.TryFind(ulong.MaxValue - (ulong)round, uid, out _, out _, out _), false, times, round);
+    }
+
+    private static long Timed(Func<bool> find, bool expected, List<double> times, int round)
+    {
+        // Space the scans out so their share of the thread is never used up (it would skip them).
+        Thread.Sleep(10);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var clock = System.Diagnostics.Stopwatch.GetTimestamp();
+        var found = find();
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(clock);
+        var bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(expected, found);
+        if (round == 0)
+        {
+            return 0;
+        }
+
+        times.Add(elapsed.TotalMilliseconds);
+        return bytes;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
     }
 
     /// <summary>Copies of an executable under distinct paths.</summary>
