@@ -2,7 +2,6 @@ using System.Diagnostics;
 using OpenWfp.Bfe.NetEvents;
 using OpenWfp.Dataplane.Live;
 using OpenWfp.Engine;
-using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
 
@@ -38,18 +37,14 @@ public sealed class HotPathAllocationTests
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
         var engine = new FilterEngine();
-        Add(engine, "OUTBOUND_TRANSPORT_V4", ActionType.Block, ("IP_REMOTE_PORT", FwpValue.FromUInt16(9)));
-        Add(engine, "ALE_AUTH_CONNECT_V4", ActionType.Block, ("IP_REMOTE_PORT", FwpValue.FromUInt16(10)));
-        Add(engine, "ALE_AUTH_CONNECT_V4", ActionType.Block, ("ALE_APP_ID", AppId.ValueFromPath("/nonexistent/app")));
+        InProcess.Add(engine, "OUTBOUND_TRANSPORT_V4", FilterAction.Block, "IP_REMOTE_PORT", FwpValue.FromUInt16(9));
+        InProcess.Add(engine, "ALE_AUTH_CONNECT_V4", FilterAction.Block, "IP_REMOTE_PORT", FwpValue.FromUInt16(10));
+        InProcess.Add(engine, "ALE_AUTH_CONNECT_V4", FilterAction.Block, "ALE_APP_ID", AppId.ValueFromPath("/nonexistent/app"));
         var events = new NetEventLog { Keywords = NetEventKeywords.ClassifyAllow };
         var dataplane = new LiveDataplane(engine, events, new DataplaneOptions { QueueNumber = 7200, ChainPrefix = "OWFPALLOC" });
         try
         {
-            lab.Client.Run(() =>
-            {
-                dataplane.Start();
-                return 0;
-            });
+            InProcess.Start(lab.Client, dataplane);
             var sender = lab.Client.Start("python3", "-c", Sender, LiveLab.V4(2), "3000", "6000");
             Assert.Equal("warm", sender.StandardOutput.ReadLine());
             WaitQuiet(dataplane);
@@ -73,18 +68,6 @@ public sealed class HotPathAllocationTests
         {
             dataplane.Dispose();
         }
-    }
-
-    private static void Add(FilterEngine engine, string layerName, ActionType action, (string Field, FwpValue Value) condition)
-    {
-        var layer = LayerCatalog.Layer(layerName);
-        engine.AddFilter(new FilterSpec
-        {
-            DisplayData = new($"{action} {condition.Field}"),
-            LayerKey = layer.Key,
-            Action = action == ActionType.Block ? FilterAction.Block : FilterAction.Permit,
-            Conditions = [new FilterCondition(layer.Field(condition.Field).ConditionKey!.Value, FwpMatchType.Equal, FwpConditionValue.Of(condition.Value))],
-        });
     }
 
     /// <summary>Waits until the queue threads have seen no packet for 300 ms (at most 20 s).</summary>

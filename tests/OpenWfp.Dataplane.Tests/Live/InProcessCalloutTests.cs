@@ -35,11 +35,7 @@ public sealed class InProcessCalloutTests
         var dataplane = new LiveDataplane(engine, events: null, new DataplaneOptions { QueueNumber = 7100, ChainPrefix = "OWFPTEST" });
         try
         {
-            lab.Client.Run(() =>
-            {
-                dataplane.Start();
-                return 0;
-            });
+            InProcess.Start(lab.Client, dataplane);
             Assert.False(lab.Tcp(LiveLab.V4(2), 8080), "8080 is even: the callout blocks it");
             Assert.True(lab.Tcp(LiveLab.V4(2), 8081), "8081 is odd: the callout permits it");
             Assert.False(lab.Tcp(LiveLab.V4(2), 8082), "8082 is even");

@@ -1,6 +1,5 @@
 using OpenWfp.Dataplane.Live;
 using OpenWfp.Engine;
-using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
 using OpenWfp.Testing.Netns;
@@ -39,22 +38,11 @@ public sealed class InProcessDataplaneTests
         router.Exec("sysctl", "-qw", "net.ipv4.ip_forward=1").EnsureSuccess("forwarding");
 
         var engine = new FilterEngine();
-        var layer = LayerCatalog.Layer("IPFORWARD_V4");
-        engine.AddFilter(new FilterSpec
-        {
-            DisplayData = new("no routing to 10.93.2.2"),
-            LayerKey = layer.Key,
-            Action = FilterAction.Block,
-            Conditions = [new FilterCondition(layer.Field("IP_DESTINATION_ADDRESS").ConditionKey!.Value, FwpMatchType.Equal, FwpConditionValue.Of(FwpValue.FromUInt32(0x0A5D0202)))],
-        });
+        InProcess.Add(engine, "IPFORWARD_V4", FilterAction.Block, "IP_DESTINATION_ADDRESS", FwpValue.FromUInt32(0x0A5D0202)); // 10.93.2.2
         var dataplane = new LiveDataplane(engine, events: null, new DataplaneOptions { QueueNumber = 7300, ChainPrefix = "OWFPFWD" });
         try
         {
-            router.Run(() =>
-            {
-                dataplane.Start();
-                return 0;
-            });
+            InProcess.Start(router, dataplane);
             Assert.Equal("forward", HookModeName(dataplane));
             Assert.Equal(0, client.Exec("ping", "-c", "1", "-W", "2", "10.93.2.1").ExitCode);
             Assert.NotEqual(0, client.Exec("ping", "-c", "1", "-W", "2", "10.93.2.2").ExitCode);
@@ -73,22 +61,11 @@ public sealed class InProcessDataplaneTests
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
         var engine = new FilterEngine();
-        var layer = LayerCatalog.Layer("OUTBOUND_TRANSPORT_V4");
-        engine.AddFilter(new FilterSpec
-        {
-            DisplayData = new("every outbound packet is examined"),
-            LayerKey = layer.Key,
-            Action = FilterAction.Block,
-            Conditions = [new FilterCondition(layer.Field("IP_REMOTE_PORT").ConditionKey!.Value, FwpMatchType.Equal, FwpConditionValue.Of(FwpValue.FromUInt16(1)))],
-        });
+        InProcess.Add(engine, "OUTBOUND_TRANSPORT_V4", FilterAction.Block, "IP_REMOTE_PORT", FwpValue.FromUInt16(1)); // every outbound packet is examined
         var dataplane = new LiveDataplane(engine, events: null, new DataplaneOptions { QueueNumber = 7400, ChainPrefix = "OWFPBAD" });
         try
         {
-            lab.Client.Run(() =>
-            {
-                dataplane.Start();
-                return 0;
-            });
+            InProcess.Start(lab.Client, dataplane);
 
             // Raw IPv4 packets whose transport headers are cut short (TCP with 3 bytes, UDP with 5): the kernel sends
             // them as they are, through OUTPUT, to the queue.
@@ -120,22 +97,11 @@ public sealed class InProcessDataplaneTests
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
         var engine = new FilterEngine();
-        var layer = LayerCatalog.Layer("ALE_AUTH_CONNECT_V4");
-        engine.AddFilter(new FilterSpec
-        {
-            DisplayData = new("block 8081"),
-            LayerKey = layer.Key,
-            Action = FilterAction.Block,
-            Conditions = [new FilterCondition(layer.Field("IP_REMOTE_PORT").ConditionKey!.Value, FwpMatchType.Equal, FwpConditionValue.Of(FwpValue.FromUInt16(8081)))],
-        });
+        InProcess.Add(engine, "ALE_AUTH_CONNECT_V4", FilterAction.Block, "IP_REMOTE_PORT", FwpValue.FromUInt16(8081));
         var dataplane = new LiveDataplane(engine, events: null, new DataplaneOptions { QueueNumber = 7500, QueueCount = 3, ChainPrefix = "OWFPMQ" });
         try
         {
-            lab.Client.Run(() =>
-            {
-                dataplane.Start();
-                return 0;
-            });
+            InProcess.Start(lab.Client, dataplane);
             var queues = lab.Client.Exec("cat", "/proc/net/netfilter/nfnetlink_queue").StandardOutput;
             foreach (var q in new[] { "7500", "7501", "7502" })
             {
