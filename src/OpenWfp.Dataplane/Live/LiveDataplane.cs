@@ -121,6 +121,13 @@ public sealed class LiveDataplane : IDisposable
                 _plan = RulePlanner.Plan(_applied, _options);
                 var plan = _plan;
                 _kernel.Invoke(() => _rules.Apply(plan));
+
+                // Connections decided by an earlier run (under whatever policy it had) are decided again under this one.
+                var cleared = _conntrack.ClearMarks(_options.Marks.Mask);
+                if (cleared > 0)
+                {
+                    Log(DataplaneLogLevel.Information, $"{cleared} open connections decided by an earlier run will be authorized again under the current policy");
+                }
             }
 
             _engine.Committed += OnCommitted;
