@@ -281,6 +281,23 @@ internal sealed class WfpdInNamespace
         throw new TimeoutException($"wfpd did not open {Socket} within 30 s:\n{Output}");
     }
 
+    /// <summary>True when wfpd has logged <paramref name="text"/> (waits up to 10 s: the console logger writes from a queue).</summary>
+    public bool Logged(string text)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                return false;
+            }
+
+            Thread.Sleep(50);
+        }
+
+        return true;
+    }
+
     /// <summary>SIGTERM and wait: the clean stop.</summary>
     public int Stop()
     {

@@ -41,10 +41,32 @@ public sealed class LiveLifecycleTests
         Assert.False(lab.Udp(remote, 5353, timeoutSeconds: 1.5), "fail-closed: new UDP flows too");
 
         var restarted = lab.StartWfpd();
-        Assert.Contains("previous wfpd left behind", restarted.Output, StringComparison.Ordinal);
+        Assert.True(restarted.Logged("previous wfpd left behind"), restarted.Output);
         Assert.True(lab.Tcp(remote, 8080), "after the restart (persistent policy back) traffic passes again\n" + restarted.Output);
         Assert.Equal(0, restarted.Stop());
         Assert.Empty(lab.OurRules());
+    }
+
+    [Fact]
+    public void AfterACrash_OpenConnectionsAreAuthorizedAgain_UnderThePolicyThen()
+    {
+        Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
+        using var lab = LiveLab.Create();
+        var wfpd = lab.StartWfpd();
+        lab.Wfp("add", "filter", "-l", "ALE_AUTH_CONNECT_V4", "-a", "block", "-c", "IP_REMOTE_PORT == 1", "--persistent").EnsureSuccess("add");
+        var client = lab.Client.Start("python3", "-c", LivePolicyTests.KeepAliveClient, LiveLab.V4(2));
+        Assert.Equal("connected", client.StandardOutput.ReadLine());
+        Assert.Equal("ok", LivePolicyTests.Ask(client));
+
+        // Down: the decided connection keeps flowing in the kernel (fail-closed only stops undecided traffic).
+        wfpd.Kill();
+        Assert.Equal("ok", LivePolicyTests.Ask(client));
+
+        // Back: its decision is cleared and made again (still permitted under the same policy).
+        var restarted = lab.StartWfpd();
+        Assert.True(restarted.Logged("decided by an earlier run"), restarted.Output);
+        Assert.Equal("ok", LivePolicyTests.Ask(client));
+        Assert.Equal(0, restarted.Stop());
     }
 
     [Fact]

@@ -88,18 +88,7 @@ public sealed class LivePolicyTests
         lab.Wfp("add", "filter", "-l", layer, "-a", "block", "-c", "IP_REMOTE_PORT == 1").EnsureSuccess("wfp add filter");
 
         // A client that keeps one connection open and, per line on stdin, sends a line and reports whether it came back.
-        var client = lab.Client.Start("python3", "-c", """
-            import socket, sys
-            host = sys.argv[1]
-            fam = socket.AF_INET6 if ':' in host else socket.AF_INET
-            s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(3)
-            s.connect((host, 8080)); print('connected', flush=True)
-            for line in sys.stdin:
-                try:
-                    s.sendall(b'x\n'); print('ok' if s.recv(10) == b'x\n' else 'bad', flush=True)
-                except OSError as e:
-                    print('fail', type(e).__name__, flush=True)
-            """, Remote(family, 2));
+        var client = lab.Client.Start("python3", "-c", KeepAliveClient, Remote(family, 2));
         Assert.Equal("connected", client.StandardOutput.ReadLine());
         Assert.Equal("ok", Ask(client));
         Assert.Equal("ok", Ask(client));
@@ -109,7 +98,21 @@ public sealed class LivePolicyTests
         Assert.Equal(0, wfpd.Stop());
     }
 
-    private static string Ask(System.Diagnostics.Process client)
+    /// <summary>Keeps one TCP connection to port 8080 open; per line on stdin, sends a line and prints ok or fail.</summary>
+    internal const string KeepAliveClient = """
+        import socket, sys
+        host = sys.argv[1]
+        fam = socket.AF_INET6 if ':' in host else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(3)
+        s.connect((host, 8080)); print('connected', flush=True)
+        for line in sys.stdin:
+            try:
+                s.sendall(b'x\n'); print('ok' if s.recv(10) == b'x\n' else 'bad', flush=True)
+            except OSError as e:
+                print('fail', type(e).__name__, flush=True)
+        """;
+
+    internal static string Ask(System.Diagnostics.Process client)
     {
         client.StandardInput.WriteLine("go");
         client.StandardInput.Flush();
