@@ -79,6 +79,42 @@ public sealed class LivePolicyTests
 
     [Theory]
     [MemberData(nameof(Families))]
+    public void FlowEstablishedLayer_ClassifiesTheCompletedHandshake(int family)
+    {
+        Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
+        using var lab = LiveLab.Create();
+        var wfpd = lab.StartWfpd();
+        lab.Wfp("add", "filter", "-l", Layer("ALE_FLOW_ESTABLISHED", family), "-a", "block", "-c", "IP_PROTOCOL == tcp", "-c", "IP_REMOTE_PORT == 8081")
+            .EnsureSuccess("wfp add filter");
+
+        // The SYN passes ALE_AUTH_CONNECT (no filter there); the SYN-ACK completes the handshake and meets
+        // FLOW_ESTABLISHED, which blocks the flow: nothing more gets through.
+        Assert.True(lab.Tcp(Remote(family, 2), 8080), "8080 is established and permitted\n" + wfpd.Output);
+        Assert.False(lab.Tcp(Remote(family, 2), 8081), "8081 is blocked at FLOW_ESTABLISHED");
+        var events = lab.Wfp("show", "netevents", "--json").EnsureSuccess("show netevents").StandardOutput;
+        Assert.Contains(Layer("ALE_FLOW_ESTABLISHED", family), events, StringComparison.Ordinal);
+        Assert.Equal(0, wfpd.Stop());
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void StreamLayer_SeesEverySegmentWithData(int family)
+    {
+        Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
+        using var lab = LiveLab.Create();
+        var wfpd = lab.StartWfpd();
+        lab.Wfp("add", "filter", "-l", Layer("STREAM", family), "-a", "block", "-c", "IP_REMOTE_PORT == 8081").EnsureSuccess("wfp add filter");
+
+        // The handshake carries no data and passes; the first segment with data is dropped at STREAM.
+        Assert.True(lab.Tcp(Remote(family, 2), 8080), "8080's data passes\n" + wfpd.Output);
+        Assert.False(lab.Tcp(Remote(family, 2), 8081), "8081's data is blocked at STREAM");
+        var events = lab.Wfp("show", "netevents", "--json").EnsureSuccess("show netevents").StandardOutput;
+        Assert.Contains(Layer("STREAM", family), events, StringComparison.Ordinal);
+        Assert.Equal(0, wfpd.Stop());
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
     public void APolicyChange_CutsAnEstablishedConnection(int family)
     {
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
