@@ -175,6 +175,7 @@ public sealed class LiveDataplane : IDisposable
             s.Permitted += c.Permitted;
             s.Blocked += c.Blocked;
             s.Malformed += c.Malformed + q.Malformed;
+            s.Faults += c.Faults;
             s.KernelErrors += c.KernelErrors + q.VerdictErrors;
             s.Enobufs += q.Enobufs;
             s.BatchedVerdicts += c.BatchedVerdicts;
@@ -282,6 +283,9 @@ public struct DataplaneStats
 
     /// <summary>Packets or messages that could not be parsed (given the configured default decision).</summary>
     public long Malformed { get; set; }
+
+    /// <summary>Packets whose decision failed with an exception (each got the malformed-packet decision).</summary>
+    public long Faults { get; set; }
 
     /// <summary>Error replies from the kernel (e.g. a verdict for a packet no longer queued).</summary>
     public long KernelErrors { get; set; }

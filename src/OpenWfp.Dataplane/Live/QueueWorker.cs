@@ -43,6 +43,7 @@ internal sealed class QueueWorker : IDisposable
     private volatile bool _stopping;
     private long _loopAllocatedBytes;
     private WorkerCounters _counters;
+    private long _lastFaultLog = long.MinValue / 2;
     private int _runLength;
     private uint _runVerdict;
     private uint? _runMark;
@@ -178,7 +179,23 @@ internal sealed class QueueWorker : IDisposable
             if (message.Kind == NetlinkMessageKind.Packet)
             {
                 var packet = message.Packet;
-                Decide(datagram, in packet);
+                try
+                {
+                    Decide(datagram, in packet);
+                }
+                catch (Exception e)
+                {
+                    // A fault while deciding (a bug, a callout's exception escaping) must not stop the queue: the packet
+                    // gets the malformed-packet decision, and the fault is counted and reported once a minute at most.
+                    Emit(packet.PacketId, _permitMalformed ? NfQueueConstants.NfAccept : NfQueueConstants.NfDrop);
+                    _counters.Faults++;
+                    var now = Environment.TickCount64;
+                    if (now - _lastFaultLog > 60_000)
+                    {
+                        _lastFaultLog = now;
+                        _log?.Invoke(DataplaneLogLevel.Error, $"queue {QueueNumber}: deciding a packet failed ({_counters.Faults} so far; it got the default decision): {e.GetType().Name}: {e.Message}");
+                    }
+                }
             }
             else if (message.Kind == NetlinkMessageKind.Error && message.Error != 0)
             {
@@ -333,5 +350,6 @@ internal sealed class QueueWorker : IDisposable
         public long Malformed;
         public long KernelErrors;
         public long BatchedVerdicts;
+        public long Faults;
     }
 }
