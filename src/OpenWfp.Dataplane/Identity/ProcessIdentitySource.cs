@@ -186,6 +186,47 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
             && Query(in flow, wildcardRemote: true, out uid, out inode) && inode != 0;
     }
 
+    /// <summary>
+    /// Aborts the local socket of a connection (SOCK_DESTROY): a connect() in progress fails at once with
+    /// ECONNABORTED instead of retransmitting its SYN into a block until it times out — as on Windows, where a connect
+    /// blocked at ALE_AUTH_CONNECT fails immediately.
+    /// </summary>
+    /// <param name="flow">The connection, oriented to this host.</param>
+    /// <param name="errno">0, or why the kernel refused (ENOENT: no such socket; EOPNOTSUPP: no INET_DIAG_DESTROY).</param>
+    /// <returns>True when the socket was aborted.</returns>
+    public bool TryAbortSocket(in FlowTuple flow, out int errno)
+    {
+        errno = Errno.EOPNOTSUPP;
+        if (!SockDiag.Supports(in flow))
+        {
+            return false;
+        }
+
+        var sequence = ++_sequence;
+        var length = SockDiag.WriteRequest(_request, in flow, wildcardRemote: false, sequence, SockDiag.SockDestroy);
+        errno = _socket.Send(_request.AsSpan(0, length));
+        if (errno != 0)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < 8; i++)
+        {
+            var received = _socket.Receive(_reply, block: true, out errno);
+            if (received <= 0)
+            {
+                return false;
+            }
+
+            if (SockDiag.ReadAck(_reply.AsSpan(0, received), sequence, out errno))
+            {
+                return errno == 0;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Closes the socket and the kept /proc descriptors.</summary>
     public void Dispose()
     {

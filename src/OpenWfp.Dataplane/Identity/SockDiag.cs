@@ -31,6 +31,9 @@ internal static class SockDiag
     /// <summary><c>sizeof(struct inet_diag_req_v2)</c> (linux/inet_diag.h): u8 family, u8 protocol, u8 ext, u8 pad, u32 states, struct inet_diag_sockid.</summary>
     internal const int RequestLength = 56;
 
+    /// <summary><c>SOCK_DESTROY</c> (linux/sock_diag.h): abort the socket the request names (needs CAP_NET_ADMIN and INET_DIAG_DESTROY).</summary>
+    internal const ushort SockDestroy = 21;
+
     /// <summary><c>sizeof(struct inet_diag_sockid)</c> (linux/inet_diag.h): be16 sport, be16 dport, be32 src[4], be32 dst[4], u32 if, u32 cookie[2].</summary>
     internal const int SockIdLength = 48;
 
@@ -79,13 +82,14 @@ internal static class SockDiag
     /// <param name="wildcardRemote">Zero the remote address and port: for TCP this asks for the listener only.</param>
     /// <param name="sequence">The netlink sequence number.</param>
     /// <returns>The message length.</returns>
-    public static int WriteRequest(Span<byte> destination, in FlowTuple flow, bool wildcardRemote, uint sequence)
+    /// <param name="type"><see cref="SockDiagByFamily"/> to look the socket up, <see cref="SockDestroy"/> to abort it (then with NLM_F_ACK).</param>
+    public static int WriteRequest(Span<byte> destination, in FlowTuple flow, bool wildcardRemote, uint sequence, ushort type = SockDiagByFamily)
     {
         var message = destination[..MessageSize];
         message.Clear();
         MemoryMarshal.Write(message, MessageSize);
-        MemoryMarshal.Write(message[4..], SockDiagByFamily);
-        MemoryMarshal.Write(message[6..], NetlinkConstants.NlmFRequest);
+        MemoryMarshal.Write(message[4..], type);
+        MemoryMarshal.Write(message[6..], type == SockDestroy ? (ushort)(NetlinkConstants.NlmFRequest | NetlinkConstants.NlmFAck) : NetlinkConstants.NlmFRequest);
         MemoryMarshal.Write(message[8..], sequence);
 
         var request = message[NetlinkConstants.NlmsgHdrLen..];
@@ -156,6 +160,25 @@ internal static class SockDiag
         uid = MemoryMarshal.Read<uint>(message[MessageUidOffset..]);
         inode = MemoryMarshal.Read<uint>(message[MessageInodeOffset..]);
         return ReplyStatus.Found;
+    }
+
+    /// <summary>Reads an acknowledgement (NLMSG_ERROR) to request <paramref name="sequence"/>.</summary>
+    /// <param name="datagram">One received datagram.</param>
+    /// <param name="sequence">The request's sequence number.</param>
+    /// <param name="errno">0 for success, else the positive errno.</param>
+    /// <returns>False when the datagram answers another request or is not an acknowledgement.</returns>
+    public static bool ReadAck(ReadOnlySpan<byte> datagram, uint sequence, out int errno)
+    {
+        errno = 0;
+        if (datagram.Length < NetlinkConstants.NlmsgHdrLen + NetlinkConstants.NlmsgErrorCodeLen
+            || MemoryMarshal.Read<uint>(datagram[8..]) != sequence
+            || MemoryMarshal.Read<ushort>(datagram[4..]) != NetlinkConstants.NlmsgError)
+        {
+            return false;
+        }
+
+        errno = -MemoryMarshal.Read<int>(datagram[NetlinkConstants.NlmsgHdrLen..]);
+        return true;
     }
 
     private static bool IsV4Mapped(UInt128 address) => address >> 32 == 0xFFFF;

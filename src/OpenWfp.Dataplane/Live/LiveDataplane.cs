@@ -176,6 +176,7 @@ public sealed class LiveDataplane : IDisposable
             s.Blocked += c.Blocked;
             s.Malformed += c.Malformed + q.Malformed;
             s.Faults += c.Faults;
+            s.ConnectsAborted += c.ConnectsAborted;
             s.KernelErrors += c.KernelErrors + q.VerdictErrors;
             s.Enobufs += q.Enobufs;
             s.BatchedVerdicts += c.BatchedVerdicts;
@@ -283,6 +284,9 @@ public struct DataplaneStats
 
     /// <summary>Packets or messages that could not be parsed (given the configured default decision).</summary>
     public long Malformed { get; set; }
+
+    /// <summary>Local TCP connects blocked at ALE_AUTH_CONNECT whose socket was aborted so that connect() failed at once.</summary>
+    public long ConnectsAborted { get; set; }
 
     /// <summary>Packets whose decision failed with an exception (each got the malformed-packet decision).</summary>
     public long Faults { get; set; }

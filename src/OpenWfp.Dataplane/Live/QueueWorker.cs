@@ -29,6 +29,9 @@ internal sealed class QueueWorker : IDisposable
     /// <summary>LOOPBACK_IFINDEX (include/net/net_namespace.h): lo is interface 1 in every network namespace.</summary>
     internal const uint LoopbackInterfaceIndex = 1;
 
+    private static readonly ushort AuthConnectV4 = Engine.Catalog.LayerCatalog.Layer("ALE_AUTH_CONNECT_V4").LayerId;
+    private static readonly ushort AuthConnectV6 = Engine.Catalog.LayerCatalog.Layer("ALE_AUTH_CONNECT_V6").LayerId;
+
     private readonly NfQueue _queue;
     private readonly FilterEngine _engine;
     private readonly NetEventLog? _events;
@@ -251,6 +254,10 @@ internal sealed class QueueWorker : IDisposable
             if (verdict.FlowBlocked)
             {
                 Emit(packet.PacketId, NfQueueConstants.NfRepeat, kept | _marks.Block);
+                if (!verdict.Absorbed && verdict.Direction == TrafficDirection.Outbound && (verdict.LayerId == AuthConnectV4 || verdict.LayerId == AuthConnectV6))
+                {
+                    AbortConnect(payload);
+                }
             }
             else
             {
@@ -296,6 +303,29 @@ internal sealed class QueueWorker : IDisposable
         }
 
         _runLength = 0;
+    }
+
+    /// <summary>
+    /// A TCP connect this host started was blocked at ALE_AUTH_CONNECT: abort the local socket so connect() fails now
+    /// (ECONNABORTED) instead of retrying its SYN into the block for a minute. Windows fails such a connect at once too.
+    /// A block with FWPS_CLASSIFY_OUT_FLAG_ABSORB stays silent.
+    /// </summary>
+    private void AbortConnect(ReadOnlySpan<byte> payload)
+    {
+        if (_identity is not { } identity
+            || PacketParser.Parse(LinkType.Raw, payload, out var p) != ParseStatus.Ok
+            || p.Protocol != 6
+            || (p.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) != TcpFlags.Syn)
+        {
+            return;
+        }
+
+        var v4 = p.IpVersion == 4;
+        var flow = new FlowTuple(p.IpVersion, p.Protocol, v4 ? p.SourceIPv4 : p.SourceIPv6, p.SourcePort, v4 ? p.DestinationIPv4 : p.DestinationIPv6, p.DestinationPort, Outbound: true);
+        if (identity.TryAbortSocket(in flow, out _))
+        {
+            _counters.ConnectsAborted++;
+        }
     }
 
     /// <summary>A net event for a decided packet: addresses from a second parse (cheap, and only when logging), the process from the identity cache.</summary>
@@ -351,5 +381,6 @@ internal sealed class QueueWorker : IDisposable
         public long KernelErrors;
         public long BatchedVerdicts;
         public long Faults;
+        public long ConnectsAborted;
     }
 }

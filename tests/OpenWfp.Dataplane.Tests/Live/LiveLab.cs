@@ -132,6 +132,10 @@ internal sealed class LiveLab : IDisposable
     public bool Tcp(string host, int port, double timeoutSeconds = 2, string python = "python3") =>
         Outcome(Client.ExecWithTimeout(TimeSpan.FromSeconds(timeoutSeconds + 10), python, "-c", TcpClientScript, host, port.ToString(CultureInfo.InvariantCulture), timeoutSeconds.ToString(CultureInfo.InvariantCulture)), python);
 
+    /// <summary>A TCP round trip from the client namespace, with what the client printed (the error's type on failure).</summary>
+    public CommandResult TcpAttempt(string host, int port, double timeoutSeconds) =>
+        Client.ExecWithTimeout(TimeSpan.FromSeconds(timeoutSeconds + 10), "python3", "-c", TcpClientScript, host, port.ToString(CultureInfo.InvariantCulture), timeoutSeconds.ToString(CultureInfo.InvariantCulture));
+
     /// <summary>A UDP round trip from the client namespace.</summary>
     public bool Udp(string host, int port, double timeoutSeconds = 2) =>
         Outcome(Client.ExecWithTimeout(TimeSpan.FromSeconds(timeoutSeconds + 10), "python3", "-c", UdpClientScript, host, port.ToString(CultureInfo.InvariantCulture), timeoutSeconds.ToString(CultureInfo.InvariantCulture)), "python3");
