@@ -120,7 +120,7 @@ echo "wfpd's rules in $client:"
 ip netns exec "$client" iptables-nft -t mangle -S | grep OPENWFP | sed 's/^/  /' || true
 
 step "Following drops live (wfp events --follow) while the client namespace makes connections"
-wfp events --follow > >(sed -u 's/^/  [event] /') 2>&1 &
+dotnet "$work/art/bin/OpenWfp.Cli/release/wfp.dll" events --follow --socket "$work/bfe.sock" > >(sed -u 's/^/  [event] /') 2>&1 &
 pids+=($!)
 sleep 1
 

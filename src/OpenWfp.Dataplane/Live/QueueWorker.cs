@@ -251,22 +251,17 @@ internal sealed class QueueWorker : IDisposable
         else
         {
             _counters.Blocked++;
-            if (verdict.FlowBlocked)
-            {
-                Emit(packet.PacketId, NfQueueConstants.NfRepeat, kept | _marks.Block);
-                if (!verdict.Absorbed && verdict.Direction == TrafficDirection.Outbound && (verdict.LayerId == AuthConnectV4 || verdict.LayerId == AuthConnectV6))
-                {
-                    AbortConnect(payload);
-                }
-            }
-            else
-            {
-                Emit(packet.PacketId, NfQueueConstants.NfDrop);
-            }
-
+            Emit(packet.PacketId, verdict.FlowBlocked ? NfQueueConstants.NfRepeat : NfQueueConstants.NfDrop, verdict.FlowBlocked ? kept | _marks.Block : null);
             if (_events is { } log && log.ShouldRecord(NetEventType.ClassifyDrop))
             {
                 Record(log, NetEventType.ClassifyDrop, payload, in verdict, uid, gid);
+            }
+
+            // After the event, which still finds the socket's process.
+            if (verdict.FlowBlocked && !verdict.Absorbed && verdict.Direction == TrafficDirection.Outbound
+                && (verdict.LayerId == AuthConnectV4 || verdict.LayerId == AuthConnectV6))
+            {
+                AbortConnect(payload);
             }
         }
     }

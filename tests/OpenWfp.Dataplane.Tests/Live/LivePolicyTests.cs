@@ -31,6 +31,11 @@ public sealed class LivePolicyTests
         Assert.Equal(2, blocked.ExitCode);
         Assert.Contains("ConnectionAbortedError", blocked.StandardOutput, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the blocked connect took {clock.Elapsed}");
+
+        // The drop was logged with the application that tried (logged before its socket was aborted).
+        var events = lab.Wfp("show", "netevents", "--json").EnsureSuccess("show netevents").StandardOutput;
+        Assert.Contains("\"remotePort\": 8081", events, StringComparison.Ordinal);
+        Assert.Contains("python", events, StringComparison.Ordinal);
         Assert.True(lab.Udp(Remote(family, 2), 5353), "UDP is not blocked");
         Assert.Equal(0, wfpd.Stop());
     }
