@@ -94,10 +94,6 @@ public sealed class PacketShim
         trace?.Clear();
         _counters.Packets++;
         var status = PacketParser.Parse(linkType, frame, out var packet);
-        if (status == ParseStatus.Ok && _options.ShortTransportIsMalformed && packet.Has(PacketFlags.TransportTruncated))
-        {
-            status = ParseStatus.Malformed;
-        }
 
         ShimVerdict verdict;
         if (status == ParseStatus.Ok)

@@ -15,13 +15,6 @@ public sealed class ShimOptions
     /// </summary>
     public ActionType UnparsedDecision { get; init; } = ActionType.Permit;
 
-    /// <summary>
-    /// Treat a transport header cut short as malformed (the <see cref="UnparsedDecision"/>) rather than as a capture
-    /// that stopped early. A live data plane sets it: the kernel hands over whole packets, so a short transport header
-    /// is really short (a crafted packet, a tiny first fragment), not a snapshot length.
-    /// </summary>
-    public bool ShortTransportIsMalformed { get; init; }
-
     /// <summary>Most ALE flows kept at once; the least recently seen flow of a full probe window is evicted.</summary>
     public int FlowCapacity { get; init; } = 65_536;
 

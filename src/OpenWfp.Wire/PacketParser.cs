@@ -386,7 +386,7 @@ public static class PacketParser
         var status = TcpHeader.TryCreate(segment, out var tcp);
         if (status != ParseStatus.Ok)
         {
-            return TransportNotWhole(status, segment, ref p);
+            return TransportNotWhole(status, segment, declaredLength, TcpHeader.MinimumLength, ref p);
         }
 
         SetPorts(segment, ref p);
@@ -407,7 +407,7 @@ public static class PacketParser
         var status = UdpHeader.TryCreate(segment, out var udp);
         if (status != ParseStatus.Ok)
         {
-            return TransportNotWhole(status, segment, ref p);
+            return TransportNotWhole(status, segment, declaredLength, UdpHeader.Length, ref p);
         }
 
         SetPorts(segment, ref p);
@@ -425,13 +425,15 @@ public static class PacketParser
         return ParseStatus.Ok;
     }
 
-    // Shared by TCP and UDP: a malformed header fails the packet; a header cut short by the capture still yields
-    // the ports when their 4 bytes were captured, and is reported in the flags rather than as an error.
-    private static ParseStatus TransportNotWhole(ParseStatus status, ReadOnlySpan<byte> segment, ref ParsedPacket p)
+    // Shared by TCP and UDP: a malformed header fails the packet; so does a whole datagram whose IP length leaves no
+    // room for the header (no stack would deliver it; a live data plane sees such crafted packets whole). A header cut
+    // short by the capture still yields the ports when their 4 bytes were captured, and is reported in the flags
+    // rather than as an error.
+    private static ParseStatus TransportNotWhole(ParseStatus status, ReadOnlySpan<byte> segment, int declaredLength, int minimumHeader, ref ParsedPacket p)
     {
-        if (status == ParseStatus.Malformed)
+        if (status == ParseStatus.Malformed || (declaredLength < minimumHeader && (p.Flags & PacketFlags.Fragment) == 0))
         {
-            return status;
+            return ParseStatus.Malformed;
         }
 
         SetPorts(segment, ref p);

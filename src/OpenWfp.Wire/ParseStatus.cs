@@ -17,7 +17,8 @@ public enum ParseStatus : byte
     /// <summary>
     /// A header field contradicts the others (bad version, IHL below 5, a length that does not fit its container, too
     /// many headers) — including a transport header that is present but impossible (TCP data offset below 5, UDP length
-    /// below 8), which no stack would deliver to a layer.
+    /// below 8, or a whole unfragmented datagram whose IP length leaves no room for its TCP or UDP header), which no
+    /// stack would deliver to a layer.
     /// </summary>
     Malformed = 2,
 

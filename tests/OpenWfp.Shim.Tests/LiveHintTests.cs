@@ -89,18 +89,24 @@ public sealed class LiveHintTests
     }
 
     [Fact]
-    public void ShortTransportHeader_IsMalformedOnlyWhenTheCallerSaysPacketsAreWhole()
+    public void ShortTransportHeader_IsMalformedOnlyWhenTheDatagramItselfIsShort()
     {
+        // A capture that stopped inside the UDP header (the IP length still covers the whole datagram): classified.
         var cut = Frames.UdpOut()[..(14 + 20 + 4)]; // Ethernet, IPv4, half a UDP header
         var capture = new ShimHarness();
         var asCaptured = capture.Send(cut);
         Assert.Equal(ShimReason.Classified, asCaptured.Reason);
 
-        var live = new ShimHarness(new ShimOptions { ShortTransportIsMalformed = true, UnparsedDecision = ActionType.Block });
-        var whole = live.Send(cut);
-        Assert.Equal(ShimReason.Unparsed, whole.Reason);
-        Assert.Equal(ActionType.Block, whole.Action);
-        Assert.Equal(ParseStatus.Malformed, whole.ParseStatus);
+        // The same bytes as a whole datagram (IP total length 24: no room for the 8-byte UDP header), as the kernel
+        // would queue a crafted packet: malformed, the configured decision, counted.
+        var whole = (byte[])cut.Clone();
+        whole[14 + 2] = 0;
+        whole[14 + 3] = 24;
+        var live = new ShimHarness(new ShimOptions { UnparsedDecision = ActionType.Block });
+        var verdict = live.Send(whole);
+        Assert.Equal(ShimReason.Unparsed, verdict.Reason);
+        Assert.Equal(ActionType.Block, verdict.Action);
+        Assert.Equal(ParseStatus.Malformed, verdict.ParseStatus);
         Assert.Equal(1, live.Shim.Counters.Unparsed);
     }
 

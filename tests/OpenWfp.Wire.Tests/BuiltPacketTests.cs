@@ -269,6 +269,17 @@ public class BuiltPacketTests
     }
 
     [Theory]
+    [InlineData(IpProtocol.Tcp, 3)]
+    [InlineData(IpProtocol.Tcp, 19)]
+    [InlineData(IpProtocol.Udp, 5)]
+    public void WholeDatagramTooShortForItsTransportHeader_IsMalformed(byte protocol, int transportBytes)
+    {
+        // The IP total length itself says the header is cut (nothing was lost to a capture): no stack delivers this.
+        var datagram = Ipv4(A, B, protocol, new byte[transportBytes]);
+        Assert.Equal(ParseStatus.Malformed, PacketParser.Parse(LinkType.Raw, datagram, out _));
+    }
+
+    [Theory]
     [InlineData(IpProtocol.Tcp, 19, true)]
     [InlineData(IpProtocol.Tcp, 3, false)]
     [InlineData(IpProtocol.Udp, 7, true)]

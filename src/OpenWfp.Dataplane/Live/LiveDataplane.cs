@@ -69,7 +69,7 @@ public sealed class LiveDataplane : IDisposable
             return "the live data plane needs Linux (netfilter); run wfpd with --no-dataplane to serve the API only";
         }
 
-        if (Environment.UserName != "root" && Libc.GetEffectiveUserId() != 0)
+        if (Libc.GetEffectiveUserId() != 0)
         {
             return "the live data plane needs root (CAP_NET_ADMIN) to bind NFQUEUE and change netfilter rules; run wfpd as root, or with --no-dataplane to serve the API only";
         }

@@ -110,14 +110,13 @@ internal sealed class QueueWorker : IDisposable
             {
                 IdentitySource = _identity,
                 UnparsedDecision = _permitMalformed ? ActionType.Permit : ActionType.Block,
-                ShortTransportIsMalformed = true,
             });
         }
         catch (Exception e) when (e is NetlinkException or IOException or UnauthorizedAccessException)
         {
             _log?.Invoke(DataplaneLogLevel.Warning, $"queue {QueueNumber}: process identity is off: {e.Message}");
             _identity = null;
-            _shim = new PacketShim(_engine, new ShimOptions { UnparsedDecision = _permitMalformed ? ActionType.Permit : ActionType.Block, ShortTransportIsMalformed = true });
+            _shim = new PacketShim(_engine, new ShimOptions { UnparsedDecision = _permitMalformed ? ActionType.Permit : ActionType.Block });
         }
         finally
         {
@@ -243,25 +242,33 @@ internal sealed class QueueWorker : IDisposable
             }
 
             Emit(packet.PacketId, NfQueueConstants.NfRepeat, kept | bits);
-            if (verdict.LayerId != ShimVerdict.NoLayer && _events is { } log && log.ShouldRecord(NetEventType.ClassifyAllow))
+            if (verdict.LayerId != ShimVerdict.NoLayer && _events is { } log && log.ShouldRecord(NetEventType.ClassifyAllow)
+                && PacketParser.Parse(LinkType.Raw, payload, out var p) == ParseStatus.Ok)
             {
-                Record(log, NetEventType.ClassifyAllow, payload, in verdict, uid, gid);
+                Record(log, NetEventType.ClassifyAllow, ref p, in verdict, uid, gid);
             }
         }
         else
         {
             _counters.Blocked++;
             Emit(packet.PacketId, verdict.FlowBlocked ? NfQueueConstants.NfRepeat : NfQueueConstants.NfDrop, verdict.FlowBlocked ? kept | _marks.Block : null);
-            if (_events is { } log && log.ShouldRecord(NetEventType.ClassifyDrop))
-            {
-                Record(log, NetEventType.ClassifyDrop, payload, in verdict, uid, gid);
-            }
+            var log = _events is { } events && events.ShouldRecord(NetEventType.ClassifyDrop) ? events : null;
+            var abort = _identity is not null && verdict.FlowBlocked && !verdict.Absorbed && verdict.Direction == TrafficDirection.Outbound
+                && (verdict.LayerId == AuthConnectV4 || verdict.LayerId == AuthConnectV6);
 
-            // After the event, which still finds the socket's process.
-            if (verdict.FlowBlocked && !verdict.Absorbed && verdict.Direction == TrafficDirection.Outbound
-                && (verdict.LayerId == AuthConnectV4 || verdict.LayerId == AuthConnectV6))
+            // The shim's parse is not exposed, so the addresses come from a second one; it happens only here, once.
+            if ((log is not null || abort) && PacketParser.Parse(LinkType.Raw, payload, out var p) == ParseStatus.Ok)
             {
-                AbortConnect(payload);
+                if (log is not null)
+                {
+                    Record(log, NetEventType.ClassifyDrop, ref p, in verdict, uid, gid);
+                }
+
+                // After the event, which still finds the socket's process.
+                if (abort)
+                {
+                    AbortConnect(ref p);
+                }
             }
         }
     }
@@ -305,10 +312,9 @@ internal sealed class QueueWorker : IDisposable
     /// (ECONNABORTED) instead of retrying its SYN into the block for a minute. Windows fails such a connect at once too.
     /// A block with FWPS_CLASSIFY_OUT_FLAG_ABSORB stays silent.
     /// </summary>
-    private void AbortConnect(ReadOnlySpan<byte> payload)
+    private void AbortConnect(ref ParsedPacket p)
     {
         if (_identity is not { } identity
-            || PacketParser.Parse(LinkType.Raw, payload, out var p) != ParseStatus.Ok
             || p.Protocol != 6
             || (p.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) != TcpFlags.Syn)
         {
@@ -323,14 +329,9 @@ internal sealed class QueueWorker : IDisposable
         }
     }
 
-    /// <summary>A net event for a decided packet: addresses from a second parse (cheap, and only when logging), the process from the identity cache.</summary>
-    private void Record(NetEventLog log, NetEventType type, ReadOnlySpan<byte> payload, in ShimVerdict verdict, uint uid, uint gid)
+    /// <summary>A net event for a decided packet: the process from the identity cache.</summary>
+    private void Record(NetEventLog log, NetEventType type, ref ParsedPacket p, in ShimVerdict verdict, uint uid, uint gid)
     {
-        if (PacketParser.Parse(LinkType.Raw, payload, out var p) != ParseStatus.Ok)
-        {
-            return;
-        }
-
         var outbound = verdict.Direction is TrafficDirection.Outbound or TrafficDirection.Loopback or TrafficDirection.Forward;
         var v4 = p.IpVersion == 4;
         UInt128 source = v4 ? p.SourceIPv4 : p.SourceIPv6, destination = v4 ? p.DestinationIPv4 : p.DestinationIPv6;
