@@ -3,7 +3,7 @@ using OpenWfp.Daemon.Hosting;
 
 // wfpd: the OpenWfp Base Filtering Engine service (docs/WFPD.md).
 var stateDir = new Option<string?>("--state-dir") { Description = $"Where the policy store lives (default {DaemonConfig.DefaultStateDirectory}).", HelpName = "DIR" };
-var socket = new Option<string?>("--socket") { Description = $"The management socket (default {DaemonConfig.DefaultSocket}).", HelpName = "PATH" };
+var socket = new Option<string?>("--socket") { Description = $"The management socket (default ${DaemonConfig.SocketEnvironmentVariable}, else the config file's, else {DaemonConfig.DefaultSocket}).", HelpName = "PATH" };
 var config = new Option<string?>("--config") { Description = $"A JSON config file (default {DaemonConfig.DefaultConfigFile} when it exists; sample: contrib/wfpd.json).", HelpName = "FILE" };
 var noDataplane = new Option<bool>("--no-dataplane") { Description = "Serve the management API only; touch nothing in the kernel." };
 var failOpen = new Option<bool>("--fail-open") { Description = "Let packets pass while wfpd is down or overloaded (default: fail-closed, they are dropped)." };
@@ -33,7 +33,7 @@ root.SetAction(async (parse, cancel) =>
         settings = settings with
         {
             StateDirectory = parse.GetValue(stateDir) ?? settings.StateDirectory,
-            Socket = parse.GetValue(socket) ?? settings.Socket,
+            Socket = parse.GetValue(socket) ?? DaemonConfig.SocketFromEnvironment() ?? settings.Socket,
             Dataplane = settings.Dataplane && !parse.GetValue(noDataplane),
             FailOpen = settings.FailOpen || parse.GetValue(failOpen),
             QueueNumber = parse.GetValue(queue) ?? settings.QueueNumber,
@@ -46,4 +46,14 @@ root.SetAction(async (parse, cancel) =>
         return 1;
     }
 });
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // A mistyped option is one line, as wfp does, not the whole help text.
+    var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+    var message = string.Join(' ', error.Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    await Console.Error.WriteLineAsync($"wfpd: {message} (see 'wfpd --help')");
+    return 1;
+}
+
+return await parsed.InvokeAsync();

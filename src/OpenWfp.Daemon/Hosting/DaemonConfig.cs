@@ -14,6 +14,13 @@ internal sealed record DaemonConfig
     public const string DefaultSocket = "/run/openwfp/bfe.sock";
     public const string DefaultConfigFile = "/etc/openwfp/wfpd.json";
 
+    /// <summary>The variable wfp and the client read for the socket; wfpd reads it too, so one export serves both.</summary>
+    public const string SocketEnvironmentVariable = "OPENWFP_SOCKET";
+
+    /// <summary>$OPENWFP_SOCKET when set and not empty.</summary>
+    public static string? SocketFromEnvironment() =>
+        Environment.GetEnvironmentVariable(SocketEnvironmentVariable) is { Length: > 0 } s ? s : null;
+
     /// <summary>Where the policy store (policy.db) lives.</summary>
     public string StateDirectory { get; init; } = DefaultStateDirectory;
 

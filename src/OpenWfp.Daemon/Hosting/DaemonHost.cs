@@ -20,7 +20,9 @@ internal static class DaemonHost
 
     public static async Task<int> RunAsync(DaemonConfig config, CancellationToken cancel)
     {
-        CreateDirectory(config.StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        CheckSocketPath(config.Socket);
+        CreateDirectory(config.StateDirectory, "--state-dir", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        using var stateLock = StateDirectoryLock.Acquire(config.StateDirectory, config.Socket);
         var storePath = Path.Combine(config.StateDirectory, StoreFileName);
         IPolicyStore store;
         try
@@ -29,7 +31,10 @@ internal static class DaemonHost
         }
         catch (PolicyStoreException e)
         {
-            throw new DaemonStartException($"{e.Message} (the file is kept as it is; move it aside to start with an empty policy)");
+            // Only a store that exists holds policy worth keeping; when there is none, the directory is the problem.
+            throw new DaemonStartException(File.Exists(storePath)
+                ? $"{e.Message} (the file is kept as it is; move it aside to start with an empty policy)"
+                : $"{e.Message}; {StateDirectoryLock.Fix(e.InnerException ?? e, "--state-dir")}");
         }
 
         if (config.Dataplane && LiveDataplane.Prerequisites() is { } missing)
@@ -44,6 +49,10 @@ internal static class DaemonHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Host.UseSystemd();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The generic host's own lines ("Content root path", "Press Ctrl+C") say nothing about wfpd, and a start-up
+        // failure is reported once, as one line, by the caller: the host's copy of it carries a stack trace.
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -92,6 +101,12 @@ internal static class DaemonHost
         {
             await app.RunAsync(cancel);
         }
+        catch (Exception e) when (e is IOException or SocketException && !cancel.IsCancellationRequested)
+        {
+            // Kestrel binds after the probe in PrepareSocket; this covers a directory changed in between.
+            var reason = SocketReason(e.InnerException as SocketException ?? e as SocketException, config.Socket) ?? e.Message;
+            throw new DaemonStartException($"{config.Socket}: cannot listen ({reason}); {SocketFix(reason)}");
+        }
         finally
         {
             TryDelete(config.Socket);
@@ -101,7 +116,7 @@ internal static class DaemonHost
         return 0;
     }
 
-    private static void CreateDirectory(string path, UnixFileMode mode)
+    private static void CreateDirectory(string path, string option, UnixFileMode mode)
     {
         try
         {
@@ -109,7 +124,19 @@ internal static class DaemonHost
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DaemonStartException($"{path}: cannot create the directory: {e.Message}");
+            throw new DaemonStartException($"{path}: cannot create the directory ({StateDirectoryLock.Describe(e)}); {StateDirectoryLock.Fix(e, option)}");
+        }
+    }
+
+    /// <summary>A Unix socket's path must fit in sockaddr_un.sun_path (108 bytes with its NUL; unix(7)).</summary>
+    private static void CheckSocketPath(string path)
+    {
+        const int SunPathBytes = 108;
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(path);
+        if (bytes == 0 || bytes >= SunPathBytes)
+        {
+            throw new DaemonStartException(
+                $"{path}: a Unix socket path must be 1 to {SunPathBytes - 1} bytes long, this one is {bytes}; choose a shorter --socket");
         }
     }
 
@@ -117,26 +144,78 @@ internal static class DaemonHost
     private static void PrepareSocket(string path)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        if (!File.Exists(path))
+        CreateDirectory(directory, "--socket", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        if (File.Exists(path))
         {
-            return;
+            using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+            {
+                try
+                {
+                    probe.Connect(new UnixDomainSocketEndPoint(path));
+                    throw new DaemonStartException($"{path}: another wfpd is already serving this socket");
+                }
+                catch (SocketException)
+                {
+                    // Nobody listens: a leftover from a run that did not stop cleanly.
+                }
+            }
+
+            TryDelete(path);
         }
 
-        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        // Bind once here, where a failure can be told in one line: inside the web host it surfaces as a logged
+        // start-up failure with a stack trace, and a read-only file system as "Unknown socket error".
+        using var bind = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
         {
-            try
-            {
-                probe.Connect(new UnixDomainSocketEndPoint(path));
-                throw new DaemonStartException($"{path}: another wfpd is already serving this socket");
-            }
-            catch (SocketException)
-            {
-                // Nobody listens: a leftover from a run that did not stop cleanly.
-            }
+            bind.Bind(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException e)
+        {
+            var reason = SocketReason(e, path) ?? e.Message;
+            throw new DaemonStartException($"{path}: cannot create the socket ({reason}); {SocketFix(reason)}");
         }
 
+        bind.Close();
         TryDelete(path);
+    }
+
+    private static string SocketFix(string reason) => reason == "read-only file system"
+        ? "choose a --socket on a writable file system"
+        : "run wfpd as a user that can write there, or choose another --socket";
+
+    /// <summary>Why a bind failed, in words: .NET maps some errnos (EROFS among them) to "Unknown socket error".</summary>
+    private static string? SocketReason(SocketException? e, string path)
+    {
+        if (e is null)
+        {
+            return null;
+        }
+
+        if (e.SocketErrorCode == SocketError.AccessDenied)
+        {
+            return "permission denied";
+        }
+
+        if (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            return "the path is in use";
+        }
+
+        // Creating a plain file in the same directory fails for the same reason, and .NET names that reason.
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var probe = Path.Combine(directory, $".wfpd-probe-{Environment.ProcessId}");
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception io) when (io is IOException or UnauthorizedAccessException)
+        {
+            return StateDirectoryLock.Describe(io);
+        }
+
+        return e.Message;
     }
 
     /// <summary>Mode 0660 and the configured group (DESIGN decision 6): only root and that group can connect.</summary>
