@@ -253,7 +253,9 @@ internal sealed class QueueWorker : IDisposable
             _counters.Blocked++;
             Emit(packet.PacketId, verdict.FlowBlocked ? NfQueueConstants.NfRepeat : NfQueueConstants.NfDrop, verdict.FlowBlocked ? kept | _marks.Block : null);
             var log = _events is { } events && events.ShouldRecord(NetEventType.ClassifyDrop) ? events : null;
-            var abort = _identity is not null && verdict.FlowBlocked && !verdict.Absorbed && verdict.Direction == TrafficDirection.Outbound
+            // Over loopback the connecting socket is ours just the same: its SYN leaves through lo's OUTPUT hook.
+            var abort = _identity is not null && verdict.FlowBlocked && !verdict.Absorbed
+                && verdict.Direction is TrafficDirection.Outbound or TrafficDirection.Loopback
                 && (verdict.LayerId == AuthConnectV4 || verdict.LayerId == AuthConnectV6);
 
             // The shim's parse is not exposed, so the addresses come from a second one; it happens only here, once.

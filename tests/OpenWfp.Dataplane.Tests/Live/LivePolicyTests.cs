@@ -166,4 +166,34 @@ public sealed class LivePolicyTests
         client.StandardInput.Flush();
         return client.StandardOutput.ReadLine() ?? "eof";
     }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Loopback_BlockedConnectFailsAtOnce_AndEachDropNamesItsApplication(int family)
+    {
+        Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
+        using var lab = LiveLab.Create();
+        var wfpd = lab.StartWfpd();
+        lab.Wfp("add", "filter", "-l", Layer("ALE_AUTH_CONNECT", family), "-a", "block", "-c", "IP_REMOTE_PORT == 9").EnsureSuccess("wfp add filter");
+        var loopback = family == 4 ? "127.0.0.1" : "::1";
+
+        // Nothing listens on port 9: unblocked, connect() would be refused; blocked, the socket is aborted at once.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var blocked = lab.TcpAttempt(loopback, 9, timeoutSeconds: 20);
+        Assert.Equal(2, blocked.ExitCode);
+        Assert.Contains("ConnectionAbortedError", blocked.StandardOutput, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the blocked loopback connect took {clock.Elapsed}\n{wfpd.Output}");
+
+        Assert.False(lab.Udp(loopback, 9, timeoutSeconds: 1), "the UDP datagram to port 9 was not blocked");
+
+        // Both drops are loopback drops at ALE_AUTH_CONNECT, each with the process that sent it.
+        var events = System.Text.Json.JsonDocument.Parse(lab.Wfp("show", "netevents", "--json").EnsureSuccess("show netevents").StandardOutput);
+        var drops = events.RootElement.GetProperty("netEvents").EnumerateArray()
+            .Where(e => e.GetProperty("remotePort").GetInt32() == 9)
+            .ToList();
+        Assert.Equal(["tcp", "udp"], drops.Select(e => e.GetProperty("protocol").GetString()).Order());
+        Assert.All(drops, e => Assert.True(e.GetProperty("loopback").GetBoolean()));
+        Assert.All(drops, e => Assert.Contains("python", e.GetProperty("app").GetString(), StringComparison.Ordinal));
+        Assert.Equal(0, wfpd.Stop());
+    }
 }
