@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # OpenWfp live demo: wfpd filters real traffic between two throw-away network namespaces.
 #
-#   sudo env "PATH=$PATH" samples/live-demo.sh      (root: namespaces and netfilter need CAP_NET_ADMIN)
+#   samples/live-demo.sh                            (as root: namespaces and netfilter need CAP_NET_ADMIN;
+#                                                    with sudo: sudo env "PATH=$PATH" samples/live-demo.sh)
 #   samples/live-demo.sh                            (not root: says so and runs the offline replay instead)
 #
 # What it does, in order (everything it creates is removed on exit, even on Ctrl-C):
@@ -21,7 +22,7 @@ cd "$repo"
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "The live demo needs root: it creates network namespaces and netfilter rules inside them."
-    echo "Run it as: sudo env \"PATH=\$PATH\" samples/live-demo.sh"
+    echo "Run it as root, or with sudo: sudo env \"PATH=\$PATH\" samples/live-demo.sh"
     echo "Meanwhile, here is the same policy on a recorded capture (offline replay, no root needed):"
     echo
     exec dotnet run --project src/OpenWfp.Cli -- replay

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Records samples/sample-capture.pcapng from real traffic between two throwaway network namespaces.
 #
-#   sudo tools/record-sample-capture.sh
+#   tools/record-sample-capture.sh      (as root; with sudo: sudo tools/record-sample-capture.sh)
 #
 # Creates a client and a server namespace joined by a veth pair (nothing is changed in the machine's own
 # namespace), starts an HTTP and a DNS server in the server namespace (tools/sample-capture-peers.py), captures on
@@ -16,7 +16,7 @@ set -euo pipefail
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "record-sample-capture.sh: must run as root (it creates network namespaces and captures packets)." >&2
-    echo "Run it again with: sudo $0" >&2
+    echo "Run it again as root, or with: sudo $0" >&2
     exit 1
 fi
 
