@@ -5,7 +5,7 @@ using OpenWfp.Engine.Values;
 namespace OpenWfp.Benchmarks;
 
 /// <summary>
-/// A deliberately naive classifier written straight from SPEC §5.2: sublayers by weight descending, filters by
+/// A deliberately naive classifier written straight from docs/ARBITRATION.md, The algorithm: sublayers by weight descending, filters by
 /// effective weight descending (filter id ascending on ties), every condition of every filter tested with direct
 /// comparisons on the management objects (field indexes resolved once up front, nothing else precomputed), the first terminating filter per sublayer, then arbitration. Static
 /// PERMIT/BLOCK filters only (the benchmark policy has no callouts). The baseline for the 100× target.
@@ -68,7 +68,7 @@ public sealed class NaiveClassifier
 
     private static bool Matches(FilterSpec f, int[] fieldIndexes, FwpValue[] values)
     {
-        // AND over distinct fields of OR within a field (SPEC §3.3).
+        // AND over distinct fields of OR within a field (docs/ARBITRATION.md, Matching conditions).
         var conditions = f.Conditions;
         for (var i = 0; i < conditions.Count; i++)
         {

@@ -8,7 +8,7 @@ using OpenWfp.Testing;
 namespace OpenWfp.Benchmarks;
 
 /// <summary>
-/// Importing a netsh wfp show state dump of about 1,000 filters (issue 3: "well under a second"): read the XML,
+/// Importing a netsh wfp show state dump of about 1,000 filters (target: "well under a second", docs/BENCHMARKS.md): read the XML,
 /// convert every item, add everything to a fresh engine and commit. The dump is written by NetshExporter from a
 /// 1,000-filter policy whose filters carry descriptions and 2 KB of provider data each, to reach the several
 /// megabytes a real dump of that size has.

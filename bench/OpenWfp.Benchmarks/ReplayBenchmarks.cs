@@ -6,7 +6,7 @@ using OpenWfp.Wire;
 namespace OpenWfp.Benchmarks;
 
 /// <summary>
-/// Replay (issue 3): 200,000 generated frames held in memory, each invocation one pass over all of them, so every
+/// Replay (docs/BENCHMARKS.md): 200,000 generated frames held in memory, each invocation one pass over all of them, so every
 /// time is <b>per packet</b>. <c>Parse</c> is <see cref="PacketParser.Parse"/> alone; the others are
 /// <see cref="PacketShim.Process"/> — parse, layer mapping, ALE flow table and classify at each layer that has filters.
 /// </summary>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Live data-plane benchmark (issue 5): per-packet and per-connection (ALE) cost of NFQUEUE consumers, side by side,
+# Live data-plane benchmark (docs/BENCHMARKS.md, Live data plane): per-packet and per-connection (ALE) cost of NFQUEUE consumers, side by side,
 # on two network namespaces this script creates and deletes. See bench/live/README.md.
 #
 #   bench/live/run.sh [--wfpd PATH] [--quick] [--runs N] [--seconds S] [--no-opensnitch] [--out FILE] [--keep]
@@ -486,7 +486,7 @@ read -r -a base <<<"${ALE[none]}"
     row_ale "wfpd, ALE_AUTH_CONNECT_V4 filter" "${ALE[wfpd]}" "${NOTE[ALE-wfpd]}" "${BLOCK[wfpd]:-}"
     row_ale "OpenSnitch $(opensnitchd -version 2>/dev/null || echo ?), headless" "${ALE[osn]}" "${NOTE[ALE-osn]}" "${BLOCK[osn]:-}"
     echo
-    echo "Targets (issue 5): iperf3 >= 97 % of unfiltered, >= 25k conn/s, added connect latency <= 50 us median and <= 150 us p99."
+    echo "Targets (docs/BENCHMARKS.md): iperf3 >= 97 % of unfiltered, >= 25k conn/s, added connect latency <= 50 us median and <= 150 us p99."
 } >"$OUT"
 cat "$OUT"
 log "written to $OUT"

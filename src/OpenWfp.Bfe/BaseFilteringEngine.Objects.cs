@@ -47,7 +47,7 @@ public sealed partial class BaseFilteringEngine
 
     /// <summary>
     /// FwpmFilterAdd0. A boot-time filter is validated like any other, stored, and kept out of the running policy:
-    /// boot-time filters are enforced only while the daemon starts (SPEC §2.1).
+    /// boot-time filters are enforced only while the daemon starts (docs/WFPD.md, Running it).
     /// </summary>
     public FilterSpec AddFilter(BfeSession session, FilterSpec filter) => Write(session, "add filter", (txn, log) =>
     {
@@ -226,7 +226,7 @@ public sealed partial class BaseFilteringEngine
     }
 
     /// <summary>
-    /// SPEC §2.1's association rule for dynamic objects (the engine checks persistent-to-non-persistent): a static or
+    /// The association rule for dynamic objects (docs/ERRORS.md, Lifetimes and references) (the engine checks persistent-to-non-persistent): a static or
     /// persistent object may not reference a dynamic one, and a dynamic object only its own session's. A dynamic
     /// session adds dynamic objects only.
     /// </summary>
@@ -251,7 +251,7 @@ public sealed partial class BaseFilteringEngine
         }
     }
 
-    /// <summary>A dynamic session deletes only its own objects (SPEC §9.3); nobody deletes another session's dynamic objects.</summary>
+    /// <summary>A dynamic session deletes only its own objects (FWP_E_DYNAMIC_SESSION_IN_PROGRESS, FWP_E_WRONG_SESSION; docs/ERRORS.md); nobody deletes another session's dynamic objects.</summary>
     private void CheckDeleteLifetime(BfeSession session, ObjectKind kind, Guid key, ChangeLog pending)
     {
         var addedInThisTxn = pending.Records.Exists(r => r.Type == ChangeType.Add && r.Kind == kind && r.Key == key);

@@ -48,7 +48,7 @@ public sealed partial class BaseFilteringEngine
 
     /// <summary>
     /// Start-up, phase 2 (the daemon is ready): the boot-time filters leave the running policy and the persistent
-    /// filters enter it, in one commit, so classify never sees neither (SPEC §2.1: the switch is atomic).
+    /// filters enter it, in one commit, so classify never sees neither (as on Windows, the switch from boot-time to persistent policy is atomic; docs/WFPD.md, Running it).
     /// </summary>
     /// <returns>One line per stored filter that could not be loaded.</returns>
     public IReadOnlyList<string> ApplyPersistentPolicy()

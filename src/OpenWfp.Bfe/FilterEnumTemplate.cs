@@ -7,10 +7,10 @@ using OpenWfp.Engine.Values;
 namespace OpenWfp.Bfe;
 
 /// <summary>
-/// FWPM_FILTER_ENUM_TEMPLATE0 (SPEC §9.4): which filters an enumeration or a change subscription returns.
+/// FWPM_FILTER_ENUM_TEMPLATE0 (https://learn.microsoft.com/en-us/windows/win32/api/fwpmtypes/ns-fwpmtypes-fwpm_filter_enum_template0): which filters an enumeration or a change subscription returns.
 /// </summary>
 /// <remarks>
-/// Conditions are compared as sets over the field's values (SPEC §9.4's inferred semantics): for every template
+/// Conditions are compared as sets over the field's values (Microsoft does not define FULLY_CONTAINED and OVERLAPPING further; this is our reading): for every template
 /// field, the filter's conditions on that field (OR-ed; none means every value) must contain the template's set
 /// (FULLY_CONTAINED) or intersect it (OVERLAPPING). Sets are exact for equality, ranges and address masks on
 /// ordered values; for other match types (flags, prefixes, security descriptors) a filter condition counts only

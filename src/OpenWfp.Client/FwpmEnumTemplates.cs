@@ -2,7 +2,7 @@ using OpenWfp.Engine.Model;
 
 namespace OpenWfp.Client;
 
-/// <summary>FWPM_FILTER_ENUM_TEMPLATE0 (fwpmtypes.h; SPEC §9.4): which filters an enumeration or subscription covers.</summary>
+/// <summary>FWPM_FILTER_ENUM_TEMPLATE0 (fwpmtypes.h; docs/WFPD.md, The API): which filters an enumeration or subscription covers.</summary>
 public sealed class FwpmFilterEnumTemplate0
 {
     /// <summary>providerKey: only filters of this provider; null for all.</summary>
@@ -64,7 +64,7 @@ public sealed class FwpmProviderContextEnumTemplate0
     public ProviderContextType? ProviderContextType { get; set; }
 }
 
-/// <summary>FWPM_NET_EVENT_ENUM_TEMPLATE0 (fwpmtypes.h; SPEC §9.6): which net events to return.</summary>
+/// <summary>FWPM_NET_EVENT_ENUM_TEMPLATE0 (fwpmtypes.h; docs/WFPD.md, Net events): which net events to return.</summary>
 public sealed class FwpmNetEventEnumTemplate0
 {
     /// <summary>startTime: the oldest event to return; null from the oldest kept.</summary>

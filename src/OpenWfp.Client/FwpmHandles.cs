@@ -30,7 +30,7 @@ public sealed class FwpmEngineHandle : IDisposable
 
 /// <summary>
 /// An enumeration HANDLE of Fwpm*CreateEnumHandle0: a snapshot of the matching objects taken when the handle was
-/// created (SPEC §9.2), read in pages with Fwpm*Enum0.
+/// created (as BFE does; docs/WFPD.md, The API), read in pages with Fwpm*Enum0.
 /// </summary>
 public sealed class FwpmEnumHandle
 {

@@ -5,7 +5,7 @@ using OpenWfp.Engine.Security;
 namespace OpenWfp.Client;
 
 /// <summary>
-/// One net event (FWPM_NET_EVENT header with its CLASSIFY_DROP / CLASSIFY_ALLOW member, SPEC §9.6), flattened, with
+/// One net event (FWPM_NET_EVENT header with its CLASSIFY_DROP / CLASSIFY_ALLOW member, fwpmtypes.h; docs/WFPD.md, Net events), flattened, with
 /// the per-sublayer terminating filters that netsh shows as <c>terminatingFiltersInfo</c>.
 /// </summary>
 public sealed record FwpmNetEvent

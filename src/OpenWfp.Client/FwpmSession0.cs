@@ -2,7 +2,7 @@ using OpenWfp.Engine.Model;
 
 namespace OpenWfp.Client;
 
-/// <summary>FWPM_SESSION0 (fwpmtypes.h) as <see cref="Fwpm.EngineOpen0"/> takes it; SPEC §2.8.</summary>
+/// <summary>FWPM_SESSION0 (fwpmtypes.h) as <see cref="Fwpm.EngineOpen0"/> takes it (https://learn.microsoft.com/en-us/windows/win32/api/fwpmtypes/ns-fwpmtypes-fwpm_session0).</summary>
 public sealed class FwpmSession0
 {
     /// <summary>

@@ -10,7 +10,7 @@ public enum FwpmChangeType : uint
     Delete = 2,
 }
 
-/// <summary>FWPM_FILTER_SUBSCRIPTION0 (fwpmtypes.h; SPEC §9.5).</summary>
+/// <summary>FWPM_FILTER_SUBSCRIPTION0 (fwpmtypes.h; docs/WFPD.md, The API: change subscriptions).</summary>
 public sealed class FwpmFilterSubscription0
 {
     /// <summary>enumTemplate: which filters to be told about; null for all.</summary>
@@ -52,7 +52,7 @@ public sealed class FwpmNetEventSubscription0
 /// <param name="netEvent">The event.</param>
 public delegate void FwpmNetEventCallback0(object? context, FwpmNetEvent netEvent);
 
-/// <summary>FWPM_ENGINE_OPTION (fwpmtypes.h; SPEC §9.1).</summary>
+/// <summary>FWPM_ENGINE_OPTION (fwpmtypes.h; docs/WFPD.md, The API: engine options).</summary>
 public enum FwpmEngineOption : uint
 {
     /// <summary>FWPM_ENGINE_COLLECT_NET_EVENTS: 1 collects net events, 0 stops.</summary>

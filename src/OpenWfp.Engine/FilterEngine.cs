@@ -12,7 +12,7 @@ namespace OpenWfp.Engine;
 
 /// <summary>
 /// The filter engine: the policy (providers, sublayers, callouts, provider contexts, filters), its compiled
-/// per-layer programs, and classify. Pure: no I/O, no logging (DESIGN decision 1).
+/// per-layer programs, and classify. Pure: no I/O, no logging (docs/ENGINE.md).
 /// </summary>
 /// <remarks>
 /// Thread-safety: <see cref="Classify(LayerInfo, ReadOnlySpan{FwpValue}, in ClassifyMetadata, Span{TerminatingFilterInfo}, object?)"/>
@@ -23,7 +23,7 @@ namespace OpenWfp.Engine;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "SemaphoreSlim needs disposing only when its AvailableWaitHandle is used, which it never is here.")]
 public sealed class FilterEngine
 {
-    /// <summary>The default wait for the write lock (FWPM_SESSION0.txnWaitTimeoutInMSec = 0 means 15 s, SPEC §2.8).</summary>
+    /// <summary>The default wait for the write lock (FWPM_SESSION0.txnWaitTimeoutInMSec = 0 means 15 s; docs/WFPD.md, The API).</summary>
     public static readonly TimeSpan DefaultTransactionTimeout = TimeSpan.FromSeconds(15);
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -182,7 +182,7 @@ public sealed class FilterEngine
     });
 
     /// <summary>
-    /// Classifies one set of incoming values at a layer (SPEC §5.2). Lock-free and allocation-free.
+    /// Classifies one set of incoming values at a layer (docs/ARBITRATION.md, The algorithm). Lock-free and allocation-free.
     /// <paramref name="terminating"/> receives the per-sublayer terminating filters (netsh's terminatingFiltersInfo);
     /// pass an empty span when not needed.
     /// </summary>

@@ -1,6 +1,6 @@
 namespace OpenWfp.Engine;
 
-/// <summary>Choices WFP leaves open (SPEC §11), made explicit and configurable.</summary>
+/// <summary>Choices WFP leaves open (docs/ARBITRATION.md, Choices OpenWfp makes where Windows is silent), made explicit and configurable.</summary>
 public sealed class FilterEngineOptions
 {
     /// <summary>The id the first added filter gets (Windows' ids are large; ours start small).</summary>
@@ -10,7 +10,7 @@ public sealed class FilterEngineOptions
     public uint FirstCalloutId { get; init; } = 1;
 
     /// <summary>
-    /// Weights of the built-in sublayers, by catalog name. Windows does not publish them (SPEC §2.3, §11.9); a
+    /// Weights of the built-in sublayers, by catalog name. Windows does not publish them (docs/ARBITRATION.md, Layers, sublayers and filters); a
     /// state dump supplies real values. Defaults: every built-in sublayer 0x8000, except FWPM_SUBLAYER_INSPECTION
     /// at 0 so that inspection sees traffic after every other built-in decision.
     /// </summary>

@@ -42,7 +42,7 @@ public static class StackValues
     /// <summary>DEFAULT_COMPARTMENT_ID (ifdef.h): the only compartment a Linux host has.</summary>
     public const uint DefaultCompartmentId = 1;
 
-    /// <summary>FWP_CONDITION_REAUTHORIZE_REASON_POLICY_CHANGE (fwpmtypes.h, SPEC §3.4).</summary>
+    /// <summary>FWP_CONDITION_REAUTHORIZE_REASON_POLICY_CHANGE (fwpmtypes.h).</summary>
     public const uint ReauthorizeReasonPolicyChange = 0x1;
 
     /// <summary>

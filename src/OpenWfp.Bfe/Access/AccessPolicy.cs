@@ -16,9 +16,9 @@ public enum ReadAccess
 }
 
 /// <summary>
-/// The daemon's access rules (DESIGN decision 6, SPEC §9.7 mapped to Linux): root or a member of the writer group
-/// may change policy; others may read as <see cref="Readers"/> says. A refusal is FWP_E_ACCESS_DENIED's Win32
-/// counterpart E_ACCESSDENIED (0x80070005), as WFP returns.
+/// The daemon's access rules (WFP's access control mapped to Linux peer credentials; docs/WFPD.md, Access control): root or a member of the writer group
+/// may change policy; others may read as <see cref="Readers"/> says. A refusal is E_ACCESSDENIED (0x80070005),
+/// as WFP returns.
 /// </summary>
 public sealed class AccessPolicy
 {

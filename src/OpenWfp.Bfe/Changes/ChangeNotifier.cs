@@ -3,7 +3,7 @@ using System.Threading.Channels;
 namespace OpenWfp.Bfe.Changes;
 
 /// <summary>
-/// Change subscriptions (SPEC §9.5): after each commit, every subscriber gets the adds and deletes that match its
+/// Change subscriptions (docs/WFPD.md, The API; https://learn.microsoft.com/en-us/windows/win32/fwp/change-notifications): after each commit, every subscriber gets the adds and deletes that match its
 /// kinds, flags and filter, except the changes its own session made. Delivery is asynchronous and, as in WFP,
 /// unreliable under pressure: a subscriber that does not keep up loses changes (bounded queue, oldest dropped) and
 /// the count is kept.

@@ -136,7 +136,7 @@ internal sealed partial class BfeService
         _ => "",
     };
 
-    /// <summary>FWPM_NET_EVENT_ENUM_TEMPLATE0 → a query; conditions on the fields SPEC §9.6 allows, AND-ed.</summary>
+    /// <summary>FWPM_NET_EVENT_ENUM_TEMPLATE0 → a query; conditions on the fields the template allows (docs/WFPD.md, Net events), AND-ed.</summary>
     private static NetEventQuery Query(NetEventTemplate t)
     {
         var conditions = t.Conditions.Select((c, i) => NetEventCondition.FromFilterCondition(ProtoMap.ToCondition(c, $"template.conditions[{i}]"))).ToList();

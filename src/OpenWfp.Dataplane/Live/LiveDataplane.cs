@@ -17,7 +17,7 @@ namespace OpenWfp.Dataplane.Live;
 /// <para>On each commit (<see cref="FilterEngine.Committed"/>), before the commit returns to its caller: the rules are
 /// changed when the set of layers with filters changed, and when an ALE layer changed, the decision bits of every open
 /// connection are cleared through ctnetlink, so each connection's next packet comes back to user space and is
-/// reauthorized (SPEC §7.3) — a new block cuts a connection that is already open.</para>
+/// reauthorized (docs/LAYERS.md, Reauthorization) — a new block cuts a connection that is already open.</para>
 /// </remarks>
 public sealed class LiveDataplane : IDisposable
 {

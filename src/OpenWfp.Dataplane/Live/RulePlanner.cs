@@ -5,7 +5,7 @@ using OpenWfp.Engine.Policy;
 namespace OpenWfp.Dataplane.Live;
 
 /// <summary>
-/// Decides, from the policy, which packets the kernel must send to wfpd (DESIGN: layers with no filters cost nothing).
+/// Decides, from the policy, which packets the kernel must send to wfpd, so that layers with no filters cost nothing (docs/DATAPLANE.md, What is fed live).
 /// A hook queues every packet when a per-packet layer of its direction has filters, only undecided connections when
 /// only ALE layers have filters, and nothing when neither has.
 /// </summary>

@@ -5,11 +5,11 @@ namespace OpenWfp.Engine.Callouts;
 
 /// <summary>
 /// Run-time callout registrations (FwpsCalloutRegister / FwpsCalloutUnregisterByKey). Independent of the
-/// management objects: a callout may be registered before or after its FWPM_CALLOUT is added (SPEC §2.6).
+/// management objects: a callout may be registered before or after its FWPM_CALLOUT is added (docs/ARBITRATION.md, Callouts).
 /// </summary>
 public sealed class CalloutRegistry
 {
-    // FWP_E_TOO_MANY_CALLOUTS past this many registrations (SPEC §2.6).
+    // FWP_E_TOO_MANY_CALLOUTS past this many registrations (WFP's limit; docs/ARBITRATION.md, Callouts).
     internal const int MaxRegistered = 100_000;
 
     private readonly ConcurrentDictionary<Guid, CalloutSlot> _slots = new();
@@ -37,7 +37,7 @@ public sealed class CalloutRegistry
         }
     }
 
-    /// <summary>Unregisters a callout key. Filters that use it then act as SPEC §2.6 says for unregistered callouts.</summary>
+    /// <summary>Unregisters a callout key. Filters that use it then act as unregistered callouts (docs/ARBITRATION.md, Unregistered callouts).</summary>
     public bool Unregister(Guid calloutKey)
     {
         if (!_slots.TryGetValue(calloutKey, out var slot))

@@ -51,7 +51,7 @@ public static partial class LayerCatalog
 
     private static readonly FrozenDictionary<Guid, string> BuiltinNamesByKey = BuildBuiltinNames();
 
-    /// <summary>FWPM_SUBLAYER_UNIVERSAL (eebecc03-ced4-4380-819a-2734397b2b74): the default sublayer (SPEC §2.3).</summary>
+    /// <summary>FWPM_SUBLAYER_UNIVERSAL (eebecc03-ced4-4380-819a-2734397b2b74): the default sublayer (docs/ARBITRATION.md, Layers, sublayers and filters).</summary>
     public static readonly Guid SublayerUniversal = SublayersByName["FWPM_SUBLAYER_UNIVERSAL"].Key;
 
     /// <summary>All built-in filtering layers, in source order.</summary>

@@ -37,7 +37,7 @@ public readonly struct ClassifyResult
     /// <summary>How many callouts threw during this classify (each acted as if unregistered).</summary>
     public int CalloutFaults { get; }
 
-    /// <summary>The shim's decision: no match is a permit (SPEC §5.2).</summary>
+    /// <summary>The shim's decision: no match is a permit (docs/ARBITRATION.md, The algorithm).</summary>
     public bool IsPermitted => Action != ActionType.Block;
 
     /// <summary>True when the packet is to be dropped silently.</summary>

@@ -5,9 +5,9 @@ using OpenWfp.Engine.Values;
 namespace OpenWfp.Engine.Compiler;
 
 /// <summary>
-/// Effective weights (SPEC §4). FWP_UINT64 is used as is; FWP_EMPTY and FWP_UINT8 ranges get an automatic
-/// low part. Windows' own auto-weight algorithm is undocumented and differs between builds (SPEC §4.2), so this one
-/// is ours, with the properties SPEC asks for:
+/// Effective weights (docs/ARBITRATION.md, Weights). FWP_UINT64 is used as is; FWP_EMPTY and FWP_UINT8 ranges get an automatic
+/// low part. Windows' own auto-weight algorithm is undocumented and differs between builds (docs/ARBITRATION.md, Auto-weight), so this one
+/// is ours, with the properties observed on Windows:
 /// <list type="bullet">
 /// <item>no conditions → 0; always below 2^60 (FWPM_AUTO_WEIGHT_MAX);</item>
 /// <item>each field adds its own 4-bit "specificity" (0..15) into the nibble of its slot, so more constrained

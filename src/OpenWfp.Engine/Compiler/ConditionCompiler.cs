@@ -4,7 +4,7 @@ using OpenWfp.Engine.Values;
 
 namespace OpenWfp.Engine.Compiler;
 
-/// <summary>Turns one validated condition into an op and its operand (SPEC §3.2 semantics, decided at compile time).</summary>
+/// <summary>Turns one validated condition into an op and its operand (docs/ARBITRATION.md, Matching conditions; decided at compile time).</summary>
 internal static class ConditionCompiler
 {
     /// <summary>The plain value type a condition tests (the field's incoming type it applies to).</summary>

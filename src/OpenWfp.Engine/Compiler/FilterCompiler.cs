@@ -15,7 +15,7 @@ internal static class FilterCompiler
             return null;
         }
 
-        // Sublayers: weight desc, then key asc (equal weights are undefined in WFP; ours is deterministic, SPEC §4.3).
+        // Sublayers: weight desc, then key asc (equal weights are undefined in WFP; ours is deterministic, docs/ARBITRATION.md, Evaluation order and ties).
         var sublayerList = new List<SublayerSpec>();
         var sublayerOrdinal = new Dictionary<Guid, int>();
         var filterSublayer = new SublayerSpec[filters.Count];
@@ -41,7 +41,7 @@ internal static class FilterCompiler
             sublayerOrdinal[sublayerList[i].Key] = i;
         }
 
-        // Evaluation order: sublayer, effective weight desc, filter id asc (DESIGN decision 3).
+        // Evaluation order: sublayer, effective weight desc, filter id asc (docs/ARBITRATION.md, Evaluation order and ties).
         var order = new int[all.Length];
         var ordinals = new int[all.Length];
         for (var i = 0; i < order.Length; i++)

@@ -1,6 +1,6 @@
 namespace OpenWfp.Engine.Compiler;
 
-/// <summary>What one compiled condition tests. Numbers are mapped to intervals at compile time (SPEC §3.2).</summary>
+/// <summary>What one compiled condition tests. Numbers are mapped to intervals at compile time (docs/ENGINE.md, Compiled programs).</summary>
 internal enum OpKind : byte
 {
     // *Raw: unsigned integers and MACs, whose raw payload is already their order key (no type switch).

@@ -1,8 +1,8 @@
 namespace OpenWfp.Engine.Errors;
 
 /// <summary>
-/// The FWP_E_* error codes (winerror.h, facility 0x32; SPEC §9.8), with their numeric HRESULT values.
-/// <c>WfpErrorTests</c> pins every value against the SPEC table.
+/// The FWP_E_* error codes (winerror.h, facility 0x32; docs/ERRORS.md), with their numeric HRESULT values.
+/// <c>WfpConstantsTests</c> pins every value against the table of docs/ERRORS.md.
 /// </summary>
 public enum WfpError : uint
 {

@@ -1,7 +1,7 @@
 namespace OpenWfp.Engine.Model;
 
 /// <summary>
-/// FWP_CONDITION_FLAG_* (fwpmtypes.h, SPEC §3.4): the bits of the FLAGS field (FWPM_CONDITION_FLAGS) the stack sets
+/// FWP_CONDITION_FLAG_* (fwpmtypes.h): the bits of the FLAGS field (FWPM_CONDITION_FLAGS) the stack sets
 /// on an incoming packet or connection. Filters test them with FLAGS_ALL_SET / FLAGS_ANY_SET / FLAGS_NONE_SET.
 /// </summary>
 [Flags]
@@ -13,7 +13,7 @@ public enum ConditionFlags : uint
     IsLoopback = 0x1,
     /// <summary>FWP_CONDITION_FLAG_IS_IPSEC_SECURED.</summary>
     IsIpsecSecured = 0x2,
-    /// <summary>FWP_CONDITION_FLAG_IS_REAUTHORIZE: an ALE classify repeated for a flow that already exists (SPEC §7.3).</summary>
+    /// <summary>FWP_CONDITION_FLAG_IS_REAUTHORIZE: an ALE classify repeated for a flow that already exists (docs/LAYERS.md, Reauthorization).</summary>
     IsReauthorize = 0x4,
     /// <summary>FWP_CONDITION_FLAG_IS_WILDCARD_BIND.</summary>
     IsWildcardBind = 0x8,
@@ -57,7 +57,7 @@ public enum ConditionFlags : uint
     IsHonoringPolicyAuthorize = 0x2000000,
 }
 
-/// <summary>FWP_CONDITION_L2_* (fwpmtypes.h, SPEC §3.4): the bits of the L2_FLAGS field at the MAC-frame layers.</summary>
+/// <summary>FWP_CONDITION_L2_* (fwpmtypes.h): the bits of the L2_FLAGS field at the MAC-frame layers.</summary>
 [Flags]
 public enum L2ConditionFlags : uint
 {

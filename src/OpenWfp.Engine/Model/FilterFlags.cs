@@ -1,6 +1,6 @@
 namespace OpenWfp.Engine.Model;
 
-/// <summary>FWPM_FILTER_FLAG_* (fwpmtypes.h). Semantics in SPEC §2.5.</summary>
+/// <summary>FWPM_FILTER_FLAG_* (fwpmtypes.h). Semantics: https://learn.microsoft.com/en-us/windows/win32/api/fwpmtypes/ns-fwpmtypes-fwpm_filter0 and docs/ARBITRATION.md.</summary>
 [Flags]
 public enum FilterFlags : uint
 {

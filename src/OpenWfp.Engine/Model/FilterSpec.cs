@@ -29,7 +29,7 @@ public sealed record FilterSpec
     /// <summary>subLayerKey; <see cref="Guid.Empty"/> means the layer's default sublayer (FWPM_SUBLAYER_UNIVERSAL).</summary>
     public Guid SublayerKey { get; init; }
 
-    /// <summary>weight: FWP_EMPTY (automatic), FWP_UINT8 0..15 (weight range) or FWP_UINT64 (exact). SPEC §4.</summary>
+    /// <summary>weight: FWP_EMPTY (automatic), FWP_UINT8 0..15 (weight range) or FWP_UINT64 (exact); docs/ARBITRATION.md, Filter weight.</summary>
     public FwpValue Weight { get; init; }
 
     /// <summary>filterCondition: zero conditions match everything.</summary>
@@ -52,7 +52,7 @@ public sealed record FilterSpec
 
     /// <summary>
     /// effectiveWeight: output, the FWP_UINT64 weight actually used. On add, a non-zero value is kept as is
-    /// (imported filters keep Windows' effectiveWeight, DESIGN decision 4) — otherwise it is computed from <see cref="Weight"/>.
+    /// (imported filters keep Windows' effectiveWeight, docs/ARBITRATION.md, Auto-weight) — otherwise it is computed from <see cref="Weight"/>.
     /// </summary>
     public ulong EffectiveWeight { get; init; }
 

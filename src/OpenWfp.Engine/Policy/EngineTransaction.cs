@@ -10,7 +10,7 @@ namespace OpenWfp.Engine.Policy;
 /// A read-write transaction (FwpmTransactionBegin0): changes are checked when made and applied to a private
 /// copy; <see cref="Commit"/> compiles the touched layers and publishes everything at once; <see cref="Abort"/>
 /// (or disposing without commit) leaves the engine exactly as it was. A failed call does not doom the
-/// transaction (SPEC §9.2). One transaction at a time per engine.
+/// transaction: the caller may retry, commit what succeeded, or abort (docs/WFPD.md, The API). One transaction at a time per engine.
 /// </summary>
 public sealed class EngineTransaction : IDisposable
 {

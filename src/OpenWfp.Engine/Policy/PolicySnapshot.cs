@@ -8,7 +8,7 @@ namespace OpenWfp.Engine.Policy;
 
 /// <summary>
 /// One committed generation of the policy: every management object plus the compiled per-layer programs.
-/// Immutable; a commit builds the next snapshot aside and publishes it with one store (DESIGN decision 2).
+/// Immutable; a commit builds the next snapshot aside and publishes it with one store, so readers take no locks (docs/ENGINE.md, Transactions and snapshots).
 /// </summary>
 public sealed class PolicySnapshot : IPolicyView
 {

@@ -6,7 +6,7 @@ using OpenWfp.Engine.Values;
 namespace OpenWfp.Engine.Policy;
 
 /// <summary>
-/// Add-time checks (SPEC §9.3's order for filters; §9.8's error mapping). Every error of one object is collected
+/// Add-time checks, in the order and with the codes docs/ERRORS.md gives. Every error of one object is collected
 /// so a user sees them all at once; the object is rejected if there is any.
 /// </summary>
 internal static class PolicyValidator
@@ -368,7 +368,7 @@ internal static class PolicyValidator
         var ok = m switch
         {
             FwpMatchType.Equal => true,
-            FwpMatchType.NotEqual => true, // Windows Firewall's own filters use NOT_EQUAL on FWP_SID (SPEC §4.2 dumps)
+            FwpMatchType.NotEqual => true, // Windows Firewall's own filters use NOT_EQUAL on FWP_SID (ALE_PACKAGE_ID ≠ S-1-0-0 in netsh dumps)
             FwpMatchType.Greater or FwpMatchType.Less or FwpMatchType.GreaterOrEqual or FwpMatchType.LessOrEqual => IsSortable(v.Type),
             FwpMatchType.Range => false,
             FwpMatchType.FlagsAllSet or FwpMatchType.FlagsAnySet or FwpMatchType.FlagsNoneSet => FwpValue.IsUnsigned(v.Type),
@@ -467,7 +467,7 @@ internal static class PolicyValidator
         }
     }
 
-    // SPEC §2.1 association rule: a persistent object may not reference an object with a shorter lifetime.
+    // Association rule (docs/ERRORS.md, Lifetimes and references): a persistent object may not reference an object with a shorter lifetime.
     private static void CheckLifetime(bool persistent, string what, bool targetPersistentOrBuiltin, List<WfpErrorDetail> e)
     {
         if (persistent && !targetPersistentOrBuiltin)

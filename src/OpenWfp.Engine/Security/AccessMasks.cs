@@ -2,7 +2,7 @@ namespace OpenWfp.Engine.Security;
 
 /// <summary>
 /// Access-mask bits used by security descriptors: Win32 standard and generic rights, the WFP management rights
-/// (FWPM_ACTRL_*, SPEC §9.7) and the WFP generic mapping (FWPM_GENERIC_*, fwpmu.h).
+/// (FWPM_ACTRL_*, fwpmu.h; https://learn.microsoft.com/en-us/windows/win32/fwp/access-control) and the WFP generic mapping (FWPM_GENERIC_*, fwpmu.h).
 /// </summary>
 public static class AccessMasks
 {

@@ -5,11 +5,11 @@ namespace OpenWfp.Engine.Security;
 
 /// <summary>
 /// An immutable security descriptor: the value of an <c>FWP_SECURITY_DESCRIPTOR_TYPE</c> condition such as
-/// ALE_USER_ID (SPEC §3.2), written and read as SDDL.
+/// ALE_USER_ID (docs/ARBITRATION.md, Matching conditions), written and read as SDDL.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Only the owner, group and DACL are modelled. The filter engine evaluates no SACL (SPEC §9.7), so an <c>S:</c>
+/// Only the owner, group and DACL are modelled. The filter engine evaluates no SACL (BFE applies DACL checks only; https://learn.microsoft.com/en-us/windows/win32/fwp/access-control), so an <c>S:</c>
 /// component is checked for well-formed, balanced ACE syntax and then discarded; <see cref="ToSddl"/> never emits one.
 /// </para>
 /// <para>

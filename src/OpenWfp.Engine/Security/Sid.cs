@@ -6,7 +6,7 @@ using System.Text;
 namespace OpenWfp.Engine.Security;
 
 /// <summary>
-/// An immutable Windows security identifier (SID), the value of <c>FWP_SID</c> (SPEC §3.1).
+/// An immutable Windows security identifier (SID), the value of <c>FWP_SID</c> (fwptypes.h).
 /// </summary>
 /// <remarks>
 /// <para>

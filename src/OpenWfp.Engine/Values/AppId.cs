@@ -4,7 +4,7 @@ namespace OpenWfp.Engine.Values;
 
 /// <summary>
 /// ALE_APP_ID values: WFP's application id is the executable's path as UTF-16LE including the terminating NUL
-/// (what FwpmGetAppIdFromFileName0 returns; SPEC §3.1). On Linux the path is the executable's absolute path and
+/// (what FwpmGetAppIdFromFileName0 returns; docs/LAYERS.md, Field values). On Linux the path is the executable's absolute path and
 /// is not case-folded, since Linux paths are case-sensitive.
 /// </summary>
 public static class AppId

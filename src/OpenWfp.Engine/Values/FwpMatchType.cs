@@ -1,7 +1,7 @@
 namespace OpenWfp.Engine.Values;
 
 /// <summary>
-/// FWP_MATCH_TYPE (fwptypes.h). Semantics in SPEC §3.2; note that <see cref="Prefix"/> tests that the
+/// FWP_MATCH_TYPE (fwptypes.h). Semantics in docs/ARBITRATION.md, Matching conditions; note that <see cref="Prefix"/> tests that the
 /// value <em>ends</em> with the condition, as Windows does despite the name.
 /// </summary>
 public enum FwpMatchType : uint
