@@ -218,7 +218,7 @@ internal static class DaemonHost
         return e.Message;
     }
 
-    /// <summary>Mode 0660 and the configured group (DESIGN decision 6): only root and that group can connect.</summary>
+    /// <summary>Mode 0660 and the configured group (docs/WFPD.md, Access control): only root and that group can connect.</summary>
     private static void SetSocketAccess(DaemonConfig config, ILogger log)
     {
         try
