@@ -51,7 +51,7 @@ public static partial class LayerCatalog
 
     private static readonly FrozenDictionary<Guid, string> BuiltinNamesByKey = BuildBuiltinNames();
 
-    /// <summary>FWPM_SUBLAYER_UNIVERSAL (eebecc03-ced4-4380-819a-2734397b2b74): the default sublayer (SPEC §2.3).</summary>
+    /// <summary>FWPM_SUBLAYER_UNIVERSAL (eebecc03-ced4-4380-819a-2734397b2b74): the sublayer a filter goes to when it names none (docs/ENGINE.md).</summary>
     public static readonly Guid SublayerUniversal = SublayersByName["FWPM_SUBLAYER_UNIVERSAL"].Key;
 
     /// <summary>All built-in filtering layers, in source order.</summary>
@@ -102,6 +102,12 @@ public static partial class LayerCatalog
     /// <param name="layerId">A run-time layer id (<c>FWPS_BUILTIN_LAYERS</c>).</param>
     /// <returns>The layer, or <see langword="null"/> (also for reserved ids that have no management layer).</returns>
     public static LayerInfo? ById(ushort layerId) => layerId < LayersById.Length ? LayersById[layerId] : null;
+
+    /// <summary>The layer with run-time id <paramref name="layerId"/> (a <see cref="LayerIds"/> constant); throws when there is none.</summary>
+    /// <param name="layerId">A run-time layer id.</param>
+    /// <returns>The layer.</returns>
+    public static LayerInfo Layer(ushort layerId) =>
+        ById(layerId) ?? throw new KeyNotFoundException($"no WFP layer has run-time id {layerId}");
 
     /// <summary>The layer with this name or key (as <see cref="TryFindLayer"/> reads it); throws when there is none.</summary>
     public static LayerInfo Layer(string nameOrKey) =>
