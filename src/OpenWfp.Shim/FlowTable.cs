@@ -1,9 +1,10 @@
 using System.Runtime.CompilerServices;
 using OpenWfp.Engine.Model;
+using OpenWfp.Wire;
 
 namespace OpenWfp.Shim;
 
-/// <summary>An ALE flow's identity, oriented to this host (SPEC §7.2: the 5-tuple; for ICMP echo the id stands in for ports).</summary>
+/// <summary>An ALE flow's identity, oriented to this host (the 5-tuple; for ICMP echo the identifier stands in for ports: docs/SHIM.md).</summary>
 internal readonly record struct FlowKey(UInt128 Local, UInt128 Remote, ushort LocalPort, ushort RemotePort, byte Protocol, byte IpVersion)
 {
     public int Hash()
@@ -195,7 +196,7 @@ internal sealed class FlowTable
         {
             _ when e.Blocked => timeouts.DatagramNanoseconds,
             TcpStage.Closed => timeouts.ClosedNanoseconds,
-            _ when e.Key.Protocol == 6 => timeouts.TcpNanoseconds,
+            _ when e.Key.Protocol == IpProtocol.Tcp => timeouts.TcpNanoseconds,
             _ => timeouts.DatagramNanoseconds,
         };
         return idle > limit;
