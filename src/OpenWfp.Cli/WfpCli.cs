@@ -84,13 +84,19 @@ internal static class WfpCli
         return string.Join(' ', ["wfp", .. names, "--help"]);
     }
 
-    private static int Guard(CliConsole console, Func<int> run)
+    /// <summary>
+    /// Runs a command, turning the errors written for the user into one stderr line and exit 1. A parser's
+    /// <see cref="FormatException"/> is not among them: the commands turn the ones they expect (<c>--value</c>,
+    /// <c>--condition</c>, <c>--local</c>) into <see cref="CliUserException"/> naming the option, so one that gets
+    /// here comes from a bug and keeps its stack trace.
+    /// </summary>
+    internal static int Guard(CliConsole console, Func<int> run)
     {
         try
         {
             return run();
         }
-        catch (Exception ex) when (ex is CliUserException or PolicyFileException or FormatException or WfpException)
+        catch (Exception ex) when (ex is CliUserException or PolicyFileException or WfpException)
         {
             console.Error.WriteLine("wfp: " + ex.Message.ReplaceLineEndings(" "));
             return 1;

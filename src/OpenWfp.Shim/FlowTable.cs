@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using OpenWfp.Engine.Model;
+using OpenWfp.Wire;
 
 namespace OpenWfp.Shim;
 
@@ -195,7 +196,7 @@ internal sealed class FlowTable
         {
             _ when e.Blocked => timeouts.DatagramNanoseconds,
             TcpStage.Closed => timeouts.ClosedNanoseconds,
-            _ when e.Key.Protocol == 6 => timeouts.TcpNanoseconds,
+            _ when e.Key.Protocol == IpProtocol.Tcp => timeouts.TcpNanoseconds,
             _ => timeouts.DatagramNanoseconds,
         };
         return idle > limit;

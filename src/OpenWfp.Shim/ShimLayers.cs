@@ -5,56 +5,72 @@ namespace OpenWfp.Shim;
 /// <summary>The layers the shim feeds for one IP version, with their field maps.</summary>
 internal sealed class ShimLayers
 {
-    private ShimLayers(string v)
+    private ShimLayers()
     {
-        InboundIpPacket = Map("INBOUND_IPPACKET_" + v);
-        OutboundIpPacket = Map("OUTBOUND_IPPACKET_" + v);
-        IpForward = Map("IPFORWARD_" + v);
-        InboundTransport = Map("INBOUND_TRANSPORT_" + v);
-        OutboundTransport = Map("OUTBOUND_TRANSPORT_" + v);
-        Stream = Map("STREAM_" + v);
-        DatagramData = Map("DATAGRAM_DATA_" + v);
-        InboundIcmpError = Map("INBOUND_ICMP_ERROR_" + v);
-        OutboundIcmpError = Map("OUTBOUND_ICMP_ERROR_" + v);
-        AuthConnect = Map("ALE_AUTH_CONNECT_" + v);
-        AuthRecvAccept = Map("ALE_AUTH_RECV_ACCEPT_" + v);
-        FlowEstablished = Map("ALE_FLOW_ESTABLISHED_" + v);
     }
 
-    public static ShimLayers V4 { get; } = new("V4");
+    public static ShimLayers V4 { get; } = new()
+    {
+        InboundIpPacket = Map(LayerIds.InboundIpPacketV4),
+        OutboundIpPacket = Map(LayerIds.OutboundIpPacketV4),
+        IpForward = Map(LayerIds.IpForwardV4),
+        InboundTransport = Map(LayerIds.InboundTransportV4),
+        OutboundTransport = Map(LayerIds.OutboundTransportV4),
+        Stream = Map(LayerIds.StreamV4),
+        DatagramData = Map(LayerIds.DatagramDataV4),
+        InboundIcmpError = Map(LayerIds.InboundIcmpErrorV4),
+        OutboundIcmpError = Map(LayerIds.OutboundIcmpErrorV4),
+        AuthConnect = Map(LayerIds.AleAuthConnectV4),
+        AuthRecvAccept = Map(LayerIds.AleAuthRecvAcceptV4),
+        FlowEstablished = Map(LayerIds.AleFlowEstablishedV4),
+    };
 
-    public static ShimLayers V6 { get; } = new("V6");
+    public static ShimLayers V6 { get; } = new()
+    {
+        InboundIpPacket = Map(LayerIds.InboundIpPacketV6),
+        OutboundIpPacket = Map(LayerIds.OutboundIpPacketV6),
+        IpForward = Map(LayerIds.IpForwardV6),
+        InboundTransport = Map(LayerIds.InboundTransportV6),
+        OutboundTransport = Map(LayerIds.OutboundTransportV6),
+        Stream = Map(LayerIds.StreamV6),
+        DatagramData = Map(LayerIds.DatagramDataV6),
+        InboundIcmpError = Map(LayerIds.InboundIcmpErrorV6),
+        OutboundIcmpError = Map(LayerIds.OutboundIcmpErrorV6),
+        AuthConnect = Map(LayerIds.AleAuthConnectV6),
+        AuthRecvAccept = Map(LayerIds.AleAuthRecvAcceptV6),
+        FlowEstablished = Map(LayerIds.AleFlowEstablishedV6),
+    };
 
-    public static LayerFieldMap InboundMacFrame { get; } = Map("INBOUND_MAC_FRAME_ETHERNET");
+    public static LayerFieldMap InboundMacFrame { get; } = Map(LayerIds.InboundMacFrameEthernet);
 
-    public static LayerFieldMap OutboundMacFrame { get; } = Map("OUTBOUND_MAC_FRAME_ETHERNET");
+    public static LayerFieldMap OutboundMacFrame { get; } = Map(LayerIds.OutboundMacFrameEthernet);
 
     /// <summary>The largest field count of any layer the shim feeds: the size of its value buffer.</summary>
     public static int MaxFieldCount { get; } = new[] { V4, V6 }.SelectMany(s => s.All).Append(InboundMacFrame).Append(OutboundMacFrame).Max(m => m.FieldCount);
 
-    public LayerFieldMap InboundIpPacket { get; }
+    public required LayerFieldMap InboundIpPacket { get; init; }
 
-    public LayerFieldMap OutboundIpPacket { get; }
+    public required LayerFieldMap OutboundIpPacket { get; init; }
 
-    public LayerFieldMap IpForward { get; }
+    public required LayerFieldMap IpForward { get; init; }
 
-    public LayerFieldMap InboundTransport { get; }
+    public required LayerFieldMap InboundTransport { get; init; }
 
-    public LayerFieldMap OutboundTransport { get; }
+    public required LayerFieldMap OutboundTransport { get; init; }
 
-    public LayerFieldMap Stream { get; }
+    public required LayerFieldMap Stream { get; init; }
 
-    public LayerFieldMap DatagramData { get; }
+    public required LayerFieldMap DatagramData { get; init; }
 
-    public LayerFieldMap InboundIcmpError { get; }
+    public required LayerFieldMap InboundIcmpError { get; init; }
 
-    public LayerFieldMap OutboundIcmpError { get; }
+    public required LayerFieldMap OutboundIcmpError { get; init; }
 
-    public LayerFieldMap AuthConnect { get; }
+    public required LayerFieldMap AuthConnect { get; init; }
 
-    public LayerFieldMap AuthRecvAccept { get; }
+    public required LayerFieldMap AuthRecvAccept { get; init; }
 
-    public LayerFieldMap FlowEstablished { get; }
+    public required LayerFieldMap FlowEstablished { get; init; }
 
     private IEnumerable<LayerFieldMap> All =>
     [
@@ -66,5 +82,5 @@ internal sealed class ShimLayers
     public static IEnumerable<LayerInfo> FedLayers =>
         V4.All.Concat(V6.All).Append(InboundMacFrame).Append(OutboundMacFrame).Select(m => m.Layer);
 
-    private static LayerFieldMap Map(string name) => new(LayerCatalog.Layer(name));
+    private static LayerFieldMap Map(ushort layerId) => new(LayerCatalog.Layer(layerId));
 }

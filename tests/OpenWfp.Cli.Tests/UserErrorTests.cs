@@ -105,6 +105,40 @@ public class UserErrorTests
         AssertOneLineError(code, stdout, stderr, "wfp: --policy FILE is required", "");
     }
 
+    [Fact]
+    public void AddFilterConditionValueOfTheWrongForm_OneLineBeforeAnyConnection_Exit1()
+    {
+        // The condition is parsed before the daemon is contacted, so the socket never has to exist.
+        var (code, stdout, stderr) = CliRunner.Run(
+            "add", "filter", "--socket", "/nonexistent/bfe.sock", "--layer", Layer, "--condition", "IP_REMOTE_PORT == telnet", "--action", "block");
+        AssertOneLineError(code, stdout, stderr, "wfp: --condition \"IP_REMOTE_PORT == telnet\": IP_REMOTE_PORT expects a number 0..65535", "");
+    }
+
+    [Fact]
+    public void Guard_FormatExceptionFromABug_IsNotReportedAsAUserError()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var console = new CliConsole(stdout, stderr, Color: false);
+
+        var ex = Assert.Throws<FormatException>(() => WfpCli.Guard(console, () => throw new FormatException("Input string was not in a correct format.")));
+
+        Assert.Equal("Input string was not in a correct format.", ex.Message);
+        Assert.Equal("", stderr.ToString());
+    }
+
+    [Fact]
+    public void Guard_UserError_OneLine_Exit1()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var console = new CliConsole(stdout, stderr, Color: false);
+
+        var code = WfpCli.Guard(console, () => throw new CliUserException("--value IP_REMOTE_PORT=x: IP_REMOTE_PORT expects a number 0..65535"));
+
+        AssertOneLineError(code, stdout.ToString(), stderr.ToString(), "wfp: --value IP_REMOTE_PORT=x: IP_REMOTE_PORT expects a number 0..65535", "");
+    }
+
     private static void AssertOneLineError(int code, string stdout, string stderr, string start, string contains)
     {
         Assert.Equal(1, code);

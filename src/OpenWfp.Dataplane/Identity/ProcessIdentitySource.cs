@@ -1,6 +1,7 @@
 using OpenWfp.Engine.Security;
 using OpenWfp.Netlink;
 using OpenWfp.Shim;
+using OpenWfp.Wire;
 
 namespace OpenWfp.Dataplane.Identity;
 
@@ -182,7 +183,7 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
             return true;
         }
 
-        return !flow.Outbound && flow.Protocol == SockDiag.ProtocolTcp
+        return !flow.Outbound && flow.Protocol == IpProtocol.Tcp
             && Query(in flow, wildcardRemote: true, out uid, out inode) && inode != 0;
     }
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using OpenWfp.Netlink;
 using OpenWfp.Shim;
+using OpenWfp.Wire;
 
 namespace OpenWfp.Dataplane.Identity;
 
@@ -61,12 +62,6 @@ internal static class SockDiag
     /// <summary><c>AF_INET6</c> (linux/socket.h).</summary>
     internal const byte AfInet6 = 10;
 
-    /// <summary><c>IPPROTO_TCP</c> (linux/in.h).</summary>
-    internal const byte ProtocolTcp = 6;
-
-    /// <summary><c>IPPROTO_UDP</c> (linux/in.h).</summary>
-    internal const byte ProtocolUdp = 17;
-
     /// <summary>Request size: nlmsghdr plus inet_diag_req_v2.</summary>
     internal const int MessageSize = NetlinkConstants.NlmsgHdrLen + RequestLength;
 
@@ -74,7 +69,7 @@ internal static class SockDiag
     /// <param name="flow">The flow.</param>
     /// <returns>True for TCP and UDP.</returns>
     public static bool Supports(in FlowTuple flow) =>
-        (flow.Protocol is ProtocolTcp or ProtocolUdp) && (flow.IpVersion is 4 or 6);
+        (flow.Protocol is IpProtocol.Tcp or IpProtocol.Udp) && (flow.IpVersion is 4 or 6);
 
     /// <summary>Writes the request for one socket.</summary>
     /// <param name="destination">At least <see cref="MessageSize"/> bytes.</param>
@@ -99,7 +94,7 @@ internal static class SockDiag
         MemoryMarshal.Write(request[4..], AllStates);
 
         var id = request.Slice(RequestIdOffset, SockIdLength);
-        var tcp = flow.Protocol == ProtocolTcp;
+        var tcp = flow.Protocol == IpProtocol.Tcp;
         var (srcAddress, srcPort, dstAddress, dstPort) = tcp
             ? (flow.LocalAddress, flow.LocalPort, flow.RemoteAddress, flow.RemotePort)
             : (flow.RemoteAddress, flow.RemotePort, flow.LocalAddress, flow.LocalPort);

@@ -11,8 +11,19 @@ namespace OpenWfp.Dataplane.Live;
 /// </summary>
 internal static class RulePlanner
 {
-    private static readonly FamilyLayers V4 = new("V4");
-    private static readonly FamilyLayers V6 = new("V6");
+    private static readonly FamilyLayers V4 = new(
+        flowEstablished: LayerIds.AleFlowEstablishedV4,
+        ale: [LayerIds.AleAuthConnectV4, LayerIds.AleAuthRecvAcceptV4, LayerIds.AleFlowEstablishedV4],
+        outboundPerPacket: [LayerIds.OutboundIpPacketV4, LayerIds.OutboundTransportV4, LayerIds.OutboundIcmpErrorV4, LayerIds.DatagramDataV4, LayerIds.StreamV4],
+        inboundPerPacket: [LayerIds.InboundIpPacketV4, LayerIds.InboundTransportV4, LayerIds.InboundIcmpErrorV4, LayerIds.DatagramDataV4, LayerIds.StreamV4],
+        forward: LayerIds.IpForwardV4);
+
+    private static readonly FamilyLayers V6 = new(
+        flowEstablished: LayerIds.AleFlowEstablishedV6,
+        ale: [LayerIds.AleAuthConnectV6, LayerIds.AleAuthRecvAcceptV6, LayerIds.AleFlowEstablishedV6],
+        outboundPerPacket: [LayerIds.OutboundIpPacketV6, LayerIds.OutboundTransportV6, LayerIds.OutboundIcmpErrorV6, LayerIds.DatagramDataV6, LayerIds.StreamV6],
+        inboundPerPacket: [LayerIds.InboundIpPacketV6, LayerIds.InboundTransportV6, LayerIds.InboundIcmpErrorV6, LayerIds.DatagramDataV6, LayerIds.StreamV6],
+        forward: LayerIds.IpForwardV6);
 
     /// <summary>The plan for a snapshot.</summary>
     public static RulePlan Plan(PolicySnapshot snapshot, DataplaneOptions options) =>
@@ -61,27 +72,16 @@ internal static class RulePlanner
         return false;
     }
 
-    private sealed class FamilyLayers
+    private sealed class FamilyLayers(ushort flowEstablished, ushort[] ale, ushort[] outboundPerPacket, ushort[] inboundPerPacket, ushort forward)
     {
-        public FamilyLayers(string v)
-        {
-            FlowEstablished = Id("ALE_FLOW_ESTABLISHED_" + v);
-            Ale = [Id("ALE_AUTH_CONNECT_" + v), Id("ALE_AUTH_RECV_ACCEPT_" + v), FlowEstablished];
-            OutboundPerPacket = [Id("OUTBOUND_IPPACKET_" + v), Id("OUTBOUND_TRANSPORT_" + v), Id("OUTBOUND_ICMP_ERROR_" + v), Id("DATAGRAM_DATA_" + v), Id("STREAM_" + v)];
-            InboundPerPacket = [Id("INBOUND_IPPACKET_" + v), Id("INBOUND_TRANSPORT_" + v), Id("INBOUND_ICMP_ERROR_" + v), Id("DATAGRAM_DATA_" + v), Id("STREAM_" + v)];
-            Forward = Id("IPFORWARD_" + v);
-        }
+        public ushort FlowEstablished { get; } = flowEstablished;
 
-        public ushort FlowEstablished { get; }
+        public ushort[] Ale { get; } = ale;
 
-        public ushort[] Ale { get; }
+        public ushort[] OutboundPerPacket { get; } = outboundPerPacket;
 
-        public ushort[] OutboundPerPacket { get; }
+        public ushort[] InboundPerPacket { get; } = inboundPerPacket;
 
-        public ushort[] InboundPerPacket { get; }
-
-        public ushort Forward { get; }
-
-        private static ushort Id(string name) => LayerCatalog.Layer(name).LayerId;
+        public ushort Forward { get; } = forward;
     }
 }

@@ -103,6 +103,12 @@ public static partial class LayerCatalog
     /// <returns>The layer, or <see langword="null"/> (also for reserved ids that have no management layer).</returns>
     public static LayerInfo? ById(ushort layerId) => layerId < LayersById.Length ? LayersById[layerId] : null;
 
+    /// <summary>The layer with run-time id <paramref name="layerId"/> (a <see cref="LayerIds"/> constant); throws when there is none.</summary>
+    /// <param name="layerId">A run-time layer id.</param>
+    /// <returns>The layer.</returns>
+    public static LayerInfo Layer(ushort layerId) =>
+        ById(layerId) ?? throw new KeyNotFoundException($"no WFP layer has run-time id {layerId}");
+
     /// <summary>The layer with this name or key (as <see cref="TryFindLayer"/> reads it); throws when there is none.</summary>
     public static LayerInfo Layer(string nameOrKey) =>
         TryFindLayer(nameOrKey, out var layer) ? layer : throw new KeyNotFoundException($"no WFP layer is called '{nameOrKey}'");

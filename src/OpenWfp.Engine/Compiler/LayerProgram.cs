@@ -6,7 +6,8 @@ namespace OpenWfp.Engine.Compiler;
 
 /// <summary>
 /// The compiled, immutable filters of one layer: everything classify reads. Built by <see cref="FilterCompiler"/>
-/// aside from the live one and swapped in whole on commit (DESIGN decision 2); never mutated afterwards.
+/// aside from the live one and swapped in whole on commit (docs/ENGINE.md, "Transactions and snapshots"); never
+/// mutated afterwards, so classify on any number of threads reads it without locks.
 /// </summary>
 internal sealed partial class LayerProgram
 {
@@ -38,6 +39,7 @@ internal sealed partial class LayerProgram
         Tree = tree;
         Specs = specs;
         OpConditionIndex = opConditionIndex;
+        FieldsRead = ComputeFieldsRead(ops, calloutSlots);
     }
 
     public LayerInfo Layer { get; }
@@ -78,21 +80,21 @@ internal sealed partial class LayerProgram
 
     /// <summary>
     /// Bit i set when classify may read field i: a condition tests it, or a callout filter is present (callouts get the
-    /// whole value array). Computed once; layers have at most 64 fields (the catalog's largest has 42, pinned by a test).
+    /// whole value array). Layers have at most 64 fields (the catalog's largest has 42, pinned by a test). Computed in the
+    /// constructor rather than on first use: queue threads read it concurrently, and a lazily filled 16-byte
+    /// <c>ulong?</c> can be read torn (flag set, value not yet written).
     /// </summary>
-    public ulong FieldsRead => _fieldsRead ??= ComputeFieldsRead();
+    public ulong FieldsRead { get; }
 
-    private ulong? _fieldsRead;
-
-    private ulong ComputeFieldsRead()
+    private static ulong ComputeFieldsRead(ConditionOp[] ops, CalloutSlot[] calloutSlots)
     {
-        if (CalloutSlots.Length > 0)
+        if (calloutSlots.Length > 0)
         {
             return ulong.MaxValue;
         }
 
         ulong mask = 0;
-        foreach (var op in Ops)
+        foreach (var op in ops)
         {
             mask |= 1UL << op.Field;
         }

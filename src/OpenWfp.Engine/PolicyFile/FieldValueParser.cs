@@ -14,6 +14,8 @@ namespace OpenWfp.Engine.PolicyFile;
 /// </summary>
 public static class FieldValueParser
 {
+    // The names people write for IP_PROTOCOL, with their numbers from IANA "Assigned Internet Protocol Numbers"
+    // (netinet/in.h IPPROTO_*). The engine does not reference OpenWfp.Wire, whose IpProtocol holds the ones it parses.
     private static readonly (string Name, byte Number)[] Protocols =
     [
         ("icmp", 1), ("igmp", 2), ("tcp", 6), ("udp", 17), ("gre", 47), ("esp", 50), ("ah", 51), ("icmpv6", 58), ("sctp", 132),

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using OpenWfp.Dataplane.Identity;
 using OpenWfp.Shim;
+using OpenWfp.Wire;
 
 namespace OpenWfp.Dataplane.Tests.Identity;
 
@@ -19,7 +20,7 @@ public sealed class SockDiagLayoutTests
         Assert.Equal(64, SockDiag.MessageUidOffset);
         Assert.Equal(68, SockDiag.MessageInodeOffset);
         Assert.Equal(0xFFFF_FFFFu, SockDiag.NoCookie);        // INET_DIAG_NOCOOKIE (~0U)
-        Assert.Equal((2, 10, 6, 17), (SockDiag.AfInet, SockDiag.AfInet6, SockDiag.ProtocolTcp, SockDiag.ProtocolUdp));
+        Assert.Equal((2, 10, 6, 17), (SockDiag.AfInet, SockDiag.AfInet6, IpProtocol.Tcp, IpProtocol.Udp));
         Assert.Equal(72, SockDiag.MessageSize);
     }
 
