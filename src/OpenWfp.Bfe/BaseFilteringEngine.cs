@@ -30,11 +30,16 @@ public sealed partial class BaseFilteringEngine : IDisposable
     private ImmutableDictionary<Guid, FilterSpec> _bootTimeFilters = ImmutableDictionary<Guid, FilterSpec>.Empty;
 
     /// <summary>A BFE over a new engine; <paramref name="store"/> null keeps nothing across restarts.</summary>
-    public BaseFilteringEngine(AccessPolicy access, IPolicyStore? store = null, FilterEngineOptions? engineOptions = null)
+    /// <param name="access">Who may read and write.</param>
+    /// <param name="store">The persistent store, or null.</param>
+    /// <param name="engineOptions">Options for the filter engine.</param>
+    /// <param name="timeProvider">The clock that stamps net events; the system clock when null.</param>
+    public BaseFilteringEngine(AccessPolicy access, IPolicyStore? store = null, FilterEngineOptions? engineOptions = null, TimeProvider? timeProvider = null)
     {
         Access = access;
         _store = store;
         Engine = new FilterEngine(engineOptions);
+        NetEvents = new NetEvents.NetEventLog(timeProvider: timeProvider ?? TimeProvider.System);
     }
 
     /// <summary>The filter engine classify runs on.</summary>
@@ -53,7 +58,7 @@ public sealed partial class BaseFilteringEngine : IDisposable
     public IReadOnlyCollection<FilterSpec> BootTimeFilters => Volatile.Read(ref _bootTimeFilters).Values.ToList();
 
     /// <summary>Net events: classify drops (and allows with the CLASSIFY_ALLOW keyword); docs/WFPD.md, Net events.</summary>
-    public NetEvents.NetEventLog NetEvents { get; } = new();
+    public NetEvents.NetEventLog NetEvents { get; }
 
     /// <summary>FWPM_ENGINE_OPTION values (TXN_WATCHDOG and friends are kept but have no effect yet).</summary>
     public ConcurrentDictionary<uint, uint> Options { get; } = new() { [EngineOptions.CollectNetEvents] = 1, [EngineOptions.NetEventMatchAnyKeywords] = 0 };

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using OpenWfp.Testing.Cli;
+using OpenWfp.Testing.Daemon;
 
 namespace OpenWfp.Cli.Daemon.Tests;
 
@@ -8,16 +10,16 @@ public sealed class ApplyShowTests
     [Fact]
     public async Task ApplyTheSamplePolicyPrintsTheCountsAndShowFiltersListsThem()
     {
-        await using var wfpd = await Wfpd.StartAsync();
+        await using var wfpd = await WfpdProcess.StartAsync();
 
-        var applied = Wfp.Ok("apply", Wfp.SamplePolicy, "--socket", wfpd.Socket);
-        Assert.Contains($"applied {Wfp.SamplePolicy} to wfpd at {wfpd.Socket} in one transaction", applied);
+        var applied = CliRunner.Ok("apply", CliRunner.SamplePolicy, "--socket", wfpd.Socket);
+        Assert.Contains($"applied {CliRunner.SamplePolicy} to wfpd at {wfpd.Socket} in one transaction", applied);
         Assert.Contains("  providers  1\n", applied);
         Assert.Contains("  sublayers  2\n", applied);
         Assert.Contains("  callouts   0\n", applied);
         Assert.Contains("  filters    4  (ids 1-4)\n", applied);
 
-        var lines = Wfp.Ok("show", "filters", "--socket", wfpd.Socket).TrimEnd('\n').Split('\n');
+        var lines = CliRunner.Ok("show", "filters", "--socket", wfpd.Socket).TrimEnd('\n').Split('\n');
         Assert.Equal(5, lines.Length);
         Assert.Matches(@"^id\s+name\s+layer\s+sublayer\s+action\s+flags\s+weight\s+conditions$", lines[0]);
         Assert.Matches(@"^ 1  Allow update server \(hard\)\s+ALE_AUTH_CONNECT_V4\s+Corp baseline\s+permit\s+hard\s+0x000000000000000a\s+IP_REMOTE_ADDRESS == 203\.0\.113\.10 and IP_PROTOCOL == tcp and IP_REMOTE_PORT == 443$", lines[1]);
@@ -32,10 +34,10 @@ public sealed class ApplyShowTests
     [Fact]
     public async Task ShowFiltersJsonIsOneDocumentWithTheFiltersAndTheirConditions()
     {
-        await using var wfpd = await Wfpd.StartAsync();
-        Wfp.Ok("apply", Wfp.SamplePolicy, "--socket", wfpd.Socket);
+        await using var wfpd = await WfpdProcess.StartAsync();
+        CliRunner.Ok("apply", CliRunner.SamplePolicy, "--socket", wfpd.Socket);
 
-        using var doc = JsonDocument.Parse(Wfp.Ok("show", "filters", "--socket", wfpd.Socket, "--json"));
+        using var doc = JsonDocument.Parse(CliRunner.Ok("show", "filters", "--socket", wfpd.Socket, "--json"));
         var root = doc.RootElement;
         Assert.Equal(1, root.GetProperty("version").GetInt32());
         Assert.Equal(wfpd.Socket, root.GetProperty("socket").GetString());
@@ -53,39 +55,39 @@ public sealed class ApplyShowTests
         Assert.Equal(["CLEAR_ACTION_RIGHT"], filters[0].GetProperty("flags").EnumerateArray().Select(f => f.GetString()));
 
         // --layer narrows the list.
-        using var none = JsonDocument.Parse(Wfp.Ok("show", "filters", "--socket", wfpd.Socket, "--json", "--layer", "ALE_AUTH_RECV_ACCEPT_V4"));
+        using var none = JsonDocument.Parse(CliRunner.Ok("show", "filters", "--socket", wfpd.Socket, "--json", "--layer", "ALE_AUTH_RECV_ACCEPT_V4"));
         Assert.Equal(0, none.RootElement.GetProperty("filters").GetArrayLength());
-        Assert.Equal("no filters at ALE_AUTH_RECV_ACCEPT_V4\n", Wfp.Ok("show", "filters", "--socket", wfpd.Socket, "--layer", "ALE_AUTH_RECV_ACCEPT_V4"));
+        Assert.Equal("no filters at ALE_AUTH_RECV_ACCEPT_V4\n", CliRunner.Ok("show", "filters", "--socket", wfpd.Socket, "--layer", "ALE_AUTH_RECV_ACCEPT_V4"));
     }
 
     [Fact]
     public async Task ShowSublayersProvidersCalloutsAndState()
     {
-        await using var wfpd = await Wfpd.StartAsync();
-        Assert.Equal("no filters\n", Wfp.Ok("show", "filters", "--socket", wfpd.Socket));
-        Wfp.Ok("apply", Wfp.SamplePolicy, "--socket", wfpd.Socket);
+        await using var wfpd = await WfpdProcess.StartAsync();
+        Assert.Equal("no filters\n", CliRunner.Ok("show", "filters", "--socket", wfpd.Socket));
+        CliRunner.Ok("apply", CliRunner.SamplePolicy, "--socket", wfpd.Socket);
 
-        var sublayers = Wfp.Ok("show", "sublayers", "--socket", wfpd.Socket).Split('\n');
+        var sublayers = CliRunner.Ok("show", "sublayers", "--socket", wfpd.Socket).Split('\n');
         Assert.Matches(@"^weight\s+name\s+key\s+provider\s+flags$", sublayers[0]);
         Assert.Matches(@"^0x8000  Corp baseline  ab7aa3d0-eb82-8036-9b87-c0d6fbf2309e  Contoso IT  -$", sublayers[1]);
         Assert.Matches(@"^0x4000  Security team  818f1a92-8379-8e4c-b617-a412e96ff9a8  Contoso IT  -$", sublayers[2]);
         Assert.Matches(@"^\(\d+ built-in sublayers not shown; --all lists them\)$", sublayers[3]);
-        var all = Wfp.Ok("show", "sublayers", "--socket", wfpd.Socket, "--all");
+        var all = CliRunner.Ok("show", "sublayers", "--socket", wfpd.Socket, "--all");
         Assert.Contains("FWPM_SUBLAYER_UNIVERSAL", all);
         Assert.Contains("built-in", all);
 
-        Assert.Matches(@"^name\s+key\s+service\s+flags\nContoso IT  4215c51d-abdd-8878-aecc-fae1e83394ae  -\s+-\n", Wfp.Ok("show", "providers", "--socket", wfpd.Socket));
-        Assert.StartsWith("no callouts besides the ", Wfp.Ok("show", "callouts", "--socket", wfpd.Socket));
-        Assert.Contains("FWPM_CALLOUT_", Wfp.Ok("show", "callouts", "--socket", wfpd.Socket, "--all"));
+        Assert.Matches(@"^name\s+key\s+service\s+flags\nContoso IT  4215c51d-abdd-8878-aecc-fae1e83394ae  -\s+-\n", CliRunner.Ok("show", "providers", "--socket", wfpd.Socket));
+        Assert.StartsWith("no callouts besides the ", CliRunner.Ok("show", "callouts", "--socket", wfpd.Socket));
+        Assert.Contains("FWPM_CALLOUT_", CliRunner.Ok("show", "callouts", "--socket", wfpd.Socket, "--all"));
 
-        var state = Wfp.Ok("show", "state", "--socket", wfpd.Socket);
+        var state = CliRunner.Ok("show", "state", "--socket", wfpd.Socket);
         Assert.StartsWith($"wfpd at {wfpd.Socket}, policy generation ", state);
         Assert.Matches(@"\n  providers          1  \(\+\d+ built-in\)\n", state);
         Assert.Matches(@"\n  sublayers          2  \(\+\d+ built-in\)\n", state);
         Assert.Contains("\n  filters            4  (0 persistent, 0 boot-time, 0 disabled)\n", state);
         Assert.Matches(@"\n  layer\s+filters\s+permit\s+block\s+callout\n  ALE_AUTH_CONNECT_V4\s+4\s+2\s+2\s+0\n", state);
 
-        using var json = JsonDocument.Parse(Wfp.Ok("show", "state", "--socket", wfpd.Socket, "--json"));
+        using var json = JsonDocument.Parse(CliRunner.Ok("show", "state", "--socket", wfpd.Socket, "--json"));
         Assert.Equal(4, json.RootElement.GetProperty("filters").GetProperty("count").GetInt32());
         Assert.Equal(2, json.RootElement.GetProperty("sublayers").GetProperty("count").GetInt32());
         var layer = Assert.Single(json.RootElement.GetProperty("layers").EnumerateArray());
@@ -96,13 +98,13 @@ public sealed class ApplyShowTests
     [Fact]
     public async Task ApplyOfAPolicyWithOneBadObjectAppliesNothingAndNamesIt()
     {
-        await using var wfpd = await Wfpd.StartAsync();
-        Wfp.Ok("apply", Wfp.SamplePolicy, "--socket", wfpd.Socket);
-        var before = Wfp.Ok("show", "filters", "--socket", wfpd.Socket, "--json");
-        var providersBefore = Wfp.Ok("show", "providers", "--socket", wfpd.Socket);
+        await using var wfpd = await WfpdProcess.StartAsync();
+        CliRunner.Ok("apply", CliRunner.SamplePolicy, "--socket", wfpd.Socket);
+        var before = CliRunner.Ok("show", "filters", "--socket", wfpd.Socket, "--json");
+        var providersBefore = CliRunner.Ok("show", "providers", "--socket", wfpd.Socket);
 
         // A new provider, sublayer and a good filter first: all of it must vanish with the bad filter's refusal.
-        using var bad = Wfp.File("""
+        using var bad = CliRunner.File("""
             {
               "version": 1,
               "providers": [ { "name": "Bad Inc" } ],
@@ -115,31 +117,31 @@ public sealed class ApplyShowTests
               ]
             }
             """);
-        var error = Wfp.Fails("apply", bad.Path, "--socket", wfpd.Socket);
+        var error = CliRunner.Fails("apply", bad.Path, "--socket", wfpd.Socket);
         Assert.Matches($@"^wfp: apply {System.Text.RegularExpressions.Regex.Escape(bad.Path)}: filters\[1\] ""Bad one"" \{{[0-9a-f-]{{36}}\}}: .*FWP_MATCH_PREFIX does not apply to FWP_UINT16 \[FWP_E_MATCH_TYPE_MISMATCH\]; nothing applied$", error);
 
-        Assert.Equal(before, Wfp.Ok("show", "filters", "--socket", wfpd.Socket, "--json"));
-        Assert.Equal(providersBefore, Wfp.Ok("show", "providers", "--socket", wfpd.Socket));
-        Assert.DoesNotContain("Bad sublayer", Wfp.Ok("show", "sublayers", "--socket", wfpd.Socket));
+        Assert.Equal(before, CliRunner.Ok("show", "filters", "--socket", wfpd.Socket, "--json"));
+        Assert.Equal(providersBefore, CliRunner.Ok("show", "providers", "--socket", wfpd.Socket));
+        Assert.DoesNotContain("Bad sublayer", CliRunner.Ok("show", "sublayers", "--socket", wfpd.Socket));
     }
 
     [Fact]
     public async Task ApplyingTheSamePolicyTwiceIsRefusedWithAlreadyExists()
     {
-        await using var wfpd = await Wfpd.StartAsync();
-        Wfp.Ok("apply", Wfp.SamplePolicy, "--socket", wfpd.Socket);
+        await using var wfpd = await WfpdProcess.StartAsync();
+        CliRunner.Ok("apply", CliRunner.SamplePolicy, "--socket", wfpd.Socket);
 
-        var error = Wfp.Fails("apply", Wfp.SamplePolicy, "--socket", wfpd.Socket);
+        var error = CliRunner.Fails("apply", CliRunner.SamplePolicy, "--socket", wfpd.Socket);
         Assert.Contains("providers[0] \"Contoso IT\" {4215c51d-abdd-8878-aecc-fae1e83394ae}: ", error);
         Assert.EndsWith("[FWP_E_ALREADY_EXISTS]; nothing applied", error);
-        Assert.Equal(4, Wfp.Ok("show", "filters", "--socket", wfpd.Socket).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1);
+        Assert.Equal(4, CliRunner.Ok("show", "filters", "--socket", wfpd.Socket).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1);
     }
 
     [Fact]
     public async Task ApplyJsonReportsTheNewFilterIds()
     {
-        await using var wfpd = await Wfpd.StartAsync();
-        using var doc = JsonDocument.Parse(Wfp.Ok("apply", Wfp.SamplePolicy, "--socket", wfpd.Socket, "--json"));
+        await using var wfpd = await WfpdProcess.StartAsync();
+        using var doc = JsonDocument.Parse(CliRunner.Ok("apply", CliRunner.SamplePolicy, "--socket", wfpd.Socket, "--json"));
         Assert.Equal(4, doc.RootElement.GetProperty("filters").GetInt32());
         Assert.Equal(2, doc.RootElement.GetProperty("sublayers").GetInt32());
         Assert.Equal([1UL, 2, 3, 4], doc.RootElement.GetProperty("filterIds").EnumerateArray().Select(e => e.GetUInt64()));

@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using OpenWfp.Testing.Cli;
+using OpenWfp.Testing.Daemon;
 
 namespace OpenWfp.Cli.Daemon.Tests;
 
@@ -17,23 +19,23 @@ public sealed class ErrorTests
     [InlineData("export")]
     public void NoDaemonIsOneLine(params string[] args)
     {
-        var dir = Wfpd.NewDirectory();
+        var dir = WfpdProcess.NewStateDirectory();
         try
         {
             var socket = Path.Combine(dir, "bfe.sock");
-            var line = Wfp.Fails([.. args.Select(a => a == "SAMPLE" ? Wfp.SamplePolicy : a), "--socket", socket]);
+            var line = CliRunner.Fails([.. args.Select(a => a == "SAMPLE" ? CliRunner.SamplePolicy : a), "--socket", socket]);
             Assert.Equal($"wfp: {socket}: cannot connect to wfpd (no such file; is wfpd running? see docs/WFPD.md)", line);
         }
         finally
         {
-            Wfpd.DeleteDirectory(dir);
+            WfpdProcess.DeleteDirectory(dir);
         }
     }
 
     [Fact]
     public void ASocketNobodyListensOnIsConnectionRefused()
     {
-        var dir = Wfpd.NewDirectory();
+        var dir = WfpdProcess.NewStateDirectory();
         try
         {
             // As a crashed wfpd leaves it: a socket file nobody listens on (bound, not listening, refuses the same way;
@@ -43,32 +45,32 @@ public sealed class ErrorTests
             s.Bind(new UnixDomainSocketEndPoint(socket));
             Assert.Equal(
                 $"wfp: {socket}: cannot connect to wfpd (connection refused, nothing listens there; is wfpd running? see docs/WFPD.md)",
-                Wfp.Fails("show", "filters", "--socket", socket));
+                CliRunner.Fails("show", "filters", "--socket", socket));
         }
         finally
         {
-            Wfpd.DeleteDirectory(dir);
+            WfpdProcess.DeleteDirectory(dir);
         }
     }
 
     [Fact]
     public void TheSocketComesFromTheEnvironmentWhenNotGiven()
     {
-        var dir = Wfpd.NewDirectory();
+        var dir = WfpdProcess.NewStateDirectory();
         var before = Environment.GetEnvironmentVariable("OPENWFP_SOCKET");
         try
         {
             var socket = Path.Combine(dir, "env.sock");
             Environment.SetEnvironmentVariable("OPENWFP_SOCKET", socket);
-            Assert.Equal($"wfp: {socket}: cannot connect to wfpd (no such file; is wfpd running? see docs/WFPD.md)", Wfp.Fails("show", "filters"));
+            Assert.Equal($"wfp: {socket}: cannot connect to wfpd (no such file; is wfpd running? see docs/WFPD.md)", CliRunner.Fails("show", "filters"));
 
             // --socket with no path means the same; with --socket, classify works on the daemon, not on a file.
-            Assert.StartsWith($"wfp: {socket}: cannot connect", Wfp.Fails("classify", "--socket", "--layer", "ALE_AUTH_CONNECT_V4"));
+            Assert.StartsWith($"wfp: {socket}: cannot connect", CliRunner.Fails("classify", "--socket", "--layer", "ALE_AUTH_CONNECT_V4"));
         }
         finally
         {
             Environment.SetEnvironmentVariable("OPENWFP_SOCKET", before);
-            Wfpd.DeleteDirectory(dir);
+            WfpdProcess.DeleteDirectory(dir);
         }
     }
 
@@ -84,29 +86,29 @@ public sealed class ErrorTests
     public void AddFilterMistakesAreCaughtBeforeConnecting(string expected, string option, string value)
     {
         // The socket does not exist: these errors come before any connection is tried.
-        Assert.Equal(expected, Wfp.Fails("add", "filter", "--socket", "/nonexistent/bfe.sock", "-l", "ALE_AUTH_CONNECT_V4", "-a", "block", option, value));
+        Assert.Equal(expected, CliRunner.Fails("add", "filter", "--socket", "/nonexistent/bfe.sock", "-l", "ALE_AUTH_CONNECT_V4", "-a", "block", option, value));
     }
 
     [Theory]
     [InlineData("wfp: --action allow: expected permit, block or callout:NAME (a callout's name or key, or a built-in FWPM_CALLOUT_* name)", "allow")]
     [InlineData("wfp: --action callout:: expected permit, block or callout:NAME (a callout's name or key, or a built-in FWPM_CALLOUT_* name)", "callout:")]
     public void AddFilterActionMistakes(string expected, string action) =>
-        Assert.Equal(expected, Wfp.Fails("add", "filter", "--socket", "/nonexistent/bfe.sock", "-l", "ALE_AUTH_CONNECT_V4", "-a", action));
+        Assert.Equal(expected, CliRunner.Fails("add", "filter", "--socket", "/nonexistent/bfe.sock", "-l", "ALE_AUTH_CONNECT_V4", "-a", action));
 
     [Fact]
     public void CommandLineMistakes()
     {
-        Assert.Equal("wfp: delete filter abc: expected a filter id (a number) or a filter key (a GUID)", Wfp.Fails("delete", "filter", "abc", "--socket", "/nonexistent/bfe.sock"));
-        Assert.Equal("wfp: Unrecognized command or argument 'bogus'. (see 'wfp show --help')", Wfp.Fails("show", "bogus"));
-        Assert.Equal("wfp: Option '--action' is required. (see 'wfp add filter --help')", Wfp.Fails("add", "filter", "--layer", "ALE_AUTH_CONNECT_V4"));
+        Assert.Equal("wfp: delete filter abc: expected a filter id (a number) or a filter key (a GUID)", CliRunner.Fails("delete", "filter", "abc", "--socket", "/nonexistent/bfe.sock"));
+        Assert.Equal("wfp: Unrecognized command or argument 'bogus'. (see 'wfp show --help')", CliRunner.Fails("show", "bogus"));
+        Assert.Equal("wfp: Option '--action' is required. (see 'wfp add filter --help')", CliRunner.Fails("add", "filter", "--layer", "ALE_AUTH_CONNECT_V4"));
         Assert.Equal(
-            $"wfp: --policy {Wfp.SamplePolicy} and --socket do not go together: 'classify' works on a policy file or on the running wfpd's policy",
-            Wfp.Fails("classify", "--policy", Wfp.SamplePolicy, "--socket", "/nonexistent/bfe.sock", "--layer", "ALE_AUTH_CONNECT_V4"));
+            $"wfp: --policy {CliRunner.SamplePolicy} and --socket do not go together: 'classify' works on a policy file or on the running wfpd's policy",
+            CliRunner.Fails("classify", "--policy", CliRunner.SamplePolicy, "--socket", "/nonexistent/bfe.sock", "--layer", "ALE_AUTH_CONNECT_V4"));
         Assert.Equal(
             "wfp: --layer LAYER is required with --socket, e.g. wfp explain --socket --layer ALE_AUTH_CONNECT_V4 --value IP_REMOTE_PORT=443",
-            Wfp.Fails("explain", "--socket", "/nonexistent/bfe.sock"));
+            CliRunner.Fails("explain", "--socket", "/nonexistent/bfe.sock"));
         Assert.Equal(
             "wfp: --policy FILE (or --socket, for the running wfpd's policy) is required, e.g. wfp export --policy policy.json --out filters.xml",
-            Wfp.Fails("export"));
+            CliRunner.Fails("export"));
     }
 }

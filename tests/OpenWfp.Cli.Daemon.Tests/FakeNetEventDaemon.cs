@@ -10,6 +10,7 @@ using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
 using OpenWfp.Protocol.Mapping;
 using OpenWfp.Protocol.V1;
+using OpenWfp.Testing.Daemon;
 using DisplayData = OpenWfp.Engine.Model.DisplayData;
 using FilterAction = OpenWfp.Engine.Model.FilterAction;
 using FilterCondition = OpenWfp.Engine.Model.FilterCondition;
@@ -137,7 +138,7 @@ internal sealed class FakeNetEventDaemon : OpenWfp.Protocol.V1.Bfe.BfeBase
 
         public static async Task<Server> StartAsync()
         {
-            var dir = Wfpd.NewDirectory();
+            var dir = WfpdProcess.NewStateDirectory();
             var daemon = new FakeNetEventDaemon();
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
@@ -155,7 +156,7 @@ internal sealed class FakeNetEventDaemon : OpenWfp.Protocol.V1.Bfe.BfeBase
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await _app.StopAsync(stop.Token);
             await _app.DisposeAsync();
-            Wfpd.DeleteDirectory(Directory);
+            WfpdProcess.DeleteDirectory(Directory);
         }
     }
 }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using OpenWfp.Testing.Cli;
+using OpenWfp.Testing.Daemon;
 
 namespace OpenWfp.Cli.Daemon.Tests;
 
@@ -15,13 +17,13 @@ public sealed class NetEventTests
         fake.Daemon.Ring.Add(FakeNetEventDaemon.Drop(1));
         fake.Daemon.Ring.Add(FakeNetEventDaemon.Allow(2));
 
-        var lines = Wfp.Ok("show", "netevents", "--socket", fake.Socket).TrimEnd('\n').Split('\n');
+        var lines = CliRunner.Ok("show", "netevents", "--socket", fake.Socket).TrimEnd('\n').Split('\n');
         Assert.Equal(3, lines.Length);
         Assert.Matches(@"^time\s+type\s+dir\s+layer\s+filter\s+connection\s+app$", lines[0]);
         Assert.Matches(@"^2026-01-0\d \d\d:\d\d:\d\d\.001  drop   out  ALE_AUTH_CONNECT_V4\s+5 ""Block telnet""  tcp 10\.0\.0\.1:40000 → 192\.0\.2\.1:23\s+-$", lines[1]);
         Assert.Matches(@"^2026-01-0\d \d\d:\d\d:\d\d\.000  allow  in   ALE_AUTH_RECV_ACCEPT_V6  -\s+udp \[2001:db8::2\]:5353 → \[2001:db8::1\]:53  /usr/sbin/named$", lines[2]);
 
-        using var doc = JsonDocument.Parse(Wfp.Ok("show", "netevents", "--socket", fake.Socket, "--json"));
+        using var doc = JsonDocument.Parse(CliRunner.Ok("show", "netevents", "--socket", fake.Socket, "--json"));
         var events = doc.RootElement.GetProperty("netEvents").EnumerateArray().ToList();
         Assert.Equal(2, events.Count);
         Assert.Equal("drop", events[0].GetProperty("type").GetString());
@@ -35,14 +37,14 @@ public sealed class NetEventTests
     public async Task EventsPrintsTheRingAsLines()
     {
         await using var fake = await FakeNetEventDaemon.Server.StartAsync();
-        Assert.Equal("no net events\n", Wfp.Ok("show", "netevents", "--socket", fake.Socket));
-        Assert.Equal("", Wfp.Ok("events", "--socket", fake.Socket));
+        Assert.Equal("no net events\n", CliRunner.Ok("show", "netevents", "--socket", fake.Socket));
+        Assert.Equal("", CliRunner.Ok("events", "--socket", fake.Socket));
 
         fake.Daemon.Ring.Add(FakeNetEventDaemon.Drop(1));
-        var line = Assert.Single(Wfp.Ok("events", "--socket", fake.Socket).TrimEnd('\n').Split('\n'));
+        var line = Assert.Single(CliRunner.Ok("events", "--socket", fake.Socket).TrimEnd('\n').Split('\n'));
         Assert.Matches(@"^2026-01-0\d \d\d:\d\d:\d\d\.001  drop   out  ALE_AUTH_CONNECT_V4\s+tcp 10\.0\.0\.1:40000 → 192\.0\.2\.1:23  filter 5 ""Block telnet""$", line);
 
-        var json = Assert.Single(Wfp.Ok("events", "--socket", fake.Socket, "--json").TrimEnd('\n').Split('\n'));
+        var json = Assert.Single(CliRunner.Ok("events", "--socket", fake.Socket, "--json").TrimEnd('\n').Split('\n'));
         using var doc = JsonDocument.Parse(json);
         Assert.Equal(5UL, doc.RootElement.GetProperty("filterId").GetUInt64());
         Assert.Equal(23, doc.RootElement.GetProperty("remotePort").GetInt32());
@@ -92,8 +94,8 @@ public sealed class NetEventTests
     [Fact]
     public async Task TheRealDaemonAnswersCleanlyEitherWay()
     {
-        await using var wfpd = await Wfpd.StartAsync();
-        var r = Wfp.Run("show", "netevents", "--socket", wfpd.Socket);
+        await using var wfpd = await WfpdProcess.StartAsync();
+        var r = CliRunner.Run("show", "netevents", "--socket", wfpd.Socket);
         if (r.Code == 0)
         {
             Assert.Equal("", r.Err);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OpenWfp.Testing.Cli;
 
 namespace OpenWfp.Cli.Tests;
 
@@ -12,8 +13,7 @@ public class ClassifyCommandTests
     [InlineData("192.0.2.22", "22", "permit", 0, false, 0)]
     public void ClassifyJson_GivesDecisionAndDecidingFilter(string address, string port, string decision, int filterId, bool hard, int sublayers)
     {
-        using var policy = CliRunner.SamplePolicy();
-        var (code, stdout, stderr) = CliRunner.Run("classify", "--policy", policy.Path, "--layer", "ALE_AUTH_CONNECT_V4", "--value", "IP_PROTOCOL=tcp", "--value", $"IP_REMOTE_ADDRESS={address}", "--value", $"FWPM_CONDITION_IP_REMOTE_PORT={port}", "--json");
+        var (code, stdout, stderr) = CliRunner.Run("classify", "--policy", CliRunner.SamplePolicy, "--layer", "ALE_AUTH_CONNECT_V4", "--value", "IP_PROTOCOL=tcp", "--value", $"IP_REMOTE_ADDRESS={address}", "--value", $"FWPM_CONDITION_IP_REMOTE_PORT={port}", "--json");
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
         using var doc = JsonDocument.Parse(stdout);
@@ -38,8 +38,7 @@ public class ClassifyCommandTests
     [Fact]
     public void ClassifyJson_SublayersListTerminatingFiltersHighestWeightFirst()
     {
-        using var policy = CliRunner.SamplePolicy();
-        var (_, stdout, _) = CliRunner.Run("classify", "-p", policy.Path, "-l", "ale_auth_connect_v4", "-v", "IP_PROTOCOL=6", "-v", "IP_REMOTE_ADDRESS=198.51.100.7", "-v", "IP_REMOTE_PORT=0x1bb", "--json");
+        var (_, stdout, _) = CliRunner.Run("classify", "-p", CliRunner.SamplePolicy, "-l", "ale_auth_connect_v4", "-v", "IP_PROTOCOL=6", "-v", "IP_REMOTE_ADDRESS=198.51.100.7", "-v", "IP_REMOTE_PORT=0x1bb", "--json");
         using var doc = JsonDocument.Parse(stdout);
         var subs = doc.RootElement.GetProperty("sublayers").EnumerateArray().ToList();
         Assert.Equal("Corp baseline", subs[0].GetProperty("name").GetString());
@@ -54,8 +53,7 @@ public class ClassifyCommandTests
     [Fact]
     public void ClassifyText_NamesDecisionFilterAndSublayers()
     {
-        using var policy = CliRunner.SamplePolicy();
-        var (code, stdout, _) = CliRunner.Run("classify", "--policy", policy.Path, "--layer", "ALE_AUTH_CONNECT_V4", "--value", "IP_PROTOCOL=tcp", "--value", "IP_REMOTE_ADDRESS=198.51.100.7", "--value", "IP_REMOTE_PORT=443");
+        var (code, stdout, _) = CliRunner.Run("classify", "--policy", CliRunner.SamplePolicy, "--layer", "ALE_AUTH_CONNECT_V4", "--value", "IP_PROTOCOL=tcp", "--value", "IP_REMOTE_ADDRESS=198.51.100.7", "--value", "IP_REMOTE_PORT=443");
         Assert.Equal(0, code);
         Assert.Contains("decision   BLOCK (hard) by filter 3 \"Block malware range\"", stdout);
         Assert.Contains("Corp baseline  weight 0x8000  permit  filter 2 \"Allow web (soft)\"", stdout);
@@ -65,8 +63,7 @@ public class ClassifyCommandTests
     [Fact]
     public void ClassifyText_NoMatch_SaysDefaultPermit()
     {
-        using var policy = CliRunner.SamplePolicy();
-        var (code, stdout, _) = CliRunner.Run("classify", "--policy", policy.Path, "--layer", "ALE_AUTH_CONNECT_V4");
+        var (code, stdout, _) = CliRunner.Run("classify", "--policy", CliRunner.SamplePolicy, "--layer", "ALE_AUTH_CONNECT_V4");
         Assert.Equal(0, code);
         Assert.Contains("no filter matched (default permit)", stdout);
         Assert.Contains("values     none (every field FWP_EMPTY)", stdout);

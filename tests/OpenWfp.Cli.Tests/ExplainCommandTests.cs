@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OpenWfp.Testing.Cli;
 
 namespace OpenWfp.Cli.Tests;
 
@@ -52,8 +53,7 @@ public class ExplainCommandTests
     [Fact]
     public void Explain_WithPolicy_ShowsSkippedFilterAndDecision()
     {
-        using var policy = CliRunner.SamplePolicy();
-        var (code, stdout, stderr) = CliRunner.Run("explain", "--policy", policy.Path, "--layer", "ALE_AUTH_CONNECT_V4", "--value", "IP_PROTOCOL=tcp", "--value", "IP_REMOTE_ADDRESS=203.0.113.10", "--value", "IP_REMOTE_PORT=443");
+        var (code, stdout, stderr) = CliRunner.Run("explain", "--policy", CliRunner.SamplePolicy, "--layer", "ALE_AUTH_CONNECT_V4", "--value", "IP_PROTOCOL=tcp", "--value", "IP_REMOTE_ADDRESS=203.0.113.10", "--value", "IP_REMOTE_PORT=443");
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
         Assert.Contains("→ skipped: not evaluated: a higher-weight filter already terminated this sublayer", stdout);
@@ -99,8 +99,7 @@ public class ExplainCommandTests
     [Fact]
     public void Explain_LayerWithoutFilters_SaysSo()
     {
-        using var policy = CliRunner.SamplePolicy();
-        var (code, stdout, _) = CliRunner.Run("explain", "-p", policy.Path, "-l", "ALE_AUTH_RECV_ACCEPT_V4", "-v", "IP_LOCAL_PORT=22");
+        var (code, stdout, _) = CliRunner.Run("explain", "-p", CliRunner.SamplePolicy, "-l", "ALE_AUTH_RECV_ACCEPT_V4", "-v", "IP_LOCAL_PORT=22");
         Assert.Equal(0, code);
         Assert.Contains("(the policy has no filters at ALE_AUTH_RECV_ACCEPT_V4)", stdout);
     }

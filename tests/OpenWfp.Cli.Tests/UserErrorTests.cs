@@ -1,3 +1,5 @@
+using OpenWfp.Testing.Cli;
+
 namespace OpenWfp.Cli.Tests;
 
 public class UserErrorTests
@@ -83,8 +85,7 @@ public class UserErrorTests
     [InlineData("--layer ALE_AUTH_CONNECT_V4 --frobnicate", "wfp: Unrecognized command or argument '--frobnicate'")]
     public void BadCommandLine_OneStderrLine_Exit1(string extra, string expected)
     {
-        using var policy = CliRunner.SamplePolicy();
-        string[] args = ["classify", "--policy", policy.Path, .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
+        string[] args = ["classify", "--policy", CliRunner.SamplePolicy, .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
         var (code, stdout, stderr) = CliRunner.Run(args);
         AssertOneLineError(code, stdout, stderr, expected, "");
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using OpenWfp.Testing.Daemon;
 
 namespace OpenWfp.Daemon.Tests;
 
@@ -35,8 +36,8 @@ public sealed class AccessTests
             await File.WriteAllTextAsync(config, $$"""{ "writerGroup": null, "readers": "everyone", "socketGroup": "{{name}}" }""");
             Run("chmod", "-R", "a+rX", work);
 
-            var state = DaemonProcess.NewStateDirectory();
-            await using var daemon = await DaemonProcess.StartAsync(state, Path.Combine(socketDir, "bfe.sock"), "--config", config);
+            var state = WfpdProcess.NewStateDirectory();
+            await using var daemon = await WfpdProcess.StartAsync(state, Path.Combine(socketDir, "bfe.sock"), "--config", config);
             try
             {
                 var socket = Path.Combine(socketDir, "bfe.sock");
@@ -52,7 +53,7 @@ public sealed class AccessTests
             }
             finally
             {
-                DaemonProcess.DeleteState(state);
+                WfpdProcess.DeleteDirectory(state);
             }
         }
         finally

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using OpenWfp.Protocol.V1;
+using OpenWfp.Testing.Daemon;
 using V1 = OpenWfp.Protocol.V1;
 
 namespace OpenWfp.Daemon.Tests;
@@ -11,72 +12,58 @@ public sealed class LifetimeTests
     [Fact]
     public async Task DynamicSession_ObjectsVanish_WhenItsClientIsKilled()
     {
-        await using var daemon = await DaemonProcess.StartAsync();
-        try
+        await using var daemon = await WfpdProcess.StartAsync();
+        var psi = TestClient.StartInfo("dynamic-add", daemon.Socket);
+        using var process = Process.Start(psi)!;
+        var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.StartsWith("added ", line, StringComparison.Ordinal);
+        var keys = line!.Split(' ');
+
+        using var channel = daemon.Channel();
+        var c = new V1.Bfe.BfeClient(channel);
+        Assert.Equal(keys[2], (await c.GetFilterAsync(new ObjectRef { Key = keys[2] })).Key);
+
+        process.Kill(); // SIGKILL: no goodbye, the connection just drops
+        await process.WaitForExitAsync();
+
+        await Eventually(async () =>
         {
-            var psi = TestClient.StartInfo("dynamic-add", daemon.Socket);
-            using var process = Process.Start(psi)!;
-            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.StartsWith("added ", line, StringComparison.Ordinal);
-            var keys = line!.Split(' ');
-
-            using var channel = daemon.Channel();
-            var c = new V1.Bfe.BfeClient(channel);
-            Assert.Equal(keys[2], (await c.GetFilterAsync(new ObjectRef { Key = keys[2] })).Key);
-
-            process.Kill(); // SIGKILL: no goodbye, the connection just drops
-            await process.WaitForExitAsync();
-
-            await Eventually(async () =>
-            {
-                var filters = await c.EnumFiltersAsync(new FilterEnumTemplate());
-                var sublayers = await c.EnumSublayersAsync(new EnumTemplate());
-                return !filters.Items.Any(f => f.Key == keys[2]) && !sublayers.Items.Any(s => s.Key == keys[1]);
-            });
-        }
-        finally
-        {
-            DaemonProcess.DeleteState(daemon.StateDirectory);
-        }
+            var filters = await c.EnumFiltersAsync(new FilterEnumTemplate());
+            var sublayers = await c.EnumSublayersAsync(new EnumTemplate());
+            return !filters.Items.Any(f => f.Key == keys[2]) && !sublayers.Items.Any(s => s.Key == keys[1]);
+        });
     }
 
     [Fact]
     public async Task DynamicSession_CannotAddPersistentObjects_NorDeleteOthers()
     {
-        await using var daemon = await DaemonProcess.StartAsync();
-        try
-        {
-            using var channel = daemon.Channel();
-            await using var statics = await TestSession.OpenAsync(channel);
-            await using var dynamic = await TestSession.OpenAsync(channel, dynamic: true);
-            var staticFilter = await statics.Client.AddFilterAsync(ApiTests.BlockPort("static", 1), statics.Headers);
-            var persistent = await Assert.ThrowsAsync<RpcException>(() => dynamic.Client.AddFilterAsync(ApiTests.BlockPort("p", 2, flags: 1), dynamic.Headers).ResponseAsync);
-            Assert.Equal("FWP_E_DYNAMIC_SESSION_IN_PROGRESS", persistent.Trailers.GetValue("fwp-error"));
-            var delete = await Assert.ThrowsAsync<RpcException>(() => dynamic.Client.DeleteFilterAsync(new ObjectRef { Key = staticFilter.Key }, dynamic.Headers).ResponseAsync);
-            Assert.Equal("FWP_E_DYNAMIC_SESSION_IN_PROGRESS", delete.Trailers.GetValue("fwp-error"));
+        await using var daemon = await WfpdProcess.StartAsync();
+        using var channel = daemon.Channel();
+        await using var statics = await TestSession.OpenAsync(channel);
+        await using var dynamic = await TestSession.OpenAsync(channel, dynamic: true);
+        var staticFilter = await statics.Client.AddFilterAsync(ApiTests.BlockPort("static", 1), statics.Headers);
+        var persistent = await Assert.ThrowsAsync<RpcException>(() => dynamic.Client.AddFilterAsync(ApiTests.BlockPort("p", 2, flags: 1), dynamic.Headers).ResponseAsync);
+        Assert.Equal("FWP_E_DYNAMIC_SESSION_IN_PROGRESS", persistent.Trailers.GetValue("fwp-error"));
+        var delete = await Assert.ThrowsAsync<RpcException>(() => dynamic.Client.DeleteFilterAsync(new ObjectRef { Key = staticFilter.Key }, dynamic.Headers).ResponseAsync);
+        Assert.Equal("FWP_E_DYNAMIC_SESSION_IN_PROGRESS", delete.Trailers.GetValue("fwp-error"));
 
-            // A static object may not reference a dynamic one (SPEC §2.1).
-            var dynSublayer = await dynamic.Client.AddSublayerAsync(new Sublayer { DisplayData = new DisplayData { Name = "dyn" }, Weight = 3 }, dynamic.Headers);
-            var mismatch = await Assert.ThrowsAsync<RpcException>(() => statics.Client.AddFilterAsync(ApiTests.BlockPort("s", 3, dynSublayer.Key), statics.Headers).ResponseAsync);
-            Assert.Equal("FWP_E_LIFETIME_MISMATCH", mismatch.Trailers.GetValue("fwp-error"));
-            var wrong = await Assert.ThrowsAsync<RpcException>(() => statics.Client.DeleteSublayerAsync(new ObjectRef { Key = dynSublayer.Key }, statics.Headers).ResponseAsync);
-            Assert.Equal("FWP_E_WRONG_SESSION", wrong.Trailers.GetValue("fwp-error"));
-        }
-        finally
-        {
-            DaemonProcess.DeleteState(daemon.StateDirectory);
-        }
+        // A static object may not reference a dynamic one: it would outlive the session that owns it.
+        var dynSublayer = await dynamic.Client.AddSublayerAsync(new Sublayer { DisplayData = new DisplayData { Name = "dyn" }, Weight = 3 }, dynamic.Headers);
+        var mismatch = await Assert.ThrowsAsync<RpcException>(() => statics.Client.AddFilterAsync(ApiTests.BlockPort("s", 3, dynSublayer.Key), statics.Headers).ResponseAsync);
+        Assert.Equal("FWP_E_LIFETIME_MISMATCH", mismatch.Trailers.GetValue("fwp-error"));
+        var wrong = await Assert.ThrowsAsync<RpcException>(() => statics.Client.DeleteSublayerAsync(new ObjectRef { Key = dynSublayer.Key }, statics.Headers).ResponseAsync);
+        Assert.Equal("FWP_E_WRONG_SESSION", wrong.Trailers.GetValue("fwp-error"));
     }
 
     [Fact]
     public async Task PersistentPolicy_SurvivesRestart_StaticPolicyDoesNot()
     {
-        var state = DaemonProcess.NewStateDirectory();
+        var state = WfpdProcess.NewStateDirectory();
         try
         {
             string persistentKey, staticKey, sublayerKey;
             ulong persistentId;
-            await using (var daemon = await DaemonProcess.StartAsync(state))
+            await using (var daemon = await WfpdProcess.StartAsync(state))
             {
                 using var channel = daemon.Channel();
                 var c = new V1.Bfe.BfeClient(channel);
@@ -88,7 +75,7 @@ public sealed class LifetimeTests
                 Assert.False(File.Exists(daemon.Socket), "the socket is removed on a clean stop");
             }
 
-            await using (var daemon = await DaemonProcess.StartAsync(state))
+            await using (var daemon = await WfpdProcess.StartAsync(state))
             {
                 using var channel = daemon.Channel();
                 var c = new V1.Bfe.BfeClient(channel);
@@ -103,21 +90,21 @@ public sealed class LifetimeTests
         }
         finally
         {
-            DaemonProcess.DeleteState(state);
+            WfpdProcess.DeleteDirectory(state);
         }
     }
 
     [Fact]
     public async Task CorruptStore_GivesOneClearLine_AndTheFileIsKept()
     {
-        var state = DaemonProcess.NewStateDirectory();
+        var state = WfpdProcess.NewStateDirectory();
         try
         {
             var store = Path.Combine(state, "policy.db");
             var garbage = new byte[4096];
             new Random(7).NextBytes(garbage);
             await File.WriteAllBytesAsync(store, garbage);
-            await using var daemon = await DaemonProcess.StartAsync(state);
+            await using var daemon = WfpdProcess.Launch(state);
             Assert.Equal(1, await daemon.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             var lines = daemon.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             var line = Assert.Single(lines);
@@ -127,7 +114,7 @@ public sealed class LifetimeTests
         }
         finally
         {
-            DaemonProcess.DeleteState(state);
+            WfpdProcess.DeleteDirectory(state);
         }
     }
 

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using OpenWfp.Protocol.V1;
+using OpenWfp.Testing.Daemon;
 using V1 = OpenWfp.Protocol.V1;
 
 namespace OpenWfp.Daemon.Tests;
@@ -12,25 +13,18 @@ public sealed class StressTests
     {
         const int Clients = 8;
         const int Transactions = 200;
-        await using var daemon = await DaemonProcess.StartAsync();
-        try
-        {
-            var seed = Environment.TickCount;
-            var expected = await Task.WhenAll(Enumerable.Range(0, Clients).Select(i => Task.Run(() => RunClient(daemon, seed + i, Transactions))));
+        await using var daemon = await WfpdProcess.StartAsync();
+        var seed = Environment.TickCount;
+        var expected = await Task.WhenAll(Enumerable.Range(0, Clients).Select(i => Task.Run(() => RunClient(daemon, seed + i, Transactions))));
 
-            using var channel = daemon.Channel();
-            var all = (await new V1.Bfe.BfeClient(channel).EnumFiltersAsync(new FilterEnumTemplate())).Items.Select(f => f.Key).ToHashSet();
-            var committed = expected.SelectMany(e => e).ToHashSet();
-            Assert.True(committed.SetEquals(all), $"seed {seed}: {committed.Except(all).Count()} committed filters missing, {all.Except(committed).Count()} filters that no commit added");
-            Assert.True(committed.Count > 100, $"only {committed.Count} filters were committed");
-        }
-        finally
-        {
-            DaemonProcess.DeleteState(daemon.StateDirectory);
-        }
+        using var channel = daemon.Channel();
+        var all = (await new V1.Bfe.BfeClient(channel).EnumFiltersAsync(new FilterEnumTemplate())).Items.Select(f => f.Key).ToHashSet();
+        var committed = expected.SelectMany(e => e).ToHashSet();
+        Assert.True(committed.SetEquals(all), $"seed {seed}: {committed.Except(all).Count()} committed filters missing, {all.Except(committed).Count()} filters that no commit added");
+        Assert.True(committed.Count > 100, $"only {committed.Count} filters were committed");
     }
 
-    private static async Task<HashSet<string>> RunClient(DaemonProcess daemon, int seed, int transactions)
+    private static async Task<HashSet<string>> RunClient(WfpdProcess daemon, int seed, int transactions)
     {
         var rng = new Random(seed);
         using var channel = daemon.Channel();
@@ -75,14 +69,14 @@ public sealed class StressTests
     {
         const int Rounds = 50;
         const int Batch = 8;
-        var state = DaemonProcess.NewStateDirectory();
+        var state = WfpdProcess.NewStateDirectory();
         var rng = new Random();
         long acked = 0; // the last batch whose commit returned; the store holds it or, if the kill hit after the write, the next one
         try
         {
             for (var round = 0; round < Rounds; round++)
             {
-                await using var daemon = await DaemonProcess.StartAsync(state);
+                await using var daemon = await WfpdProcess.StartAsync(state);
                 Assert.False(daemon.HasExited, daemon.Output);
                 using var channel = daemon.Channel();
                 var c = new V1.Bfe.BfeClient(channel);
@@ -141,7 +135,7 @@ public sealed class StressTests
         }
         finally
         {
-            DaemonProcess.DeleteState(state);
+            WfpdProcess.DeleteDirectory(state);
         }
     }
 }

@@ -1,7 +1,8 @@
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
+using OpenWfp.Testing.Packets;
+using OpenWfp.Testing.Policy;
 using OpenWfp.Wire;
-using OpenWfp.Wire.Tests;
 
 namespace OpenWfp.Shim.Tests;
 
@@ -12,7 +13,7 @@ public sealed class DecisionTests
     public void BlockAtAuthConnect_DropsTheSyn_AndLaterPacketsOfTheFlowWithoutClassifying()
     {
         var h = new ShimHarness();
-        var block = h.Add("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(80)));
+        var block = h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(80))));
 
         var syn = h.Send(Frames.TcpOut(TcpFlags.Syn));
         Assert.Equal(ActionType.Block, syn.Action);
@@ -38,7 +39,7 @@ public sealed class DecisionTests
     public void OtherPortsStillPass()
     {
         var h = new ShimHarness();
-        h.Add("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(80)));
+        h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(80))));
         var v = h.Send(Frames.TcpOut(TcpFlags.Syn, dport: 443));
         Assert.Equal(ActionType.Permit, v.Action);
         Assert.Equal(ShimVerdict.NoLayer, v.LayerId);
@@ -49,7 +50,7 @@ public sealed class DecisionTests
     public void PermittedFlow_ClassifiesAleOnce()
     {
         var h = new ShimHarness();
-        var permit = h.Add("ALE_AUTH_CONNECT_V4", FilterAction.Permit, ("IP_PROTOCOL", FwpMatchType.Equal, FwpValue.FromUInt8(IpProtocol.Udp)));
+        var permit = h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Permit, ("IP_PROTOCOL", FwpMatchType.Equal, FwpValue.FromUInt8(IpProtocol.Udp))));
         var first = h.Send(Frames.UdpOut());
         Assert.Equal(permit.FilterId, first.FilterId);
         Assert.Equal(1, h.Shim.Counters.Classifications);
@@ -69,9 +70,9 @@ public sealed class DecisionTests
         h.Send(Frames.TcpIn(TcpFlags.Syn | TcpFlags.Ack));
         Assert.True(h.Send(Frames.TcpOut(TcpFlags.Ack)).IsPermitted);
 
-        var block = h.Add("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(80)));
+        var block = h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(80))));
 
-        // The next packet — inbound here — is classified at the layer that created the flow (SPEC §7.3).
+        // The next packet — inbound here — is classified at the layer that created the flow (docs/SHIM.md, "ALE: once per flow").
         var v = h.Send(Frames.TcpIn(TcpFlags.Ack | TcpFlags.Psh, payload: [1, 2, 3]));
         Assert.Equal(ActionType.Block, v.Action);
         Assert.Equal(block.FilterId, v.FilterId);
@@ -89,7 +90,7 @@ public sealed class DecisionTests
     public void Commit_ThatPermits_LetsABlockedFlowThroughAgain()
     {
         var h = new ShimHarness();
-        var block = h.Add("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(53)));
+        var block = h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(53))));
         Assert.False(h.Send(Frames.UdpOut()).IsPermitted);
         h.Engine.DeleteFilter(block.FilterId);
         var v = h.Send(Frames.UdpOut());
@@ -101,7 +102,7 @@ public sealed class DecisionTests
     public void BlockAtInboundTransport_EndsTheWalkBeforeAle_AndCreatesNoFlow()
     {
         var h = new ShimHarness();
-        h.Add("INBOUND_TRANSPORT_V4", FilterAction.Block, ("IP_LOCAL_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(22)));
+        h.Engine.AddFilter(FilterBuilder.At("INBOUND_TRANSPORT_V4", FilterAction.Block, ("IP_LOCAL_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(22))));
         var v = h.Send(Frames.TcpIn(TcpFlags.Syn, sport: 51000, dport: 22));
         Assert.Equal(ActionType.Block, v.Action);
         Assert.Equal(["INBOUND_MAC_FRAME_ETHERNET", "INBOUND_IPPACKET_V4", "INBOUND_TRANSPORT_V4"], h.Layers());
@@ -112,8 +113,8 @@ public sealed class DecisionTests
     public void PermitAtOneLayer_BlockAtALaterOne_Blocks()
     {
         var h = new ShimHarness();
-        h.Add("ALE_AUTH_CONNECT_V4", FilterAction.Permit);
-        var block = h.Add("OUTBOUND_IPPACKET_V4", FilterAction.Block, ("IP_REMOTE_ADDRESS", FwpMatchType.Equal, FwpValue.FromUInt32(Frames.Peer4)));
+        h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Permit));
+        var block = h.Engine.AddFilter(FilterBuilder.At("OUTBOUND_IPPACKET_V4", FilterAction.Block, ("IP_REMOTE_ADDRESS", FwpMatchType.Equal, FwpValue.FromUInt32(Frames.Peer4))));
         var v = h.Send(Frames.TcpOut(TcpFlags.Syn));
         Assert.Equal(ActionType.Block, v.Action);
         Assert.Equal(block.FilterId, v.FilterId);
@@ -124,7 +125,7 @@ public sealed class DecisionTests
     public void BlockedFirstFragment_DropsItsLaterFragments()
     {
         var h = new ShimHarness();
-        var block = h.Add("OUTBOUND_TRANSPORT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(53)));
+        var block = h.Engine.AddFilter(FilterBuilder.At("OUTBOUND_TRANSPORT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(53))));
         var udp = PacketBuilder.Udp(50000, 53, new byte[32]);
         var first = PacketBuilder.Ethernet(Frames.PeerMac, Frames.LocalMac, EtherType.Ipv4,
             PacketBuilder.Ipv4(Frames.Local4, Frames.Peer4, IpProtocol.Udp, udp[..16], id: 5, moreFragments: true));
@@ -143,7 +144,7 @@ public sealed class DecisionTests
     public void MacLayerBlock_AppliesToIpAndNonIpFrames()
     {
         var h = new ShimHarness();
-        h.Add("INBOUND_MAC_FRAME_ETHERNET", FilterAction.Block, ("ETHER_TYPE", FwpMatchType.Equal, FwpValue.FromUInt16(EtherType.Arp)));
+        h.Engine.AddFilter(FilterBuilder.At("INBOUND_MAC_FRAME_ETHERNET", FilterAction.Block, ("ETHER_TYPE", FwpMatchType.Equal, FwpValue.FromUInt16(EtherType.Arp))));
         Assert.False(h.Send(PacketBuilder.Ethernet(0xFFFF_FFFF_FFFF, Frames.PeerMac, EtherType.Arp, new byte[28])).IsPermitted);
         Assert.True(h.Send(Frames.TcpIn(TcpFlags.Syn)).IsPermitted);
     }
@@ -200,7 +201,7 @@ public sealed class DecisionTests
     public void FullFlowTable_EvictsTheLeastRecentlySeen_AndKeepsDeciding()
     {
         var h = new ShimHarness(new ShimOptions { LocalNetworks = LocalNetworks.Parse(["10.0.0.0/24"]), FlowCapacity = 16 });
-        h.Add("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(9)));
+        h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(9))));
         for (ushort i = 0; i < 200; i++)
         {
             var v = h.Send(Frames.UdpOut(sport: (ushort)(20000 + i), dport: (ushort)(i % 10)));

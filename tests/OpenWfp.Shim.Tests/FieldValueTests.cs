@@ -2,7 +2,7 @@ using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
 using OpenWfp.Wire;
-using OpenWfp.Wire.Tests;
+using OpenWfp.Testing.Packets;
 
 namespace OpenWfp.Shim.Tests;
 

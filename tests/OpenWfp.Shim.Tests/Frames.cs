@@ -1,5 +1,5 @@
 using OpenWfp.Wire;
-using OpenWfp.Wire.Tests;
+using OpenWfp.Testing.Packets;
 
 namespace OpenWfp.Shim.Tests;
 

@@ -1,10 +1,10 @@
 using OpenWfp.Engine.Model;
 using OpenWfp.Wire;
-using OpenWfp.Wire.Tests;
+using OpenWfp.Testing.Packets;
 
 namespace OpenWfp.Shim.Tests;
 
-/// <summary>Each kind of packet meets the layers SPEC §7.4 lists, in that order.</summary>
+/// <summary>Each kind of packet meets the layers docs/SHIM.md lists ("Layer sequences"), in that order.</summary>
 public sealed class LayerSequenceTests
 {
     [Fact]

@@ -1,6 +1,7 @@
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Security;
 using OpenWfp.Engine.Values;
+using OpenWfp.Testing.Policy;
 using OpenWfp.Wire;
 
 namespace OpenWfp.Shim.Tests;
@@ -12,7 +13,7 @@ public sealed class LiveHintTests
     public void DirectionHint_OverridesTheAddresses()
     {
         var h = new ShimHarness();
-        h.Add("ALE_AUTH_RECV_ACCEPT_V4", FilterAction.Block);
+        h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_RECV_ACCEPT_V4", FilterAction.Block));
 
         // By --local this packet is outbound; the hook says it arrived, so it meets RECV_ACCEPT and is blocked.
         var v = h.Shim.Process(Frames.TcpOut(TcpFlags.Syn), LinkType.Ethernet, h.Now += 1000, 0, h.Trace, TrafficDirection.Inbound);
@@ -25,8 +26,8 @@ public sealed class LiveHintTests
     public void LoopbackHint_MeetsBothAleLayers()
     {
         var h = new ShimHarness();
-        h.Add("ALE_AUTH_CONNECT_V4", FilterAction.Permit);
-        h.Add("ALE_AUTH_RECV_ACCEPT_V4", FilterAction.Permit);
+        h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Permit));
+        h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_RECV_ACCEPT_V4", FilterAction.Permit));
         var v = h.Shim.Process(Frames.UdpOut(), LinkType.Ethernet, h.Now += 1000, 0, h.Trace, TrafficDirection.Loopback);
         Assert.Equal(TrafficDirection.Loopback, v.Direction);
         var layers = h.Layers();
@@ -38,7 +39,7 @@ public sealed class LiveHintTests
     public void TcpFlow_IsEstablishedOnlyAfterTheHandshake()
     {
         var h = new ShimHarness();
-        h.Add("ALE_AUTH_CONNECT_V4", FilterAction.Permit);
+        h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Permit));
         var syn = h.Send(Frames.TcpOut(TcpFlags.Syn));
         Assert.True(syn.IsPermitted);
         Assert.False(syn.FlowEstablished);
@@ -52,7 +53,7 @@ public sealed class LiveHintTests
     public void UdpFlow_IsEstablishedAtOnce_AndAnAleBlockBlocksTheFlow()
     {
         var h = new ShimHarness();
-        h.Add("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(53)));
+        h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(53))));
         var allowed = h.Send(Frames.UdpOut(dport: 5353));
         Assert.True(allowed.FlowEstablished);
         var blocked = h.Send(Frames.UdpOut(dport: 53));
@@ -67,7 +68,7 @@ public sealed class LiveHintTests
     public void PerPacketBlock_DoesNotBlockTheFlow()
     {
         var h = new ShimHarness();
-        h.Add("OUTBOUND_TRANSPORT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(53)));
+        h.Engine.AddFilter(FilterBuilder.At("OUTBOUND_TRANSPORT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(53))));
         var v = h.Send(Frames.UdpOut(dport: 53));
         Assert.Equal(ActionType.Block, v.Action);
         Assert.False(v.FlowBlocked);
@@ -78,11 +79,11 @@ public sealed class LiveHintTests
     {
         var source = new CountingIdentity();
         var h = new ShimHarness(new ShimOptions { LocalNetworks = LocalNetworks.Parse(["10.0.0.0/24"]), IdentitySource = source });
-        h.Add("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(1)));
+        h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(1))));
         Assert.True(h.Send(Frames.UdpOut(sport: 1000)).IsPermitted);
         Assert.Equal(0, source.Calls);
 
-        h.Add("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("ALE_APP_ID", FwpMatchType.Equal, AppId.ValueFromPath("/usr/bin/blocked")));
+        h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("ALE_APP_ID", FwpMatchType.Equal, AppId.ValueFromPath("/usr/bin/blocked"))));
         var v = h.Send(Frames.UdpOut(sport: 1001));
         Assert.Equal(1, source.Calls);
         Assert.Equal(ActionType.Block, v.Action);

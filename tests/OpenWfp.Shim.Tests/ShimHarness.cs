@@ -1,6 +1,5 @@
 using OpenWfp.Engine;
 using OpenWfp.Engine.Catalog;
-using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
 using OpenWfp.Wire;
 
@@ -61,17 +60,5 @@ internal sealed class ShimHarness
         }
 
         throw new InvalidOperationException($"the last packet did not meet {layer}; it met {string.Join(", ", Layers())}");
-    }
-
-    public FilterSpec Add(string layer, FilterAction action, params (string Field, FwpMatchType Match, FwpValue Value)[] conditions)
-    {
-        var info = LayerCatalog.Layer(layer);
-        return Engine.AddFilter(new FilterSpec
-        {
-            DisplayData = new DisplayData($"{action.Type} at {layer}"),
-            LayerKey = info.Key,
-            Action = action,
-            Conditions = [.. conditions.Select(c => new FilterCondition(info.Field(c.Field).ConditionKey!.Value, c.Match, FwpConditionValue.Of(c.Value)))],
-        });
     }
 }

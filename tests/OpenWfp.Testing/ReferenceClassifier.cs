@@ -23,7 +23,7 @@ public sealed record ReferenceResult(ActionType Action, ulong FilterId, uint Rig
 }
 
 /// <summary>
-/// A deliberately naive classifier written from SPEC §3 (matching), §4.3 (order) and §5.2 (arbitration), used as
+/// A deliberately naive classifier written from the rules in docs/ENGINE.md (matching, order and weights, arbitration), used as
 /// the oracle of the differential tests. It evaluates every condition straight from its
 /// <see cref="FwpConditionValue"/>: no precompilation, no index, no caching. Slow on purpose; never use it for traffic.
 /// </summary>
@@ -41,7 +41,7 @@ public static class ReferenceClassifier
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(callouts);
 
-        // SPEC §4.3 + DESIGN 3: sublayers by weight desc (ties: key asc), filters by effective weight desc (ties: id asc).
+        // docs/ENGINE.md, "Order and weights": sublayers by weight desc (ties: key asc), filters by effective weight desc (ties: id asc).
         var sublayers = policy.FiltersOf(layer)
             .GroupBy(f => f.SublayerKey == Guid.Empty ? LayerCatalog.SublayerUniversal : f.SublayerKey)
             .Select(g => (Sublayer: policy.SublayersByKey[g.Key], Filters: g.OrderByDescending(f => f.EffectiveWeight).ThenBy(f => f.FilterId).ToList()))
@@ -75,7 +75,7 @@ public static class ReferenceClassifier
                 if ((rights & ClassifyOut.RightActionWrite) != 0)
                 {
                     // The reported filter is the one that set the current state: a later soft decision that agrees
-                    // keeps the first filter (SPEC §5.3 example 2); a different action or a hardening one replaces it.
+                    // keeps the first filter (as a real net event shows); a different action or a hardening one replaces it.
                     if (action != result.Action || result.Hard)
                     {
                         filterId = filter.FilterId;
@@ -103,7 +103,7 @@ public static class ReferenceClassifier
         return new ReferenceResult(action, filterId, rights, flags, vetoed, terminating);
     }
 
-    /// <summary>SPEC §3.3: for every distinct field, at least one of its conditions holds. No conditions: match.</summary>
+    /// <summary>For every distinct field, at least one of its conditions holds (conditions on one field are OR-ed). No conditions: match.</summary>
     public static bool Matches(FilterSpec filter, LayerInfo layer, ReadOnlySpan<FwpValue> values)
     {
         ArgumentNullException.ThrowIfNull(filter);
@@ -131,7 +131,7 @@ public static class ReferenceClassifier
         return true;
     }
 
-    /// <summary>SPEC §3.2: one condition against one incoming value.</summary>
+    /// <summary>One condition against one incoming value, by its match type.</summary>
     public static bool ConditionHolds(FwpMatchType match, FwpConditionValue condition, FwpValue value)
     {
         ArgumentNullException.ThrowIfNull(condition);
@@ -280,7 +280,7 @@ public static class ReferenceClassifier
 
     private readonly record struct Outcome(ActionType Action, bool Hard, bool Absorb, bool IsCalloutVeto);
 
-    /// <summary>SPEC §5.2 evaluate(F, out): null when the filter does not terminate.</summary>
+    /// <summary>What the filter answers (its action, or its callout's): null when it does not terminate.</summary>
     private static Outcome? Evaluate(FilterSpec filter, LayerInfo layer, ReadOnlySpan<FwpValue> values, CalloutRegistry callouts, PolicySnapshot policy, in ClassifyMetadata metadata, ActionType currentAction, uint currentRights, ulong currentFilterId)
     {
         var clearRight = (filter.Flags & FilterFlags.ClearActionRight) != 0;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
-using static OpenWfp.Wire.Tests.PacketBuilder;
+using OpenWfp.Testing.Packets;
+using static OpenWfp.Testing.Packets.PacketBuilder;
 
 namespace OpenWfp.Wire.Tests;
 

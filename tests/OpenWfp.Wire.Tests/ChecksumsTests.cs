@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using static OpenWfp.Wire.Tests.PacketBuilder;
+using OpenWfp.Testing.Packets;
+using static OpenWfp.Testing.Packets.PacketBuilder;
 
 namespace OpenWfp.Wire.Tests;
 

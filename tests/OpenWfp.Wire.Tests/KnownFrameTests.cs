@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using OpenWfp.Testing.Packets;
 
 namespace OpenWfp.Wire.Tests;
 

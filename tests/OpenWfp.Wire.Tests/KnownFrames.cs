@@ -1,3 +1,5 @@
+using OpenWfp.Testing.Packets;
+
 namespace OpenWfp.Wire.Tests;
 
 /// <summary>Hand-checked frames (generated once with an independent Python encoder, checksums included).</summary>

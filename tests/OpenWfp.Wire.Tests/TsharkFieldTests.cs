@@ -4,7 +4,8 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using OpenWfp.Pcap;
-using static OpenWfp.Wire.Tests.PacketBuilder;
+using OpenWfp.Testing.Packets;
+using static OpenWfp.Testing.Packets.PacketBuilder;
 
 namespace OpenWfp.Wire.Tests;
 

@@ -212,19 +212,11 @@ internal sealed class QueueWorker : IDisposable
         var payload = packet.PayloadLength > 0 && packet.PayloadOffset + packet.PayloadLength <= datagram.Length
             ? datagram.Slice(packet.PayloadOffset, packet.PayloadLength)
             : [];
-        var direction = packet.Hook switch
-        {
-            NfQueueConstants.NfInetLocalOut => packet.OutDevice == LoopbackInterfaceIndex ? TrafficDirection.Loopback : TrafficDirection.Outbound,
-            NfQueueConstants.NfInetLocalIn => packet.InDevice == LoopbackInterfaceIndex ? TrafficDirection.Loopback : TrafficDirection.Inbound,
-            NfQueueConstants.NfInetForward => TrafficDirection.Forward,
-            _ => TrafficDirection.Unknown,
-        };
-        var interfaceIndex = direction is TrafficDirection.Outbound or TrafficDirection.Loopback ? packet.OutDevice : packet.InDevice;
         var uid = packet.Has(NfQueueConstants.NfqaUid) ? packet.Uid : uint.MaxValue;
         var gid = packet.Has(NfQueueConstants.NfqaGid) ? packet.Gid : uint.MaxValue;
         _identity?.SetPacketHint(uid, gid);
 
-        var verdict = _shim!.Process(payload, LinkType.Raw, Stopwatch.GetTimestamp(), interfaceIndex, trace: null, direction);
+        var verdict = Classify(_shim!, payload, packet.Hook, packet.InDevice, packet.OutDevice, Stopwatch.GetTimestamp());
         var kept = packet.Mark & ~_marks.Mask;
         if (verdict.Reason == ShimReason.Unparsed)
         {
@@ -273,6 +265,24 @@ internal sealed class QueueWorker : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The shim's verdict for one queued packet (its IP datagram, no link header): the direction comes from the
+    /// netfilter hook and the devices — lo makes it loopback — and the interface is the one the packet leaves or
+    /// arrives by. A test drives this with a capture's packets to compare the live decision with the replay's.
+    /// </summary>
+    internal static ShimVerdict Classify(PacketShim shim, ReadOnlySpan<byte> payload, uint hook, uint inDevice, uint outDevice, long timestamp)
+    {
+        var direction = hook switch
+        {
+            NfQueueConstants.NfInetLocalOut => outDevice == LoopbackInterfaceIndex ? TrafficDirection.Loopback : TrafficDirection.Outbound,
+            NfQueueConstants.NfInetLocalIn => inDevice == LoopbackInterfaceIndex ? TrafficDirection.Loopback : TrafficDirection.Inbound,
+            NfQueueConstants.NfInetForward => TrafficDirection.Forward,
+            _ => TrafficDirection.Unknown,
+        };
+        var interfaceIndex = direction is TrafficDirection.Outbound or TrafficDirection.Loopback ? outDevice : inDevice;
+        return shim.Process(payload, LinkType.Raw, timestamp, interfaceIndex, trace: null, direction);
     }
 
     /// <summary>

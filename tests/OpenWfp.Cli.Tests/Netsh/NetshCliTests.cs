@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OpenWfp.Testing.Cli;
 
 namespace OpenWfp.Cli.Tests.Netsh;
 
@@ -99,8 +100,7 @@ public class NetshCliTests
     [Fact]
     public void ExportToStdout_OfNativeJson_IsNetshXml()
     {
-        using var policy = CliRunner.SamplePolicy();
-        var (code, stdout, stderr) = CliRunner.Run("export", "--policy", policy.Path);
+        var (code, stdout, stderr) = CliRunner.Run("export", "--policy", CliRunner.SamplePolicy);
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
         Assert.StartsWith("<?xml", stdout, StringComparison.Ordinal);
@@ -128,8 +128,7 @@ public class NetshCliTests
     [Fact]
     public void Import_OfNativeJson_IsRefusedClearly()
     {
-        using var policy = CliRunner.SamplePolicy();
-        var (code, _, stderr) = CliRunner.Run("import", policy.Path);
+        var (code, _, stderr) = CliRunner.Run("import", CliRunner.SamplePolicy);
         Assert.Equal(1, code);
         Assert.Contains("not a netsh XML dump", stderr, StringComparison.Ordinal);
     }

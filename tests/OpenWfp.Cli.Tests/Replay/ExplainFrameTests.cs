@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OpenWfp.Testing.Cli;
 
 namespace OpenWfp.Cli.Tests.Replay;
 

@@ -1,3 +1,5 @@
+using OpenWfp.Testing.Cli;
+
 namespace OpenWfp.Cli.Tests.Replay;
 
 /// <summary>Bad captures and command lines: one clear line naming the file and the item; exit 1 when nothing is usable.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OpenWfp.Pcap;
+using OpenWfp.Testing.Cli;
 
 namespace OpenWfp.Cli.Tests.Replay;
 

@@ -1,3 +1,5 @@
+using OpenWfp.Testing.Cli;
+
 namespace OpenWfp.Cli.Tests.Replay;
 
 /// <summary>

@@ -4,6 +4,7 @@ using OpenWfp.Dataplane.Live;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
+using OpenWfp.Testing.Policy;
 
 namespace OpenWfp.Dataplane.Tests.Live;
 
@@ -37,9 +38,9 @@ public sealed class HotPathAllocationTests
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
         var engine = new FilterEngine();
-        InProcess.Add(engine, "OUTBOUND_TRANSPORT_V4", FilterAction.Block, "IP_REMOTE_PORT", FwpValue.FromUInt16(9));
-        InProcess.Add(engine, "ALE_AUTH_CONNECT_V4", FilterAction.Block, "IP_REMOTE_PORT", FwpValue.FromUInt16(10));
-        InProcess.Add(engine, "ALE_AUTH_CONNECT_V4", FilterAction.Block, "ALE_APP_ID", AppId.ValueFromPath("/nonexistent/app"));
+        engine.AddFilter(FilterBuilder.At("OUTBOUND_TRANSPORT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(9))));
+        engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(10))));
+        engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("ALE_APP_ID", FwpMatchType.Equal, AppId.ValueFromPath("/nonexistent/app"))));
         var events = new NetEventLog { Keywords = NetEventKeywords.ClassifyAllow };
         var dataplane = new LiveDataplane(engine, events, new DataplaneOptions { QueueNumber = 7200, ChainPrefix = "OWFPALLOC" });
         try

@@ -3,6 +3,7 @@ using OpenWfp.Engine;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
 using OpenWfp.Testing.Netns;
+using OpenWfp.Testing.Policy;
 
 namespace OpenWfp.Dataplane.Tests.Live;
 
@@ -38,7 +39,7 @@ public sealed class InProcessDataplaneTests
         router.Exec("sysctl", "-qw", "net.ipv4.ip_forward=1").EnsureSuccess("forwarding");
 
         var engine = new FilterEngine();
-        InProcess.Add(engine, "IPFORWARD_V4", FilterAction.Block, "IP_DESTINATION_ADDRESS", FwpValue.FromUInt32(0x0A5D0202)); // 10.93.2.2
+        engine.AddFilter(FilterBuilder.At("IPFORWARD_V4", FilterAction.Block, ("IP_DESTINATION_ADDRESS", FwpMatchType.Equal, FwpValue.FromUInt32(0x0A5D0202)))); // 10.93.2.2
         var dataplane = new LiveDataplane(engine, events: null, new DataplaneOptions { QueueNumber = 7300, ChainPrefix = "OWFPFWD" });
         try
         {
@@ -61,7 +62,7 @@ public sealed class InProcessDataplaneTests
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
         var engine = new FilterEngine();
-        InProcess.Add(engine, "OUTBOUND_TRANSPORT_V4", FilterAction.Block, "IP_REMOTE_PORT", FwpValue.FromUInt16(1)); // every outbound packet is examined
+        engine.AddFilter(FilterBuilder.At("OUTBOUND_TRANSPORT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(1)))); // every outbound packet is examined
         var dataplane = new LiveDataplane(engine, events: null, new DataplaneOptions { QueueNumber = 7400, ChainPrefix = "OWFPBAD" });
         try
         {
@@ -97,7 +98,7 @@ public sealed class InProcessDataplaneTests
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
         var engine = new FilterEngine();
-        InProcess.Add(engine, "ALE_AUTH_CONNECT_V4", FilterAction.Block, "IP_REMOTE_PORT", FwpValue.FromUInt16(8081));
+        engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(8081))));
         var dataplane = new LiveDataplane(engine, events: null, new DataplaneOptions { QueueNumber = 7500, QueueCount = 3, ChainPrefix = "OWFPMQ" });
         try
         {

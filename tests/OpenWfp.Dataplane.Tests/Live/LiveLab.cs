@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
+using OpenWfp.Testing.Cli;
+using OpenWfp.Testing.Daemon;
 using OpenWfp.Testing.Netns;
 
 namespace OpenWfp.Dataplane.Tests.Live;
@@ -160,13 +160,12 @@ internal sealed class LiveLab : IDisposable
         return path;
     }
 
-    /// <summary>Runs the wfp CLI against this lab's wfpd.</summary>
-    /// <remarks>
-    /// wfp.dll runs with this test assembly's runtime config: the ASP.NET Core framework it names supplies the logging
-    /// assemblies the gRPC client loads, which the build does not copy here since that framework already has them.
-    /// </remarks>
-    public CommandResult Wfp(params string[] arguments) =>
-        NetworkNamespace.RunTool("dotnet", ["exec", "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, "OpenWfp.Dataplane.Tests.runtimeconfig.json"), Path.Combine(AppContext.BaseDirectory, "wfp.dll"), .. arguments, "--socket", Socket]);
+    /// <summary>Runs a wfp command line (in this process) against this lab's wfpd.</summary>
+    public CommandResult Wfp(params string[] arguments)
+    {
+        var r = CliRunner.Run([.. arguments, "--socket", Socket]);
+        return new CommandResult(r.Code, r.Out, r.Err);
+    }
 
     /// <summary>The rules in the client namespace's mangle table that carry our prefix (both families).</summary>
     public string[] OurRules() => OurRulesWithPrefix("OPENWFP");
@@ -221,137 +220,7 @@ internal sealed class LiveLab : IDisposable
         }
     }
 
-    /// <summary>wfpd started inside the client namespace.</summary>
-    public WfpdInNamespace StartWfpd(params string[] extra)
-    {
-        var state = Path.Combine(Directory, "state");
-        var process = Client.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "wfpd.dll"), "--state-dir", state, "--socket", Socket, .. extra]);
-        var wfpd = new WfpdInNamespace(process, Socket);
-        wfpd.WaitReady();
-        return wfpd;
-    }
-}
-
-/// <summary>A wfpd process in a namespace (killed by the namespace's Dispose at the latest).</summary>
-internal sealed class WfpdInNamespace
-{
-    private readonly Process _process;
-    private readonly List<string> _output = [];
-
-    public WfpdInNamespace(Process process, string socket)
-    {
-        _process = process;
-        Socket = socket;
-        process.OutputDataReceived += (_, e) => Record(e.Data);
-        process.ErrorDataReceived += (_, e) => Record(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
-
-    public string Socket { get; }
-
-    public int Pid => _process.Id;
-
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return string.Join('\n', _output);
-            }
-        }
-    }
-
-    public void WaitReady()
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            if (_process.HasExited)
-            {
-                _process.WaitForExit();
-                throw new InvalidOperationException($"wfpd exited with {_process.ExitCode}:\n{Output}");
-            }
-
-            if (File.Exists(Socket) && CanConnect(Socket))
-            {
-                return;
-            }
-
-            Thread.Sleep(50);
-        }
-
-        throw new TimeoutException($"wfpd did not open {Socket} within 30 s:\n{Output}");
-    }
-
-    /// <summary>True when wfpd has logged <paramref name="text"/> (waits up to 10 s: the console logger writes from a queue).</summary>
-    public bool Logged(string text)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!Output.Contains(text, StringComparison.Ordinal))
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                return false;
-            }
-
-            Thread.Sleep(50);
-        }
-
-        return true;
-    }
-
-    /// <summary>SIGTERM and wait: the clean stop.</summary>
-    public int Stop()
-    {
-        if (!_process.HasExited)
-        {
-            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
-        }
-
-        if (!_process.WaitForExit(TimeSpan.FromSeconds(30)))
-        {
-            throw new TimeoutException("wfpd did not stop within 30 s of SIGTERM:\n" + Output);
-        }
-
-        return _process.ExitCode;
-    }
-
-    /// <summary>SIGKILL: no chance to clean up.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-        }
-
-        _process.WaitForExit();
-    }
-
-    private void Record(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.Add(line);
-            }
-        }
-    }
-
-    private static bool CanConnect(string socket)
-    {
-        try
-        {
-            using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            s.Connect(new UnixDomainSocketEndPoint(socket));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    /// <summary>wfpd with its data plane, started inside the client namespace on this lab's socket and state.</summary>
+    public Task<WfpdProcess> StartWfpdAsync(params string[] extra) =>
+        WfpdProcess.StartAsync(Client, Path.Combine(Directory, "state"), Socket, extra);
 }

@@ -14,11 +14,11 @@ public sealed class LivePolicyTests
 
     [Theory]
     [MemberData(nameof(Families))]
-    public void BlockByRemotePort(int family)
+    public async Task BlockByRemotePort(int family)
     {
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
-        var wfpd = lab.StartWfpd();
+        await using var wfpd = await lab.StartWfpdAsync();
         lab.Wfp("add", "filter", "-l", Layer("ALE_AUTH_CONNECT", family), "-a", "block", "-c", "IP_PROTOCOL == tcp", "-c", "IP_REMOTE_PORT == 8081")
             .EnsureSuccess("wfp add filter");
 
@@ -37,16 +37,16 @@ public sealed class LivePolicyTests
         Assert.Contains("\"remotePort\": 8081", events, StringComparison.Ordinal);
         Assert.Contains("python", events, StringComparison.Ordinal);
         Assert.True(lab.Udp(Remote(family, 2), 5353), "UDP is not blocked");
-        Assert.Equal(0, wfpd.Stop());
+        Assert.Equal(0, await wfpd.StopAsync());
     }
 
     [Theory]
     [MemberData(nameof(Families))]
-    public void BlockByAddressMask(int family)
+    public async Task BlockByAddressMask(int family)
     {
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
-        var wfpd = lab.StartWfpd();
+        await using var wfpd = await lab.StartWfpdAsync();
         var mask = family == 4 ? $"{LiveLab.V4(3)}/32" : $"{LiveLab.V6(3)}/128";
         lab.Wfp("add", "filter", "-l", Layer("ALE_AUTH_CONNECT", family), "-a", "block", "-c", $"IP_REMOTE_ADDRESS in {mask}").EnsureSuccess("wfp add filter");
 
@@ -54,16 +54,16 @@ public sealed class LivePolicyTests
         Assert.False(lab.Tcp(Remote(family, 3), 8080), ".3 should be blocked");
         Assert.False(lab.Udp(Remote(family, 3), 5353), ".3 should be blocked for UDP too");
         Assert.True(lab.Ping(Remote(family, 2)), "ping to .2 should pass (and IPv6 neighbour discovery must work)");
-        Assert.Equal(0, wfpd.Stop());
+        Assert.Equal(0, await wfpd.StopAsync());
     }
 
     [Theory]
     [MemberData(nameof(Families))]
-    public void HardPermitInAHigherSublayer_BeatsABlockBelow_ASoftOneDoesNot(int family)
+    public async Task HardPermitInAHigherSublayer_BeatsABlockBelow_ASoftOneDoesNot(int family)
     {
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
-        var wfpd = lab.StartWfpd();
+        await using var wfpd = await lab.StartWfpdAsync();
         var layer = Layer("ALE_AUTH_CONNECT", family);
         var policy = lab.WriteFile("sublayers.json", $$"""
             {
@@ -86,16 +86,16 @@ public sealed class LivePolicyTests
 
         Assert.True(lab.Tcp(Remote(family, 2), 8080), "the hard permit should win\n" + wfpd.Output);
         Assert.False(lab.Tcp(Remote(family, 2), 8081), "a soft permit is overridden by the lower sublayer's block");
-        Assert.Equal(0, wfpd.Stop());
+        Assert.Equal(0, await wfpd.StopAsync());
     }
 
     [Theory]
     [MemberData(nameof(Families))]
-    public void FlowEstablishedLayer_ClassifiesTheCompletedHandshake(int family)
+    public async Task FlowEstablishedLayer_ClassifiesTheCompletedHandshake(int family)
     {
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
-        var wfpd = lab.StartWfpd();
+        await using var wfpd = await lab.StartWfpdAsync();
         lab.Wfp("add", "filter", "-l", Layer("ALE_FLOW_ESTABLISHED", family), "-a", "block", "-c", "IP_PROTOCOL == tcp", "-c", "IP_REMOTE_PORT == 8081")
             .EnsureSuccess("wfp add filter");
 
@@ -105,16 +105,16 @@ public sealed class LivePolicyTests
         Assert.False(lab.Tcp(Remote(family, 2), 8081), "8081 is blocked at FLOW_ESTABLISHED");
         var events = lab.Wfp("show", "netevents", "--json").EnsureSuccess("show netevents").StandardOutput;
         Assert.Contains(Layer("ALE_FLOW_ESTABLISHED", family), events, StringComparison.Ordinal);
-        Assert.Equal(0, wfpd.Stop());
+        Assert.Equal(0, await wfpd.StopAsync());
     }
 
     [Theory]
     [MemberData(nameof(Families))]
-    public void StreamLayer_SeesEverySegmentWithData(int family)
+    public async Task StreamLayer_SeesEverySegmentWithData(int family)
     {
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
-        var wfpd = lab.StartWfpd();
+        await using var wfpd = await lab.StartWfpdAsync();
         lab.Wfp("add", "filter", "-l", Layer("STREAM", family), "-a", "block", "-c", "IP_REMOTE_PORT == 8081").EnsureSuccess("wfp add filter");
 
         // The handshake carries no data and passes; the first segment with data is dropped at STREAM.
@@ -122,16 +122,16 @@ public sealed class LivePolicyTests
         Assert.False(lab.Tcp(Remote(family, 2), 8081), "8081's data is blocked at STREAM");
         var events = lab.Wfp("show", "netevents", "--json").EnsureSuccess("show netevents").StandardOutput;
         Assert.Contains(Layer("STREAM", family), events, StringComparison.Ordinal);
-        Assert.Equal(0, wfpd.Stop());
+        Assert.Equal(0, await wfpd.StopAsync());
     }
 
     [Theory]
     [MemberData(nameof(Families))]
-    public void APolicyChange_CutsAnEstablishedConnection(int family)
+    public async Task APolicyChange_CutsAnEstablishedConnection(int family)
     {
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
-        var wfpd = lab.StartWfpd();
+        await using var wfpd = await lab.StartWfpdAsync();
         var layer = Layer("ALE_AUTH_CONNECT", family);
         lab.Wfp("add", "filter", "-l", layer, "-a", "block", "-c", "IP_REMOTE_PORT == 1").EnsureSuccess("wfp add filter");
 
@@ -143,7 +143,7 @@ public sealed class LivePolicyTests
 
         lab.Wfp("add", "filter", "-l", layer, "-a", "block", "-c", "IP_REMOTE_PORT == 8080").EnsureSuccess("wfp add filter");
         Assert.StartsWith("fail", Ask(client), StringComparison.Ordinal);
-        Assert.Equal(0, wfpd.Stop());
+        Assert.Equal(0, await wfpd.StopAsync());
     }
 
     /// <summary>Keeps one TCP connection to port 8080 open; per line on stdin, sends a line and prints ok or fail.</summary>

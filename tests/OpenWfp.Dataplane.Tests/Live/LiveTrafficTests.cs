@@ -13,11 +13,11 @@ public sealed class LiveTrafficTests
     [Theory]
     [InlineData(4)]
     [InlineData(6)]
-    public void AleMode_BulkTcpTransfer_SendsOnlyItsFirstPacketsToUserSpace(int family)
+    public async Task AleMode_BulkTcpTransfer_SendsOnlyItsFirstPacketsToUserSpace(int family)
     {
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
-        var wfpd = lab.StartWfpd();
+        await using var wfpd = await lab.StartWfpdAsync();
         lab.Wfp("add", "filter", "-l", $"ALE_AUTH_CONNECT_V{family}", "-a", "block", "-c", "IP_REMOTE_PORT == 1").EnsureSuccess("add");
         var before = lab.QueuedSoFar(Queue);
 
@@ -45,15 +45,15 @@ public sealed class LiveTrafficTests
         var queued = lab.QueuedSoFar(Queue) - before;
         // The SYN (and, at most, a few packets sent before its verdict); never the thousands of data segments.
         Assert.InRange(queued, 1, 8);
-        Assert.Equal(0, wfpd.Stop());
+        Assert.Equal(0, await wfpd.StopAsync());
     }
 
     [Fact]
-    public void AleMode_OneWayUdpStream_SendsFewPacketsToUserSpace()
+    public async Task AleMode_OneWayUdpStream_SendsFewPacketsToUserSpace()
     {
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
-        var wfpd = lab.StartWfpd();
+        await using var wfpd = await lab.StartWfpdAsync();
         lab.Wfp("add", "filter", "-l", "ALE_AUTH_CONNECT_V4", "-a", "block", "-c", "IP_REMOTE_PORT == 1").EnsureSuccess("add");
         var before = lab.QueuedSoFar(Queue);
 
@@ -68,11 +68,11 @@ public sealed class LiveTrafficTests
         Assert.Equal(0, send.ExitCode);
         var queued = lab.QueuedSoFar(Queue) - before;
         Assert.InRange(queued, 1, 600); // the first datagram and those sent before its verdict, not 5,000
-        Assert.Equal(0, wfpd.Stop());
+        Assert.Equal(0, await wfpd.StopAsync());
     }
 
     [Fact]
-    public void ApplicationPath_TwoBinaries_OneBlocked()
+    public async Task ApplicationPath_TwoBinaries_OneBlocked()
     {
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
@@ -80,7 +80,7 @@ public sealed class LiveTrafficTests
         var copy = Path.Combine(lab.Directory, "blocked-python");
         File.Copy(python, copy);
         Testing.Netns.NetworkNamespace.RunTool("chmod", ["755", copy]).EnsureSuccess("chmod");
-        var wfpd = lab.StartWfpd();
+        await using var wfpd = await lab.StartWfpdAsync();
         lab.Wfp("add", "filter", "-l", "ALE_AUTH_CONNECT_V4", "-a", "block", "-c", $"ALE_APP_ID == \"{copy}\"").EnsureSuccess("add");
         lab.Wfp("add", "filter", "-l", "ALE_AUTH_CONNECT_V6", "-a", "block", "-c", $"ALE_APP_ID == \"{copy}\"").EnsureSuccess("add");
 
@@ -92,17 +92,17 @@ public sealed class LiveTrafficTests
         // The drop was logged as a net event naming the application.
         var events = lab.Wfp("show", "netevents", "--json").EnsureSuccess("show netevents").StandardOutput;
         Assert.True(events.Contains(copy, StringComparison.Ordinal), "no drop event names the application:\n" + events);
-        Assert.Equal(0, wfpd.Stop());
+        Assert.Equal(0, await wfpd.StopAsync());
     }
 
     [Theory]
     [InlineData(4)]
     [InlineData(6)]
-    public void Icmp_BlockedByProtocol_WhileNeighbourDiscoveryKeepsWorking(int family)
+    public async Task Icmp_BlockedByProtocol_WhileNeighbourDiscoveryKeepsWorking(int family)
     {
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
-        var wfpd = lab.StartWfpd();
+        await using var wfpd = await lab.StartWfpdAsync();
         var protocol = family == 4 ? "icmp" : "ipv6-icmp";
         lab.Wfp("add", "filter", "-l", $"ALE_AUTH_CONNECT_V{family}", "-a", "block", "-c", $"IP_PROTOCOL == {(family == 4 ? 1 : 58)}", "-n", "no " + protocol).EnsureSuccess("add");
         var remote = family == 4 ? LiveLab.V4(2) : LiveLab.V6(2);
@@ -111,7 +111,7 @@ public sealed class LiveTrafficTests
         lab.Client.Exec("ip", "neigh", "flush", "all");
         Assert.False(lab.Ping(remote), "echo requests should be blocked");
         Assert.True(lab.Tcp(remote, 8080), "TCP still works, so ND/ARP resolved the neighbour under the rules\n" + wfpd.Output);
-        Assert.Equal(0, wfpd.Stop());
+        Assert.Equal(0, await wfpd.StopAsync());
     }
 
     private static string ResolvePython()

@@ -1,11 +1,11 @@
 using OpenWfp.Engine.Compiler;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
-using static OpenWfp.Engine.Tests.TestPolicy;
+using static OpenWfp.Testing.Policy.FilterBuilder;
 
 namespace OpenWfp.Engine.Tests.Arbitration;
 
-/// <summary>SPEC §4: effective weights and the properties our auto-weight must have.</summary>
+/// <summary>Effective weights (docs/ENGINE.md, "Order and weights") and the properties our auto-weight must have.</summary>
 public class WeightTests
 {
     private static readonly FilterCondition Host = Cond(Connect4, "IP_REMOTE_ADDRESS", FwpMatchType.Equal, FwpConditionValue.V4AddressMask(IPv4("10.0.0.1"), uint.MaxValue));

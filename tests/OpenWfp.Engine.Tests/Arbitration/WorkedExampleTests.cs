@@ -3,11 +3,14 @@ using OpenWfp.Engine.Classify;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Security;
 using OpenWfp.Engine.Values;
-using static OpenWfp.Engine.Tests.TestPolicy;
+using static OpenWfp.Testing.Policy.FilterBuilder;
 
 namespace OpenWfp.Engine.Tests.Arbitration;
 
-/// <summary>SPEC §5.3's worked examples, one test each, plus the rules of §5.2 they exercise.</summary>
+/// <summary>
+/// Worked arbitration examples, one test each, plus the rules they exercise (docs/ENGINE.md, "Arbitration"; Microsoft
+/// Learn, "Filter Arbitration").
+/// </summary>
 public class WorkedExampleTests
 {
     private static readonly FwpValue[] AnyInput = Input(Connect4, ("IP_REMOTE_PORT", FwpValue.FromUInt16(443)));

@@ -3,11 +3,11 @@ using OpenWfp.Engine.Errors;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Security;
 using OpenWfp.Engine.Values;
-using static OpenWfp.Engine.Tests.TestPolicy;
+using static OpenWfp.Testing.Policy.FilterBuilder;
 
 namespace OpenWfp.Engine.Tests.Matching;
 
-/// <summary>Every match type against every data type a layer field accepts (SPEC §3.2), one row each.</summary>
+/// <summary>Every match type against every data type a layer field accepts (docs/ENGINE.md, "Matching"), one row each.</summary>
 public class MatchTypeTests
 {
     private const string C4 = "ALE_AUTH_CONNECT_V4";

@@ -1,6 +1,7 @@
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Policy;
 using OpenWfp.Engine.PolicyFile.Netsh;
+using OpenWfp.Testing.Policy;
 
 namespace OpenWfp.Engine.Tests.Netsh;
 
@@ -110,7 +111,7 @@ public class NetshRoundTripTests
     public void Export_OfHandBuiltPolicy_ReimportsWithAssignedIdsAndWeights()
     {
         var engine = new FilterEngine();
-        var added = engine.AddFilter(TestPolicy.Filter("block 23", FilterAction.Block, conditions: TestPolicy.Cond("IP_REMOTE_PORT", Values.FwpMatchType.Equal, Values.FwpValue.FromUInt16(23))));
+        var added = engine.AddFilter(FilterBuilder.Filter("block 23", FilterAction.Block, conditions: FilterBuilder.Cond("IP_REMOTE_PORT", Values.FwpMatchType.Equal, Values.FwpValue.FromUInt16(23))));
         var xml = NetshExporter.Write(engine.Current);
         var again = Import(xml, "x.xml", out var result);
         Assert.Empty(result.Skipped);

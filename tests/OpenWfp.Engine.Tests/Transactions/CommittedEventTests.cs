@@ -1,5 +1,6 @@
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Policy;
+using OpenWfp.Testing.Policy;
 
 namespace OpenWfp.Engine.Tests.Transactions;
 
@@ -17,14 +18,14 @@ public sealed class CommittedEventTests
             seen.Add(s);
         };
 
-        engine.AddFilter(TestPolicy.Filter("a", FilterAction.Block));
+        engine.AddFilter(FilterBuilder.Filter("a", FilterAction.Block));
         Assert.Single(seen);
         Assert.Equal(1, seen[0].FilterCount);
 
         using (var txn = engine.BeginTransaction())
         {
-            txn.AddFilter(TestPolicy.Filter("b", FilterAction.Block));
-            txn.AddFilter(TestPolicy.Filter("c", FilterAction.Block));
+            txn.AddFilter(FilterBuilder.Filter("b", FilterAction.Block));
+            txn.AddFilter(FilterBuilder.Filter("c", FilterAction.Block));
             txn.Commit();
         }
 
@@ -34,7 +35,7 @@ public sealed class CommittedEventTests
 
         using (var aborted = engine.BeginTransaction())
         {
-            aborted.AddFilter(TestPolicy.Filter("d", FilterAction.Block));
+            aborted.AddFilter(FilterBuilder.Filter("d", FilterAction.Block));
             aborted.Abort();
         }
 

@@ -3,11 +3,14 @@ using OpenWfp.Engine.Errors;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Security;
 using OpenWfp.Engine.Values;
-using static OpenWfp.Engine.Tests.TestPolicy;
+using static OpenWfp.Testing.Policy.FilterBuilder;
 
 namespace OpenWfp.Engine.Tests.Validation;
 
-/// <summary>Every add-time error of SPEC §9.8's mapping, by name and number, and "a rejected change changes nothing".</summary>
+/// <summary>
+/// Every add-time FWP_E_* error (docs/ENGINE.md, "Validation"), by name and number, and "a rejected change changes
+/// nothing".
+/// </summary>
 public class ValidationErrorTests
 {
     private static readonly FilterCondition Port80 = Cond("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(80));

@@ -18,7 +18,7 @@ public sealed record CommandResult(int ExitCode, string StandardOutput, string S
 }
 
 /// <summary>
-/// A throw-away network namespace for tests that touch netfilter, routes or interfaces (DESIGN decision 10): the
+/// A throw-away network namespace for tests that touch netfilter, routes or interfaces, so the
 /// host's own namespace is never changed. Created with <c>ip netns add</c>, deleted (with every process this object
 /// started in it) on <see cref="Dispose"/>.
 /// </summary>

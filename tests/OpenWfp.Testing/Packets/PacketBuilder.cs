@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
+using OpenWfp.Wire;
 
-namespace OpenWfp.Wire.Tests;
+namespace OpenWfp.Testing.Packets;
 
 /// <summary>An IPv6 extension header for <see cref="PacketBuilder.Ipv6"/>: its type and the bytes after next-header/length.</summary>
-internal readonly record struct ExtensionHeader(byte Type, byte[] Body)
+public readonly record struct ExtensionHeader(byte Type, byte[] Body)
 {
     public static ExtensionHeader HopByHop() => new(IpProtocol.HopByHop, [1, 4, 0, 0, 0, 0]); // PadN
     public static ExtensionHeader DestinationOptions() => new(IpProtocol.DestinationOptions, [1, 4, 0, 0, 0, 0]);
@@ -19,7 +20,7 @@ internal readonly record struct ExtensionHeader(byte Type, byte[] Body)
 }
 
 /// <summary>Builds test frames with correct lengths and checksums; the inverse of <see cref="PacketParser"/>.</summary>
-internal static class PacketBuilder
+public static class PacketBuilder
 {
     public static byte[] Ethernet(ulong dst, ulong src, ushort etherType, byte[] payload, params (ushort Tpid, ushort Vid)[] tags)
     {
