@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using OpenWfp.Testing.Daemon;
 
 namespace OpenWfp.Daemon.Tests;
 
@@ -12,7 +13,7 @@ public sealed class StartupFailureTests
     [Fact]
     public async Task SocketPathLongerThanSunPath_IsOneLine()
     {
-        var state = DaemonProcess.NewStateDirectory();
+        var state = WfpdProcess.NewStateDirectory();
         try
         {
             var socket = "/tmp/" + new string('x', 120) + "/bfe.sock";
@@ -23,7 +24,7 @@ public sealed class StartupFailureTests
         }
         finally
         {
-            DaemonProcess.DeleteState(state);
+            WfpdProcess.DeleteDirectory(state);
         }
     }
 
@@ -31,8 +32,8 @@ public sealed class StartupFailureTests
     public async Task SocketDirectoryNotWritable_IsOneLine()
     {
         SkipUnlessRoot();
-        var state = DaemonProcess.NewStateDirectory();
-        var socketDir = DaemonProcess.NewStateDirectory();
+        var state = WfpdProcess.NewStateDirectory();
+        var socketDir = WfpdProcess.NewStateDirectory();
         try
         {
             // The daemon runs as nobody: its state directory is its own, the socket's directory is root's 0755.
@@ -46,8 +47,8 @@ public sealed class StartupFailureTests
         }
         finally
         {
-            DaemonProcess.DeleteState(state);
-            DaemonProcess.DeleteState(socketDir);
+            WfpdProcess.DeleteDirectory(state);
+            WfpdProcess.DeleteDirectory(socketDir);
         }
     }
 
@@ -55,8 +56,8 @@ public sealed class StartupFailureTests
     public async Task ReadOnlyFileSystem_ForTheSocketAndForTheState_IsOneLineEach()
     {
         SkipUnlessRoot();
-        var mount = DaemonProcess.NewStateDirectory();
-        var state = DaemonProcess.NewStateDirectory();
+        var mount = WfpdProcess.NewStateDirectory();
+        var state = WfpdProcess.NewStateDirectory();
         try
         {
             // A private mount namespace (unshare -m) holds the read-only tmpfs: nothing outside the test sees it.
@@ -78,8 +79,8 @@ public sealed class StartupFailureTests
         }
         finally
         {
-            DaemonProcess.DeleteState(state);
-            DaemonProcess.DeleteState(mount);
+            WfpdProcess.DeleteDirectory(state);
+            WfpdProcess.DeleteDirectory(mount);
         }
     }
 
@@ -87,7 +88,7 @@ public sealed class StartupFailureTests
     public async Task StoreThatCannotBeCreated_SaysSo_WithoutTalkOfKeepingAFile()
     {
         SkipUnlessRoot();
-        var state = DaemonProcess.NewStateDirectory();
+        var state = WfpdProcess.NewStateDirectory();
         try
         {
             // nobody may take the lock (its files are writable) but may not create policy.db in root's directory.
@@ -109,17 +110,17 @@ public sealed class StartupFailureTests
         }
         finally
         {
-            DaemonProcess.DeleteState(state);
+            WfpdProcess.DeleteDirectory(state);
         }
     }
 
     [Fact]
     public async Task ASecondWfpd_OnTheSameStateDirectory_RefusesAndNamesTheFirst()
     {
-        var state = DaemonProcess.NewStateDirectory();
+        var state = WfpdProcess.NewStateDirectory();
         try
         {
-            await using var first = await DaemonProcess.StartAsync(state);
+            await using var first = await WfpdProcess.StartAsync(state);
             Assert.False(first.HasExited, first.Output);
             var other = Path.Combine(state, "other.sock");
             var (code, lines) = await RunToExitAsync(["--state-dir", state, "--socket", other, "--no-dataplane"]);
@@ -133,12 +134,12 @@ public sealed class StartupFailureTests
 
             // Once the first is gone, even by SIGKILL, the directory is free again.
             await first.KillAsync();
-            await using var second = await DaemonProcess.StartAsync(state, other);
+            await using var second = await WfpdProcess.StartAsync(state, other);
             Assert.False(second.HasExited, second.Output);
         }
         finally
         {
-            DaemonProcess.DeleteState(state);
+            WfpdProcess.DeleteDirectory(state);
         }
     }
 
@@ -153,7 +154,7 @@ public sealed class StartupFailureTests
     [Fact]
     public async Task SocketComesFromTheEnvironment_WhenNotGiven_AndTheHostSaysNothingOfItsOwn()
     {
-        var state = DaemonProcess.NewStateDirectory();
+        var state = WfpdProcess.NewStateDirectory();
         try
         {
             var socket = Path.Combine(state, "from-env.sock");
@@ -190,7 +191,7 @@ public sealed class StartupFailureTests
         }
         finally
         {
-            DaemonProcess.DeleteState(state);
+            WfpdProcess.DeleteDirectory(state);
         }
     }
 

@@ -169,11 +169,11 @@ public sealed class LivePolicyTests
 
     [Theory]
     [MemberData(nameof(Families))]
-    public void Loopback_BlockedConnectFailsAtOnce_AndEachDropNamesItsApplication(int family)
+    public async Task Loopback_BlockedConnectFailsAtOnce_AndEachDropNamesItsApplication(int family)
     {
         Assert.SkipWhen(LiveLab.UnavailableReason is not null, LiveLab.UnavailableReason ?? "");
         using var lab = LiveLab.Create();
-        var wfpd = lab.StartWfpd();
+        await using var wfpd = await lab.StartWfpdAsync();
         lab.Wfp("add", "filter", "-l", Layer("ALE_AUTH_CONNECT", family), "-a", "block", "-c", "IP_REMOTE_PORT == 9").EnsureSuccess("wfp add filter");
         var loopback = family == 4 ? "127.0.0.1" : "::1";
 
@@ -194,6 +194,6 @@ public sealed class LivePolicyTests
         Assert.Equal(["tcp", "udp"], drops.Select(e => e.GetProperty("protocol").GetString()).Order());
         Assert.All(drops, e => Assert.True(e.GetProperty("loopback").GetBoolean()));
         Assert.All(drops, e => Assert.Contains("python", e.GetProperty("app").GetString(), StringComparison.Ordinal));
-        Assert.Equal(0, wfpd.Stop());
+        Assert.Equal(0, await wfpd.StopAsync());
     }
 }

@@ -1,7 +1,7 @@
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
-using static OpenWfp.Engine.Tests.TestPolicy;
+using static OpenWfp.Testing.Policy.FilterBuilder;
 
 namespace OpenWfp.Engine.Tests.Classify;
 
