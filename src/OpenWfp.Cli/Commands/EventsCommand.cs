@@ -32,6 +32,7 @@ internal sealed class EventsCommand(CliConsole console)
             "  wfp events --follow\n" +
             "  wfp events --follow --json | jq 'select(.type == \"drop\")'");
         command.Options.Add(socket);
+        command.Options.Add(SocketOption.CreateWait());
         command.Options.Add(follow);
         command.Options.Add(json);
         command.SetAction(parseResult => action(new EventsArguments(SocketOption.Read(parseResult, socket), parseResult.GetValue(follow), parseResult.GetValue(json))));
@@ -39,7 +40,7 @@ internal sealed class EventsCommand(CliConsole console)
     }
 
     public int Run(EventsArguments args) =>
-        DaemonSession.Run(args.Socket, args.Follow ? "events --follow" : "events", async (client, _) =>
+        DaemonSession.Run(args.Socket, console.DaemonWait, args.Follow ? "events --follow" : "events", async (client, _) =>
         {
             var state = await client.GetStateAsync().ConfigureAwait(false);
             var names = ShowCommand.FilterNames(state);
