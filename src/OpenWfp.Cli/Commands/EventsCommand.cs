@@ -47,9 +47,16 @@ internal sealed class EventsCommand(CliConsole console)
             var paint = new Painter(console.Color);
             if (!args.Follow)
             {
-                foreach (var e in await client.EnumNetEventsAsync().ConfigureAwait(false))
+                var events = await client.EnumNetEventsAsync().ConfigureAwait(false);
+                foreach (var e in events)
                 {
                     console.Out.WriteLine(Format(e, names, args.Json, paint));
+                }
+
+                // As 'show netevents' says it. Not with --json: one object per event, so no events is no lines.
+                if (events.Count == 0 && !args.Json)
+                {
+                    console.Out.WriteLine("no net events");
                 }
 
                 return 0;

@@ -107,17 +107,19 @@ internal sealed class PolicyText(BfeState state)
     /// <summary>One condition: <c>FIELD OP VALUE</c>.</summary>
     public static string Condition(LayerInfo? layer, FilterCondition condition)
     {
-        var (field, op, value) = ConditionParts(layer, condition);
+        var (field, op, value) = ConditionParts(layer, condition, forText: true);
         return $"{field} {op} {value}";
     }
 
-    /// <summary>One condition's field name, operator and value text.</summary>
-    public static (string Field, string Op, string Value) ConditionParts(LayerInfo? layer, FilterCondition condition)
+    /// <summary>One condition's field name, operator and value text (for text output, interface LUIDs by their parts).</summary>
+    public static (string Field, string Op, string Value) ConditionParts(LayerInfo? layer, FilterCondition condition, bool forText = false)
     {
         var index = layer?.FieldIndexOf(condition.FieldKey) ?? -1;
         var field = index >= 0 ? layer!.Fields[index] : null;
         var name = field?.Name ?? LayerCatalog.ConditionNameOf(condition.FieldKey) ?? Braced(condition.FieldKey);
-        var value = field is null ? condition.Value.ToString() : FieldValueParser.FormatCondition(field, condition.Value);
+        var value = field is null ? condition.Value.ToString()
+            : forText ? FieldText.Condition(field, condition.Value)
+            : FieldValueParser.FormatCondition(field, condition.Value);
         return (name, Operator(condition.MatchType, condition.Value), value);
     }
 
