@@ -83,6 +83,10 @@ internal sealed class EventsCommand(CliConsole console)
                     console.Out.Flush();
                 }
             }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Ctrl-C before the subscription was fully open: the same normal end.
+            }
             finally
             {
                 Console.CancelKeyPress -= onCtrlC;
