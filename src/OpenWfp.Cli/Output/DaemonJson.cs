@@ -65,7 +65,7 @@ internal static class DaemonJson
         w.WriteEndArray();
         w.WriteString("provider", names.Provider(f.ProviderKey));
         w.WriteString("providerKey", f.ProviderKey?.ToString());
-        w.WriteString("conditionsText", f.Conditions.Count == 0 ? "" : PolicyText.Conditions(f));
+        w.WriteString("conditionsText", f.Conditions.Count == 0 ? "" : PolicyText.Conditions(f, forText: false));
         w.WriteStartArray("conditions");
         var layer = LayerCatalog.ByKey(f.LayerKey);
         foreach (var c in f.Conditions)
