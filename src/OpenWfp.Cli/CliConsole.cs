@@ -11,4 +11,10 @@ internal sealed record CliConsole(TextWriter Out, TextWriter Error, bool Color)
     /// instead of sending SIGINT.
     /// </summary>
     public CancellationToken Interrupt { get; init; }
+
+    /// <summary>
+    /// How long a daemon-facing command keeps retrying while wfpd's socket does not exist yet or refuses connections
+    /// (<c>--wait SECONDS</c>); zero fails at once.
+    /// </summary>
+    public TimeSpan DaemonWait { get; init; }
 }

@@ -11,15 +11,23 @@ internal static class WfpCli
     /// <summary>Runs one command line; returns the exit code.</summary>
     public static int Run(string[] args, CliConsole console)
     {
-        var root = BuildRoot(console);
+        // The commands see the console through this variable: --wait is known only once the line is parsed.
+        var current = console;
+        var root = BuildRoot(() => current);
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        if (parse.Errors.Count > 0 || UnknownOption(parse) is not null)
         {
-            // System.CommandLine lists choices on several lines; a user error is one line. A word it does not know
-            // explains more than the "required command" error it also causes.
-            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
-            var message = string.Join(' ', error.Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            console.Error.WriteLine($"wfp: {message} (see '{HelpCommand(parse)}')");
+            console.Error.WriteLine($"wfp: {ErrorMessage(parse)} (see '{HelpCommand(parse)}')");
+            return 1;
+        }
+
+        try
+        {
+            current = console with { DaemonWait = Daemon.SocketOption.ReadWait(parse) };
+        }
+        catch (CliUserException ex)
+        {
+            console.Error.WriteLine("wfp: " + ex.Message);
             return 1;
         }
 
@@ -28,7 +36,9 @@ internal static class WfpCli
     }
 
     /// <summary>The root command with every subcommand wired to its behaviour.</summary>
-    public static RootCommand BuildRoot(CliConsole console)
+    /// <param name="console">Where the commands write, read when a command runs.</param>
+    /// <returns>The root command.</returns>
+    public static RootCommand BuildRoot(Func<CliConsole> console)
     {
         var root = new RootCommand(
             "OpenWfp: the Windows Filtering Platform filter engine on Linux.\n\n" +
@@ -42,31 +52,78 @@ internal static class WfpCli
             "  wfp import   wfpstate.xml --out policy.json     read a netsh wfp show state/filters dump\n" +
             "  wfp export   --policy policy.json --out filters.xml\n\n" +
             "Against the running wfpd (--socket PATH, else $OPENWFP_SOCKET, else /run/openwfp/bfe.sock):\n" +
+            "  wfp wait     [--timeout 30]                      until wfpd answers\n" +
             "  wfp apply    policy.json                         every object in one transaction\n" +
             "  wfp show     filters|sublayers|callouts|providers|state|netevents [--json]\n" +
             "  wfp add filter --layer ALE_AUTH_CONNECT_V4 --condition \"IP_REMOTE_PORT == 23\" --action block\n" +
             "  wfp delete filter 12\n" +
             "  wfp events   --follow\n" +
-            "  wfp classify --socket --layer ALE_AUTH_CONNECT_V4 --value IP_REMOTE_PORT=23   (also explain, export)\n\n" +
+            "  wfp classify --socket --layer ALE_AUTH_CONNECT_V4 --value IP_REMOTE_PORT=23   (also explain, export)\n" +
+            "Global options, before or after the command: --socket [PATH] (wfpd's socket), --wait SECONDS (keep retrying\n" +
+            "that long while wfpd's socket is missing or refuses connections; default 0).\n\n" +
             "Policy format: docs/POLICY.md. Commands: docs/CLI.md. The daemon: docs/WFPD.md.");
-        root.Subcommands.Add(ClassifyCommandDefinition.Create(a => Guard(console, () => new ClassifyCommand(console).Run(a))));
-        root.Subcommands.Add(ExplainCommandDefinition.Create((a, capture) => Guard(console, () => capture is null
-            ? new ExplainCommand(console).Run(a)
-            : new ExplainFrameCommand(console).Run(a, capture))));
-        root.Subcommands.Add(ReplayCommandDefinition.Create(a => Guard(console, () => new ReplayCommand(console).Run(a))));
-        root.Subcommands.Add(ImportCommandDefinition.Create(a => Guard(console, () => new ImportCommand(console).Run(a))));
-        root.Subcommands.Add(ExportCommandDefinition.Create(a => Guard(console, () => new ExportCommand(console).Run(a))));
-        root.Subcommands.Add(ApplyCommand.Create(a => Guard(console, () => new ApplyCommand(console).Run(a))));
-        root.Subcommands.Add(ShowCommandDefinition.Create(a => Guard(console, () => new ShowCommand(console).Run(a))));
-        root.Subcommands.Add(AddFilterCommandDefinition.Create(a => Guard(console, () => new AddFilterCommand(console).Run(a))));
-        root.Subcommands.Add(DeleteFilterCommand.Create(a => Guard(console, () => new DeleteFilterCommand(console).Run(a))));
-        root.Subcommands.Add(EventsCommand.Create(a => Guard(console, () => new EventsCommand(console).Run(a))));
+        root.Subcommands.Add(ClassifyCommandDefinition.Create(a => Guard(console(), () => new ClassifyCommand(console()).Run(a))));
+        root.Subcommands.Add(ExplainCommandDefinition.Create((a, capture) => Guard(console(), () => capture is null
+            ? new ExplainCommand(console()).Run(a)
+            : new ExplainFrameCommand(console()).Run(a, capture))));
+        root.Subcommands.Add(ReplayCommandDefinition.Create(a => Guard(console(), () => new ReplayCommand(console()).Run(a))));
+        root.Subcommands.Add(ImportCommandDefinition.Create(a => Guard(console(), () => new ImportCommand(console()).Run(a))));
+        root.Subcommands.Add(ExportCommandDefinition.Create(a => Guard(console(), () => new ExportCommand(console()).Run(a))));
+        root.Subcommands.Add(ApplyCommand.Create(a => Guard(console(), () => new ApplyCommand(console()).Run(a))));
+        root.Subcommands.Add(ShowCommandDefinition.Create(a => Guard(console(), () => new ShowCommand(console()).Run(a))));
+        root.Subcommands.Add(AddFilterCommandDefinition.Create(a => Guard(console(), () => new AddFilterCommand(console()).Run(a))));
+        root.Subcommands.Add(DeleteFilterCommand.Create(a => Guard(console(), () => new DeleteFilterCommand(console()).Run(a))));
+        root.Subcommands.Add(EventsCommand.Create(a => Guard(console(), () => new EventsCommand(console()).Run(a))));
+        root.Subcommands.Add(WaitCommand.Create(a => Guard(console(), () => new WaitCommand(console()).Run(a))));
+        root.Options.Add(Daemon.SocketOption.CreateGlobal());
+        root.Options.Add(Daemon.SocketOption.CreateGlobalWait());
         root.SetAction(_ =>
         {
-            console.Error.WriteLine("wfp: no command given; try 'wfp explain' or 'wfp --help'");
+            console().Error.WriteLine("wfp: no command given; try 'wfp explain' or 'wfp --help'");
             return 1;
         });
         return root;
+    }
+
+    // System.CommandLine lists choices on several lines; a user error is one line. A word it does not know explains
+    // more than the "required command" error it also causes; an option it does not know is named as one.
+    private static string ErrorMessage(ParseResult parse)
+    {
+        if (UnknownOption(parse) is { } unknown)
+        {
+            return "unknown option " + unknown;
+        }
+
+        var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+        return string.Join(' ', error.Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    // A word that looks like an option (-x, --xyz) and is none: either left unmatched, or taken by a command's
+    // positional argument (replay's CAPTURE, apply's FILE), which would otherwise read it as a file name. A lone "-"
+    // and negative numbers are values.
+    private static string? UnknownOption(ParseResult parse)
+    {
+        static bool LooksLikeOption(string token) =>
+            token.Length > 1 && token[0] == '-' && !double.TryParse(token, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _);
+
+        var unmatched = parse.UnmatchedTokens.FirstOrDefault(LooksLikeOption);
+        if (unmatched is not null)
+        {
+            return unmatched;
+        }
+
+        for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            foreach (var argument in r.Children.OfType<System.CommandLine.Parsing.ArgumentResult>())
+            {
+                if (argument.Tokens.FirstOrDefault(t => LooksLikeOption(t.Value)) is { } token)
+                {
+                    return token.Value;
+                }
+            }
+        }
+
+        return null;
     }
 
     // "wfp show --help" for an error in "wfp show …": the help that lists what was expected there.

@@ -38,7 +38,10 @@ public sealed class NetEventTests
     {
         await using var fake = await FakeNetEventDaemon.Server.StartAsync();
         Assert.Equal("no net events\n", CliRunner.Ok("show", "netevents", "--socket", fake.Socket));
-        Assert.Equal("", CliRunner.Ok("events", "--socket", fake.Socket));
+        Assert.Equal("no net events\n", CliRunner.Ok("events", "--socket", fake.Socket));
+
+        // JSON lines: no events, no lines (a consumer reads one object per line).
+        Assert.Equal("", CliRunner.Ok("events", "--socket", fake.Socket, "--json"));
 
         fake.Daemon.Ring.Add(FakeNetEventDaemon.Drop(1));
         var line = Assert.Single(CliRunner.Ok("events", "--socket", fake.Socket).TrimEnd('\n').Split('\n'));
@@ -48,6 +51,23 @@ public sealed class NetEventTests
         using var doc = JsonDocument.Parse(json);
         Assert.Equal(5UL, doc.RootElement.GetProperty("filterId").GetUInt64());
         Assert.Equal(23, doc.RootElement.GetProperty("remotePort").GetInt32());
+    }
+
+    [Fact]
+    public async Task EventsFollowWithNothingNewPrintsNothing()
+    {
+        await using var fake = await FakeNetEventDaemon.Server.StartAsync();
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        using var interrupt = new CancellationTokenSource();
+        var console = new CliConsole(TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), Color: false) { Interrupt = interrupt.Token };
+        var run = Task.Run(() => WfpCli.Run(["events", "--follow", "--socket", fake.Socket], console), TestContext.Current.CancellationToken);
+
+        await fake.Daemon.Subscribed.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await interrupt.CancelAsync();
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        Assert.Equal("", stdout.ToString());
+        Assert.Equal("", stderr.ToString());
     }
 
     [Fact]

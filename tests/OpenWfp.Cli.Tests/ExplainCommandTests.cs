@@ -103,4 +103,70 @@ public class ExplainCommandTests
         Assert.Equal(0, code);
         Assert.Contains("(the policy has no filters at ALE_AUTH_RECV_ACCEPT_V4)", stdout);
     }
+
+    [Fact]
+    public void Explain_SaysConditionsOnOneFieldAreOred_UnderTheFiltersThatHaveThem()
+    {
+        var (code, stdout, _) = CliRunner.Run("explain");
+        Assert.Equal(0, code);
+        var lines = stdout.ReplaceLineEndings("\n").Split('\n');
+        const string Note = "        (conditions on one field are OR-ed, here IP_REMOTE_PORT: one of them must hold; different fields are AND-ed)";
+
+        // Filter 2 ("Allow web (soft)": port 80 or 443) is the only one with two conditions on a field; the sample
+        // shows it in each of its scenarios, right after its conditions.
+        var at = lines.Select((l, i) => (l, i)).Where(x => x.l == Note).Select(x => x.i).ToList();
+        Assert.NotEmpty(at);
+        Assert.Equal(lines.Count(l => l.StartsWith("    filter 2 ", StringComparison.Ordinal)), at.Count);
+        Assert.All(at, i => Assert.Matches(@"^        [✓✗] IP_REMOTE_PORT     equal  443 ", lines[i - 1]));
+        Assert.All(at, i => Assert.Matches(@"^        [✓✗] IP_REMOTE_PORT     equal  80 ", lines[i - 2]));
+        Assert.DoesNotContain(lines, l => l.Contains("OR-ed", StringComparison.Ordinal) && l != Note);
+    }
+
+    [Fact]
+    public void Explain_SeveralRepeatedFields_AreNamedTogether()
+    {
+        const string text = """
+            { "version": 1,
+              "filters": [ { "name": "two sets", "layer": "ALE_AUTH_CONNECT_V4", "action": "block", "conditions": [
+                { "field": "IP_REMOTE_PORT", "match": "equal", "value": "23" },
+                { "field": "IP_PROTOCOL", "match": "equal", "value": "tcp" },
+                { "field": "IP_REMOTE_PORT", "match": "equal", "value": "2323" },
+                { "field": "IP_PROTOCOL", "match": "equal", "value": "udp" } ] } ] }
+            """;
+        using var policy = CliRunner.File(text);
+        var (code, stdout, _) = CliRunner.Run("explain", "-p", policy.Path, "-l", "ALE_AUTH_CONNECT_V4", "-v", "IP_REMOTE_PORT=23", "-v", "IP_PROTOCOL=udp");
+        Assert.Equal(0, code);
+        Assert.Contains("\n        (conditions on one field are OR-ed, here IP_REMOTE_PORT and IP_PROTOCOL: one of each must hold; different fields are AND-ed)\n", stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InterfaceLuids_ReadByTheirParts_InTextOnly()
+    {
+        // NET_LUID: IfType 6 (ethernetCsmacd) in bits 48-63, NetLuidIndex 1 in bits 24-47.
+        const ulong Luid = (6UL << 48) | (1UL << 24);
+        Assert.Equal("luid 0x0006000001000000 (iftype 6, index 1)", Output.FieldText.Luid(Luid));
+        Assert.Equal("luid 0x0018008000000000 (iftype 24, index 32768)", Output.FieldText.Luid((24UL << 48) | (32768UL << 24)));
+        var text = $$"""
+            { "version": 1,
+              "filters": [ { "name": "eth 1", "layer": "ALE_AUTH_CONNECT_V4", "action": "block", "conditions": [
+                { "field": "IP_LOCAL_INTERFACE", "match": "equal", "value": "{{Luid}}" } ] } ] }
+            """;
+        using var policy = CliRunner.File(text);
+        string[] args = ["explain", "-p", policy.Path, "-l", "ALE_AUTH_CONNECT_V4", "-v", $"IP_LOCAL_INTERFACE={Luid}", "-v", "INTERFACE_INDEX=1"];
+        var (code, stdout, _) = CliRunner.Run(args);
+        Assert.Equal(0, code);
+        var output = stdout.ReplaceLineEndings("\n");
+        Assert.Contains("values     IP_LOCAL_INTERFACE=luid 0x0006000001000000 (iftype 6, index 1)  INTERFACE_INDEX=1\n", output, StringComparison.Ordinal);
+        Assert.Contains("✓ IP_LOCAL_INTERFACE  equal  luid 0x0006000001000000 (iftype 6, index 1)  actual luid 0x0006000001000000 (iftype 6, index 1)\n", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Luid.ToString(System.Globalization.CultureInfo.InvariantCulture), output, StringComparison.Ordinal);
+
+        // JSON keeps the number, as the policy format writes it.
+        var (jsonCode, json, _) = CliRunner.Run([.. args, "--json"]);
+        Assert.Equal(0, jsonCode);
+        using var doc = JsonDocument.Parse(json);
+        var condition = doc.RootElement.GetProperty("filters")[0].GetProperty("conditions")[0];
+        Assert.Equal("1688849877041152", condition.GetProperty("value").GetString());
+        Assert.Equal("1688849877041152", condition.GetProperty("actual").GetString());
+        Assert.DoesNotContain("luid", json, StringComparison.Ordinal);
+    }
 }

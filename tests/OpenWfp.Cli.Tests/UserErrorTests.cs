@@ -82,7 +82,7 @@ public class UserErrorTests
     [InlineData("--layer ALE_AUTH_CONNECT_V4 --value IP_REMOTE_PORT", "wfp: --value IP_REMOTE_PORT: expected FIELD=VALUE")]
     [InlineData("--layer ALE_AUTH_CONNECT_V4 --value ALE_USER_ID=bogus", "wfp: --value ALE_USER_ID=bogus: ALE_USER_ID expects a token")]
     [InlineData("", "wfp: ")]
-    [InlineData("--layer ALE_AUTH_CONNECT_V4 --frobnicate", "wfp: Unrecognized command or argument '--frobnicate'")]
+    [InlineData("--layer ALE_AUTH_CONNECT_V4 --frobnicate", "wfp: unknown option --frobnicate (see 'wfp classify --help')")]
     public void BadCommandLine_OneStderrLine_Exit1(string extra, string expected)
     {
         string[] args = ["classify", "--policy", CliRunner.SamplePolicy, .. extra.Split(' ', StringSplitOptions.RemoveEmptyEntries)];

@@ -32,7 +32,7 @@ internal sealed class AddFilterCommand(CliConsole console)
         flags |= args.Persistent ? FilterFlags.Persistent : 0;
         flags |= args.BootTime ? FilterFlags.BootTime : 0;
 
-        return DaemonSession.Run(args.Socket, "add filter", async (client, socket) =>
+        return DaemonSession.Run(args.Socket, console.DaemonWait, "add filter", async (client, socket) =>
         {
             var sublayers = await client.EnumSublayersAsync().ConfigureAwait(false);
             var providers = await client.EnumProvidersAsync().ConfigureAwait(false);

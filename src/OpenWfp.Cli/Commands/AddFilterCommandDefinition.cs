@@ -58,7 +58,7 @@ internal static class AddFilterCommandDefinition
             "  wfp add filter --layer ALE_AUTH_CONNECT_V4 --condition \"IP_REMOTE_PORT == 23\" --action block --name \"Block telnet\"\n" +
             "  wfp add filter -l ALE_AUTH_CONNECT_V4 -c \"IP_REMOTE_ADDRESS in 10.0.0.0/8\" -c \"IP_REMOTE_PORT in 1024-65535\" -a permit --hard\n" +
             "  wfp add filter -l ALE_AUTH_RECV_ACCEPT_V4 -c \"IP_PROTOCOL == tcp\" -c \"IP_LOCAL_PORT == 22\" -c \"IP_LOCAL_PORT == 2222\" -a block --persistent");
-        foreach (var o in new Option[] { socket, layer, act, conditions, sublayer, weight, name, description, key, provider, hard, persistent, bootTime, json })
+        foreach (var o in new Option[] { socket, SocketOption.CreateWait(), layer, act, conditions, sublayer, weight, name, description, key, provider, hard, persistent, bootTime, json })
         {
             command.Options.Add(o);
         }

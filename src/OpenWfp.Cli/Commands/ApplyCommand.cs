@@ -45,6 +45,7 @@ internal sealed partial class ApplyCommand(CliConsole console)
             "  wfp apply wfpstate.xml --socket /tmp/wfp/bfe.sock --persistent");
         command.Arguments.Add(file);
         command.Options.Add(socket);
+        command.Options.Add(SocketOption.CreateWait());
         command.Options.Add(persistent);
         command.Options.Add(partial);
         command.Options.Add(json);
@@ -66,7 +67,7 @@ internal sealed partial class ApplyCommand(CliConsole console)
         }
 
         var what = "apply " + args.File;
-        return DaemonSession.Run(args.Socket, what, async (client, socket) =>
+        return DaemonSession.Run(args.Socket, console.DaemonWait, what, async (client, socket) =>
         {
             var stored = await ApplyAsync(client, document, what).ConfigureAwait(false);
             var ids = stored.Select(f => f.FilterId).ToList();

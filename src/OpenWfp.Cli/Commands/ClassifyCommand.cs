@@ -12,7 +12,7 @@ internal sealed class ClassifyCommand(CliConsole console)
     {
         if (args.Socket is not null)
         {
-            return RunLive(args);
+            return RunOnDaemon(args);
         }
 
         var request = InputResolver.Resolve(args, console.Error);
@@ -34,14 +34,14 @@ internal sealed class ClassifyCommand(CliConsole console)
     }
 
     // The running wfpd classifies (its Classify call), against the policy it enforces.
-    private int RunLive(ClassifyArguments args)
+    private int RunOnDaemon(ClassifyArguments args)
     {
-        var layer = LiveClassify.CheckArguments(args, "classify");
+        var layer = DaemonClassify.CheckArguments(args, "classify");
         var (_, given) = InputResolver.ResolveValues(layer, args.Values.Select(InputResolver.SplitAssignment));
-        return DaemonSession.Run(args.Socket, "classify", async (client, socket) =>
+        return DaemonSession.Run(args.Socket, console.DaemonWait, "classify", async (client, socket) =>
         {
-            var summary = await LiveClassify.ClassifyAsync(client, layer, given).ConfigureAwait(false);
-            var policy = LiveClassify.PolicyName(socket);
+            var summary = await DaemonClassify.ClassifyAsync(client, layer, given).ConfigureAwait(false);
+            var policy = DaemonClassify.PolicyName(socket);
             if (args.Json)
             {
                 console.Out.WriteLine(JsonReport.Classify(policy, layer, given, summary));

@@ -42,6 +42,7 @@ internal sealed class CommonOptions
         command.Options.Add(Values);
         command.Options.Add(Json);
         command.Options.Add(Socket);
+        command.Options.Add(SocketOption.CreateWait());
     }
 
     public ClassifyArguments Read(ParseResult parseResult) => new(

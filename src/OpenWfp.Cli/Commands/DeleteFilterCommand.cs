@@ -28,6 +28,7 @@ internal sealed class DeleteFilterCommand(CliConsole console)
             "  wfp delete filter 0fa1e7e0-5a3d-4c1e-9d2b-000000000005");
         command.Arguments.Add(filter);
         command.Options.Add(socket);
+        command.Options.Add(SocketOption.CreateWait());
         command.Options.Add(json);
         command.SetAction(parseResult => action(new DeleteFilterArguments(SocketOption.Read(parseResult, socket), parseResult.GetValue(filter)!, parseResult.GetValue(json))));
         var delete = new Command("delete", "Delete an object from the running wfpd. Only 'wfp delete filter' so far.");
@@ -50,7 +51,7 @@ internal sealed class DeleteFilterCommand(CliConsole console)
             throw new CliUserException($"delete filter {args.Filter}: filter ids start at 1, keys are not all zeros");
         }
 
-        return DaemonSession.Run(args.Socket, "delete filter " + text, async (client, socket) =>
+        return DaemonSession.Run(args.Socket, console.DaemonWait, "delete filter " + text, async (client, socket) =>
         {
             // Read it first, so the output can say what was deleted; a missing filter fails here with the same error.
             FilterSpec filter;

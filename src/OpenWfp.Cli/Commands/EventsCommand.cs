@@ -32,6 +32,7 @@ internal sealed class EventsCommand(CliConsole console)
             "  wfp events --follow\n" +
             "  wfp events --follow --json | jq 'select(.type == \"drop\")'");
         command.Options.Add(socket);
+        command.Options.Add(SocketOption.CreateWait());
         command.Options.Add(follow);
         command.Options.Add(json);
         command.SetAction(parseResult => action(new EventsArguments(SocketOption.Read(parseResult, socket), parseResult.GetValue(follow), parseResult.GetValue(json))));
@@ -39,16 +40,23 @@ internal sealed class EventsCommand(CliConsole console)
     }
 
     public int Run(EventsArguments args) =>
-        DaemonSession.Run(args.Socket, args.Follow ? "events --follow" : "events", async (client, _) =>
+        DaemonSession.Run(args.Socket, console.DaemonWait, args.Follow ? "events --follow" : "events", async (client, _) =>
         {
             var state = await client.GetStateAsync().ConfigureAwait(false);
             var names = ShowCommand.FilterNames(state);
             var paint = new Painter(console.Color);
             if (!args.Follow)
             {
-                foreach (var e in await client.EnumNetEventsAsync().ConfigureAwait(false))
+                var events = await client.EnumNetEventsAsync().ConfigureAwait(false);
+                foreach (var e in events)
                 {
                     console.Out.WriteLine(Format(e, names, args.Json, paint));
+                }
+
+                // As 'show netevents' says it. Not with --json: one object per event, so no events is no lines.
+                if (events.Count == 0 && !args.Json)
+                {
+                    console.Out.WriteLine("no net events");
                 }
 
                 return 0;
@@ -74,6 +82,10 @@ internal sealed class EventsCommand(CliConsole console)
                     console.Out.WriteLine(Format(e, names, args.Json, paint));
                     console.Out.Flush();
                 }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Ctrl-C before the subscription was fully open: the same normal end.
             }
             finally
             {

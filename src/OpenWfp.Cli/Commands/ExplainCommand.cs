@@ -13,7 +13,7 @@ internal sealed class ExplainCommand(CliConsole console)
     public int Run(ClassifyArguments args)
     {
         var sample = args.Socket is null && args.Policy is null && args.Layer is null && args.Values.Count == 0;
-        var requests = sample ? SampleScenarios.Load() : [args.Socket is null ? InputResolver.Resolve(args, console.Error) : ResolveLive(args)];
+        var requests = sample ? SampleScenarios.Load() : [args.Socket is null ? InputResolver.Resolve(args, console.Error) : ResolveFromDaemon(args)];
         var reports = requests.Select(r => (Request: r, Report: r.Engine.Explain(r.Layer, r.Values))).ToList();
         if (args.Json)
         {
@@ -41,11 +41,11 @@ internal sealed class ExplainCommand(CliConsole console)
     }
 
     // The running wfpd's policy (GetState), loaded into a local engine and explained here.
-    private static ClassifyRequest ResolveLive(ClassifyArguments args)
+    private ClassifyRequest ResolveFromDaemon(ClassifyArguments args)
     {
-        var layer = LiveClassify.CheckArguments(args, "explain");
+        var layer = DaemonClassify.CheckArguments(args, "explain");
         InputResolver.ResolveValues(layer, args.Values.Select(InputResolver.SplitAssignment));
-        var (engine, socket) = LiveClassify.LoadPolicy(args.Socket, "explain");
-        return InputResolver.Resolve(args, engine, LiveClassify.PolicyName(socket));
+        var (engine, socket) = DaemonClassify.LoadPolicy(args.Socket, console.DaemonWait, "explain");
+        return InputResolver.Resolve(args, engine, DaemonClassify.PolicyName(socket));
     }
 }

@@ -49,8 +49,8 @@ internal sealed class ExplainFrameCommand(CliConsole console)
         if (args.Socket is not null)
         {
             ReplayInput.Check(capture.Capture, capture.Local);
-            var (engine, socket) = LiveClassify.LoadPolicy(args.Socket, "explain");
-            input = ReplayInput.ForEngine(capture.Capture, LiveClassify.PolicyName(socket), engine, capture.Local);
+            var (engine, socket) = DaemonClassify.LoadPolicy(args.Socket, console.DaemonWait, "explain");
+            input = ReplayInput.ForEngine(capture.Capture, DaemonClassify.PolicyName(socket), engine, capture.Local);
         }
         else
         {

@@ -20,7 +20,7 @@ internal sealed class ExportCommand(CliConsole console)
         }
 
         var engine = args.Socket is not null
-            ? LiveClassify.LoadPolicy(args.Socket, "export").Engine
+            ? DaemonClassify.LoadPolicy(args.Socket, console.DaemonWait, "export").Engine
             : InputResolver.LoadPolicy(args.Policy!, console.Error);
         var xml = NetshExporter.Write(engine.Current);
         if (args.Out is null)

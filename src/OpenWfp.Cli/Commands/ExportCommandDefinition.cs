@@ -29,10 +29,11 @@ internal static class ExportCommandDefinition
             "Examples:\n" +
             "  wfp export --policy policy.json --out filters.xml\n" +
             "  wfp export --policy wfpstate.xml\n" +
-            "  wfp export --socket /tmp/wfp/bfe.sock --out live.xml");
+            "  wfp export --socket /tmp/wfp/bfe.sock --out daemon.xml");
         command.Options.Add(policy);
         command.Options.Add(output);
         command.Options.Add(socket);
+        command.Options.Add(SocketOption.CreateWait());
         command.SetAction(parseResult => action(new ExportArguments(parseResult.GetValue(policy), parseResult.GetValue(output), SocketOption.Read(parseResult, socket))));
         return command;
     }

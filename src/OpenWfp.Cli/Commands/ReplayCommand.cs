@@ -29,21 +29,29 @@ internal sealed class ReplayCommand(CliConsole console)
 
         text?.WriteSummary(end);
         json?.WriteSummary(end);
+        // Said once, on stderr (stdout may be a file or JSON lines); the exit code stays 0: every complete frame was replayed.
         if (end.TruncatedAtOffset >= 0)
         {
-            console.Error.WriteLine($"wfp: {input.CaptureName}: frame {end.Frames + 1} is cut short at byte {end.TruncatedAtOffset} (the capture was not closed cleanly); replayed the {end.Frames} frames before it");
+            console.Error.WriteLine($"wfp: {input.CaptureName}: frame {end.Frames + 1} is cut short at byte {end.TruncatedAtOffset} (the capture was not closed cleanly); {Replayed(end.Frames)}");
         }
 
         if (end.Error is { } error)
         {
             // Part of the file was usable: what was replayed is printed above; the damage is named here, and the exit
             // code tells scripts the replay is incomplete.
-            console.Error.WriteLine($"wfp: {input.CaptureName}: {error.Message.ReplaceLineEndings(" ")}; replayed the {end.Frames} frames before it");
+            console.Error.WriteLine($"wfp: {input.CaptureName}: {error.Message.ReplaceLineEndings(" ")}; {Replayed(end.Frames)}");
             return 1;
         }
 
         return 0;
     }
+
+    private static string Replayed(long frames) => frames switch
+    {
+        0 => "no complete frame before it to replay",
+        1 => "replayed the 1 frame before it",
+        _ => $"replayed the {frames} frames before it",
+    };
 
     private static CaptureOutput? OpenWriter(string? path) => path is null ? null : new CaptureOutput(path);
 

@@ -14,7 +14,7 @@ internal sealed class ShowCommand(CliConsole console)
     public int Run(ShowArguments args)
     {
         var layer = args.Layer is null ? null : InputResolver.ResolveLayer(args.Layer);
-        return DaemonSession.Run(args.Socket, "show " + args.What, async (client, socket) =>
+        return DaemonSession.Run(args.Socket, console.DaemonWait, "show " + args.What, async (client, socket) =>
         {
             var state = await client.GetStateAsync().ConfigureAwait(false);
             var names = new PolicyText(state);
@@ -98,7 +98,7 @@ internal sealed class ShowCommand(CliConsole console)
     private void Sublayers(ShowArguments args, string socket, BfeState state, PolicyText names)
     {
         var sublayers = state.Sublayers
-            .Where(s => args.All || !LivePolicy.IsBuiltin(s.Key))
+            .Where(s => args.All || !DaemonPolicy.IsBuiltin(s.Key))
             .OrderByDescending(s => s.Weight).ThenBy(s => s.DisplayData.Name, StringComparer.Ordinal).ToList();
         if (args.Json)
         {
@@ -125,15 +125,15 @@ internal sealed class ShowCommand(CliConsole console)
                 s.DisplayData.Name,
                 s.Key.ToString(),
                 names.Provider(s.ProviderKey) ?? "-",
-                Flags(LivePolicy.IsBuiltin(s.Key), (s.Flags & SublayerFlags.Persistent) != 0));
+                Flags(DaemonPolicy.IsBuiltin(s.Key), (s.Flags & SublayerFlags.Persistent) != 0));
         }
 
-        WriteListing(table, "sublayers", state.Sublayers.Count(s => LivePolicy.IsBuiltin(s.Key)), args.All);
+        WriteListing(table, "sublayers", state.Sublayers.Count(s => DaemonPolicy.IsBuiltin(s.Key)), args.All);
     }
 
     private void Callouts(ShowArguments args, string socket, BfeState state, PolicyText names)
     {
-        var callouts = state.Callouts.Where(c => args.All || !LivePolicy.IsBuiltin(c.Key)).OrderBy(c => c.CalloutId).ToList();
+        var callouts = state.Callouts.Where(c => args.All || !DaemonPolicy.IsBuiltin(c.Key)).OrderBy(c => c.CalloutId).ToList();
         if (args.Json)
         {
             console.Out.WriteLine(JsonReport.Build(w =>
@@ -160,15 +160,15 @@ internal sealed class ShowCommand(CliConsole console)
                 c.ApplicableLayer == Guid.Empty ? "(any)" : PolicyText.Layer(c.ApplicableLayer),
                 c.Key.ToString(),
                 names.Provider(c.ProviderKey) ?? "-",
-                Flags(LivePolicy.IsBuiltin(c.Key), (c.Flags & CalloutFlags.Persistent) != 0));
+                Flags(DaemonPolicy.IsBuiltin(c.Key), (c.Flags & CalloutFlags.Persistent) != 0));
         }
 
-        WriteListing(table, "callouts", state.Callouts.Count(c => LivePolicy.IsBuiltin(c.Key)), args.All);
+        WriteListing(table, "callouts", state.Callouts.Count(c => DaemonPolicy.IsBuiltin(c.Key)), args.All);
     }
 
     private void Providers(ShowArguments args, string socket, BfeState state)
     {
-        var providers = state.Providers.Where(p => args.All || !LivePolicy.IsBuiltin(p.Key)).OrderBy(p => p.DisplayData.Name, StringComparer.Ordinal).ToList();
+        var providers = state.Providers.Where(p => args.All || !DaemonPolicy.IsBuiltin(p.Key)).OrderBy(p => p.DisplayData.Name, StringComparer.Ordinal).ToList();
         if (args.Json)
         {
             console.Out.WriteLine(JsonReport.Build(w =>
@@ -189,7 +189,7 @@ internal sealed class ShowCommand(CliConsole console)
         var table = new TextTable(Paint, "name", "key", "service", "flags");
         foreach (var p in providers)
         {
-            var flags = Flags(LivePolicy.IsBuiltin(p.Key), (p.Flags & ProviderFlags.Persistent) != 0);
+            var flags = Flags(DaemonPolicy.IsBuiltin(p.Key), (p.Flags & ProviderFlags.Persistent) != 0);
             if ((p.Flags & ProviderFlags.Disabled) != 0)
             {
                 flags = flags == "-" ? "disabled" : flags + " disabled";
@@ -198,16 +198,16 @@ internal sealed class ShowCommand(CliConsole console)
             table.Add(p.DisplayData.Name, p.Key.ToString(), p.ServiceName ?? "-", flags);
         }
 
-        WriteListing(table, "providers", state.Providers.Count(p => LivePolicy.IsBuiltin(p.Key)), args.All);
+        WriteListing(table, "providers", state.Providers.Count(p => DaemonPolicy.IsBuiltin(p.Key)), args.All);
     }
 
     private void State(ShowArguments args, string socket, BfeState state)
     {
         var kinds = new (string Name, int Own, int Builtin)[]
         {
-            ("providers", state.Providers.Count(p => !LivePolicy.IsBuiltin(p.Key)), state.Providers.Count(p => LivePolicy.IsBuiltin(p.Key))),
-            ("sublayers", state.Sublayers.Count(s => !LivePolicy.IsBuiltin(s.Key)), state.Sublayers.Count(s => LivePolicy.IsBuiltin(s.Key))),
-            ("callouts", state.Callouts.Count(c => !LivePolicy.IsBuiltin(c.Key)), state.Callouts.Count(c => LivePolicy.IsBuiltin(c.Key))),
+            ("providers", state.Providers.Count(p => !DaemonPolicy.IsBuiltin(p.Key)), state.Providers.Count(p => DaemonPolicy.IsBuiltin(p.Key))),
+            ("sublayers", state.Sublayers.Count(s => !DaemonPolicy.IsBuiltin(s.Key)), state.Sublayers.Count(s => DaemonPolicy.IsBuiltin(s.Key))),
+            ("callouts", state.Callouts.Count(c => !DaemonPolicy.IsBuiltin(c.Key)), state.Callouts.Count(c => DaemonPolicy.IsBuiltin(c.Key))),
             ("provider contexts", state.ProviderContexts.Count, 0),
             ("filters", state.Filters.Count, 0),
         };

@@ -45,6 +45,7 @@ internal static class ShowCommandDefinition
         var layer = new Option<string?>("--layer", "-l") { Description = "Only the filters of this layer, e.g. ALE_AUTH_CONNECT_V4.", HelpName = "LAYER" };
         var command = new Command(name, description);
         command.Options.Add(socket);
+        command.Options.Add(SocketOption.CreateWait());
         command.Options.Add(json);
         if (withAll)
         {

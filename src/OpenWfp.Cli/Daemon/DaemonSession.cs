@@ -15,30 +15,35 @@ internal static class DaemonSession
     /// <summary>The session's display name, as wfpd logs it.</summary>
     public const string SessionName = "wfp command line";
 
+    /// <summary>How often <c>--wait</c> and <c>wfp wait</c> try again.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>
     /// Connects to the daemon at <paramref name="socket"/>, runs <paramref name="body"/> and disconnects. An
     /// FWP_E_* error that escapes the body is reported as <c>WHAT: message [FWP_E_…]</c>.
     /// </summary>
     /// <param name="socket">The --socket value (null or "" for the environment or the default).</param>
+    /// <param name="wait">How long to keep retrying while the socket is missing or refuses connections (--wait).</param>
     /// <param name="what">The command, as error lines name it, e.g. <c>delete filter 12</c>.</param>
     /// <param name="body">The work; it gets the client and the socket path.</param>
     /// <returns>The body's exit code.</returns>
-    public static int Run(string? socket, string what, Func<BfeClient, string, Task<int>> body) => Call(socket, what, body);
+    public static int Run(string? socket, TimeSpan wait, string what, Func<BfeClient, string, Task<int>> body) => Call(socket, wait, what, body);
 
     /// <summary>As <see cref="Run"/>, for work that returns something other than an exit code.</summary>
     /// <typeparam name="T">What the body returns.</typeparam>
     /// <param name="socket">The --socket value (null or "" for the environment or the default).</param>
+    /// <param name="wait">How long to keep retrying while the socket is missing or refuses connections (--wait).</param>
     /// <param name="what">The command, as error lines name it.</param>
     /// <param name="body">The work; it gets the client and the socket path.</param>
     /// <returns>The body's result.</returns>
-    public static T Call<T>(string? socket, string what, Func<BfeClient, string, Task<T>> body)
+    public static T Call<T>(string? socket, TimeSpan wait, string what, Func<BfeClient, string, Task<T>> body)
     {
         var path = SocketOption.Resolve(socket);
 
         // Off the caller's synchronization context: the CLI is synchronous, the client is not.
         return Task.Run(async () =>
         {
-            var client = await ConnectAsync(path).ConfigureAwait(false);
+            var client = await ConnectRetryingAsync(path, wait).ConfigureAwait(false);
             await using (client.ConfigureAwait(false))
             {
                 try
@@ -53,10 +58,35 @@ internal static class DaemonSession
         }).GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// Opens a session, retrying every <see cref="RetryInterval"/> for up to <paramref name="wait"/> while the socket
+    /// does not exist yet or nothing listens on it (wfpd is starting); any other failure, or the last one, is a
+    /// one-line user error saying why.
+    /// </summary>
+    /// <param name="path">The socket path.</param>
+    /// <param name="wait">The grace time; zero tries once.</param>
+    /// <returns>The client.</returns>
+    public static async Task<BfeClient> ConnectRetryingAsync(string path, TimeSpan wait)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            try
+            {
+                return await ConnectAsync(path).ConfigureAwait(false);
+            }
+            catch (CliUserException) when (DateTime.UtcNow + RetryInterval <= deadline && NotListeningYet(path))
+            {
+                await Task.Delay(RetryInterval).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Opens a session; a daemon that cannot be reached is a one-line user error saying why.</summary>
     /// <param name="path">The socket path.</param>
+    /// <param name="connectTimeout">How long the daemon may take to open the session (default 10 s).</param>
     /// <returns>The client.</returns>
-    public static async Task<BfeClient> ConnectAsync(string path)
+    public static async Task<BfeClient> ConnectAsync(string path, TimeSpan? connectTimeout = null)
     {
         try
         {
@@ -64,7 +94,7 @@ internal static class DaemonSession
             {
                 Socket = path,
                 Session = new FwpmSession0 { DisplayData = new DisplayData(SessionName) },
-                ConnectTimeout = TimeSpan.FromSeconds(10),
+                ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(10),
             }).ConfigureAwait(false);
         }
         catch (WfpException ex) when ((uint)ex.Error is FwpmConstants.RPC_S_SERVER_UNAVAILABLE or FwpmConstants.RPC_S_CALL_FAILED)
@@ -113,6 +143,36 @@ internal static class DaemonSession
         FwpmConstants.RPC_S_CALL_CANCELLED => "RPC_S_CALL_CANCELLED",
         _ => WfpErrorInfo.NameOf(error),
     };
+
+    /// <summary>
+    /// True when the socket is missing or refuses connections: what a wfpd that is still starting looks like, so
+    /// worth retrying. A directory, a permission problem or a daemon that answers badly is not.
+    /// </summary>
+    /// <param name="path">The socket path.</param>
+    /// <returns>True to retry.</returns>
+    public static bool NotListeningYet(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return false;
+        }
+
+        if (!File.Exists(path))
+        {
+            return true;
+        }
+
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(path));
+            return false;
+        }
+        catch (SocketException ex)
+        {
+            return ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable;
+        }
+    }
 
     // Why a connect failed, in the words of the socket layer; null when the socket itself accepts connections (then
     // the daemon behind it is at fault and the client's message says how).

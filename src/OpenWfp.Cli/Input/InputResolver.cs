@@ -26,7 +26,7 @@ internal static class InputResolver
         return Resolve(args, engine, args.Policy);
     }
 
-    /// <summary>The layer and values of the command line, against a policy already loaded (e.g. the live one).</summary>
+    /// <summary>The layer and values of the command line, against a policy already loaded (e.g. the daemon's).</summary>
     public static ClassifyRequest Resolve(ClassifyArguments args, FilterEngine engine, string policyName)
     {
         var layer = ResolveLayer(args.Layer ?? throw new CliUserException($"{policyName}: --layer LAYER is required, e.g. --layer ALE_AUTH_CONNECT_V4"));

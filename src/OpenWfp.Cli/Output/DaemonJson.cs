@@ -65,7 +65,7 @@ internal static class DaemonJson
         w.WriteEndArray();
         w.WriteString("provider", names.Provider(f.ProviderKey));
         w.WriteString("providerKey", f.ProviderKey?.ToString());
-        w.WriteString("conditionsText", f.Conditions.Count == 0 ? "" : PolicyText.Conditions(f));
+        w.WriteString("conditionsText", f.Conditions.Count == 0 ? "" : PolicyText.Conditions(f, forText: false));
         w.WriteStartArray("conditions");
         var layer = LayerCatalog.ByKey(f.LayerKey);
         foreach (var c in f.Conditions)
@@ -91,7 +91,7 @@ internal static class DaemonJson
         w.WriteString("name", s.DisplayData.Name);
         w.WriteString("description", s.DisplayData.Description);
         w.WriteNumber("weight", s.Weight);
-        w.WriteBoolean("builtin", Daemon.LivePolicy.IsBuiltin(s.Key));
+        w.WriteBoolean("builtin", Daemon.DaemonPolicy.IsBuiltin(s.Key));
         w.WriteBoolean("persistent", (s.Flags & SublayerFlags.Persistent) != 0);
         w.WriteString("provider", names.Provider(s.ProviderKey));
         w.WriteString("providerKey", s.ProviderKey?.ToString());
@@ -106,7 +106,7 @@ internal static class DaemonJson
         w.WriteString("name", c.DisplayData.Name);
         w.WriteString("description", c.DisplayData.Description);
         w.WriteString("layer", c.ApplicableLayer == Guid.Empty ? null : PolicyText.Layer(c.ApplicableLayer));
-        w.WriteBoolean("builtin", Daemon.LivePolicy.IsBuiltin(c.Key));
+        w.WriteBoolean("builtin", Daemon.DaemonPolicy.IsBuiltin(c.Key));
         w.WriteBoolean("persistent", (c.Flags & CalloutFlags.Persistent) != 0);
         w.WriteBoolean("usesProviderContext", (c.Flags & CalloutFlags.UsesProviderContext) != 0);
         w.WriteString("provider", names.Provider(c.ProviderKey));
@@ -120,7 +120,7 @@ internal static class DaemonJson
         w.WriteString("key", p.Key.ToString());
         w.WriteString("name", p.DisplayData.Name);
         w.WriteString("description", p.DisplayData.Description);
-        w.WriteBoolean("builtin", Daemon.LivePolicy.IsBuiltin(p.Key));
+        w.WriteBoolean("builtin", Daemon.DaemonPolicy.IsBuiltin(p.Key));
         w.WriteBoolean("persistent", (p.Flags & ProviderFlags.Persistent) != 0);
         w.WriteBoolean("disabled", (p.Flags & ProviderFlags.Disabled) != 0);
         w.WriteString("serviceName", p.ServiceName);

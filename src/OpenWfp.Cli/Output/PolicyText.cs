@@ -86,9 +86,10 @@ internal sealed class PolicyText(BfeState state)
 
     /// <summary>
     /// Every condition of a filter: conditions on one field are OR-ed (WFP's rule) and shown in parentheses,
-    /// fields are AND-ed; a filter without conditions matches everything.
+    /// fields are AND-ed; a filter without conditions matches everything. For text output interface LUIDs read by
+    /// their parts; JSON (<paramref name="forText"/> false) keeps the syntax <c>wfp add filter --condition</c> reads.
     /// </summary>
-    public static string Conditions(FilterSpec filter)
+    public static string Conditions(FilterSpec filter, bool forText = true)
     {
         if (filter.Conditions.Count == 0)
         {
@@ -98,26 +99,28 @@ internal sealed class PolicyText(BfeState state)
         var layer = LayerCatalog.ByKey(filter.LayerKey);
         var groups = filter.Conditions.GroupBy(c => c.FieldKey).Select(g =>
         {
-            var items = g.Select(c => Condition(layer, c)).ToList();
+            var items = g.Select(c => Condition(layer, c, forText)).ToList();
             return items.Count == 1 ? items[0] : "(" + string.Join(" or ", items) + ")";
         });
         return string.Join(" and ", groups);
     }
 
     /// <summary>One condition: <c>FIELD OP VALUE</c>.</summary>
-    public static string Condition(LayerInfo? layer, FilterCondition condition)
+    public static string Condition(LayerInfo? layer, FilterCondition condition, bool forText = true)
     {
-        var (field, op, value) = ConditionParts(layer, condition);
+        var (field, op, value) = ConditionParts(layer, condition, forText);
         return $"{field} {op} {value}";
     }
 
-    /// <summary>One condition's field name, operator and value text.</summary>
-    public static (string Field, string Op, string Value) ConditionParts(LayerInfo? layer, FilterCondition condition)
+    /// <summary>One condition's field name, operator and value text (for text output, interface LUIDs by their parts).</summary>
+    public static (string Field, string Op, string Value) ConditionParts(LayerInfo? layer, FilterCondition condition, bool forText = false)
     {
         var index = layer?.FieldIndexOf(condition.FieldKey) ?? -1;
         var field = index >= 0 ? layer!.Fields[index] : null;
         var name = field?.Name ?? LayerCatalog.ConditionNameOf(condition.FieldKey) ?? Braced(condition.FieldKey);
-        var value = field is null ? condition.Value.ToString() : FieldValueParser.FormatCondition(field, condition.Value);
+        var value = field is null ? condition.Value.ToString()
+            : forText ? FieldText.Condition(field, condition.Value)
+            : FieldValueParser.FormatCondition(field, condition.Value);
         return (name, Operator(condition.MatchType, condition.Value), value);
     }
 

@@ -77,6 +77,12 @@ internal sealed class TextReport(TextWriter output, Painter paint)
             {
                 output.WriteLine(paint.Dim("        (no conditions: matches everything)"));
             }
+            else if (RepeatedFields(f) is { Count: > 0 } repeated)
+            {
+                // The ✗ beside one of them does not fail the filter when another on its field holds (docs/ENGINE.md#matching).
+                var which = repeated.Count == 1 ? $"here {repeated[0]}: one of them must hold" : $"here {string.Join(" and ", repeated)}: one of each must hold";
+                output.WriteLine(paint.Dim($"        (conditions on one field are OR-ed, {which}; different fields are AND-ed)"));
+            }
 
             output.WriteLine("      " + Outcome(f));
         }
@@ -84,6 +90,10 @@ internal sealed class TextReport(TextWriter output, Painter paint)
         output.WriteLine();
         WriteDecisionLine(DecisionSummary.From(request, report.Result, report.Terminating));
     }
+
+    // The fields this filter tests more than once, in the order they first appear.
+    private static List<string> RepeatedFields(ExplainFilter f) =>
+        f.Conditions.GroupBy(c => c.Field.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
 
     private string Outcome(ExplainFilter f)
     {
@@ -110,7 +120,7 @@ internal sealed class TextReport(TextWriter output, Painter paint)
         }
 
         output.WriteLine($"layer      {layer.ShortName}");
-        output.WriteLine($"values     {(given.Count == 0 ? "none (every field FWP_EMPTY)" : string.Join("  ", given.Select(g => $"{g.Field.Name}={g.Text}")))}");
+        output.WriteLine($"values     {(given.Count == 0 ? "none (every field FWP_EMPTY)" : string.Join("  ", given.Select(g => $"{g.Field.Name}={GivenText(g)}")))}");
     }
 
     private void WriteDecisionLine(DecisionSummary summary)
@@ -125,6 +135,13 @@ internal sealed class TextReport(TextWriter output, Painter paint)
         var how = summary.Hard ? "hard" : "soft";
         var veto = summary.Vetoed ? ", a callout vetoed a hard permit" : "";
         output.WriteLine($"decision   {decision} ({how}{veto}) by filter {DescribeFilter(summary.Filter)}");
+    }
+
+    // As the user wrote it, except a LUID, which reads by its parts whichever way it was written.
+    private static string GivenText(GivenValue g)
+    {
+        var text = FieldText.Value(g.Field, g.Value);
+        return text.StartsWith("luid ", StringComparison.Ordinal) ? text : g.Text;
     }
 
     private static string DescribeFilter(FilterSpec f) => $"{f.FilterId} \"{f.DisplayData.Name}\" {{{f.Key}}}";
@@ -145,5 +162,5 @@ internal sealed class TextReport(TextWriter output, Painter paint)
     }
 
     private static (string Field, string Match, string Value, string Actual) Row(ExplainCondition c) =>
-        (c.Field.Name, PolicyNames.MatchTypeName(c.Condition.MatchType), FieldValueParser.FormatCondition(c.Field, c.Condition.Value), FieldValueParser.FormatValue(c.Field, c.Value));
+        (c.Field.Name, PolicyNames.MatchTypeName(c.Condition.MatchType), FieldText.Condition(c.Field, c.Condition.Value), FieldText.Value(c.Field, c.Value));
 }

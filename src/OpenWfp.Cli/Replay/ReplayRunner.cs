@@ -29,11 +29,12 @@ internal sealed class ReplayRunner
         _input = input;
         _trace = new ShimTrace(recordValues);
         Shim = new PacketShim(input.Engine, new ShimOptions { LocalNetworks = input.Local, UnparsedDecision = unparsedDecision });
+        Tally = new ReplayTally(inferLocal: input.Local.IsEmpty);
     }
 
     public PacketShim Shim { get; }
 
-    public ReplayTally Tally { get; } = new();
+    public ReplayTally Tally { get; }
 
     /// <summary>Where each flow was decided, by flow id.</summary>
     public IReadOnlyDictionary<ulong, FlowOrigin> Flows => _flows;

@@ -1,11 +1,20 @@
 using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Values;
 using OpenWfp.Shim;
+using OpenWfp.Wire;
 
 namespace OpenWfp.Cli.Replay;
 
 /// <summary>Counts for the summary: per layer, per filter, and overall.</summary>
-internal sealed class ReplayTally
+/// <param name="inferLocal">
+/// True when no --local was given: then the addresses the shim took as this host's (the source of an outbound packet,
+/// the destination of an inbound one) are collected, so the summary can say which they were.
+/// </param>
+internal sealed class ReplayTally(bool inferLocal)
 {
+    private readonly HashSet<(byte Version, UInt128 Address)> _localSeen = [];
+    private readonly List<string> _local = [];
+
     public SortedDictionary<ushort, LayerCounts> Layers { get; } = [];
 
     public Dictionary<ulong, FilterCounts> Filters { get; } = [];
@@ -20,6 +29,15 @@ internal sealed class ReplayTally
 
     public Dictionary<TrafficDirection, long> Directions { get; } = [];
 
+    /// <summary>Without --local: the addresses taken as this host's, in the order first seen.</summary>
+    public IReadOnlyList<string> InferredLocal => _local;
+
+    /// <summary>Without --local: IP frames whose direction a Linux cooked capture recorded (SLL/SLL2 packet type).</summary>
+    public long CookedFrames { get; private set; }
+
+    /// <summary>Without --local: IP frames whose direction the shim inferred from the flows (not a cooked capture).</summary>
+    public long InferredFrames { get; private set; }
+
     public void Add(in ReplayPacket packet)
     {
         Frames++;
@@ -31,6 +49,10 @@ internal sealed class ReplayTally
 
         LastTimestamp = packet.Packet.TimestampUnixNanoseconds;
         Directions[packet.Verdict.Direction] = Directions.GetValueOrDefault(packet.Verdict.Direction) + 1;
+        if (inferLocal)
+        {
+            NoteLocal(in packet);
+        }
         foreach (var step in packet.Trace.Steps)
         {
             if (!Layers.TryGetValue(step.LayerId, out var layer))
@@ -78,6 +100,50 @@ internal sealed class ReplayTally
             }
 
             filter.FlowDrops++;
+        }
+    }
+
+    // The replay's own parse (the shim's is internal to it): the command line's summary, not the per-packet path.
+    private void NoteLocal(in ReplayPacket packet)
+    {
+        var linkType = (LinkType)packet.Packet.LinkType;
+        if (PacketParser.Parse(linkType, packet.Packet.Data.Span, out var p) != ParseStatus.Ok || p.IpVersion is not (4 or 6))
+        {
+            return;
+        }
+
+        if (linkType is LinkType.LinuxSll or LinkType.LinuxSll2)
+        {
+            CookedFrames++;
+        }
+        else
+        {
+            InferredFrames++;
+        }
+
+        var v4 = p.IpVersion == 4;
+        var source = v4 ? p.SourceIPv4 : p.SourceIPv6;
+        var destination = v4 ? p.DestinationIPv4 : p.DestinationIPv6;
+        switch (packet.Verdict.Direction)
+        {
+            case TrafficDirection.Outbound:
+                Remember(p.IpVersion, source);
+                break;
+            case TrafficDirection.Inbound:
+                Remember(p.IpVersion, destination);
+                break;
+            case TrafficDirection.Loopback:
+                Remember(p.IpVersion, source);
+                Remember(p.IpVersion, destination);
+                break;
+        }
+    }
+
+    private void Remember(byte version, UInt128 address)
+    {
+        if (_localSeen.Add((version, address)))
+        {
+            _local.Add(version == 4 ? FwpValueFormatter.FormatIPv4((uint)address) : FwpValueFormatter.FormatIPv6(address));
         }
     }
 

@@ -62,11 +62,21 @@ internal sealed class ReplayTextReport(TextWriter output, Painter paint, ReplayI
         var t = runner.Tally;
         var c = runner.Shim.Counters;
         var seconds = t.Frames == 0 ? 0 : (t.LastTimestamp - t.FirstTimestamp) / 1e9;
-        output.WriteLine();
+        if (_headerWritten)
+        {
+            // The banner ends with a blank line already when no packet line followed it.
+            output.WriteLine();
+        }
+
         output.WriteLine(paint.Bold("Summary"));
         output.WriteLine($"  frames     {t.Frames} ({t.Bytes} bytes, {seconds.ToString("0.###", CultureInfo.InvariantCulture)} s of traffic)");
         output.WriteLine($"  decisions  {paint.Green($"{c.Permitted} permitted")}, {paint.Red($"{c.Blocked} blocked")} ({c.FlowBlockedDrops} of them dropped as part of a blocked flow, without classifying)");
-        output.WriteLine($"  direction  {string.Join(", ", t.Directions.OrderBy(d => d.Key).Select(d => $"{d.Value} {ReplayNames.Direction(d.Key)}"))}");
+        output.WriteLine($"  direction  {(t.Frames == 0 ? "none (no frames)" : string.Join(", ", t.Directions.OrderBy(d => d.Key).Select(d => $"{d.Value} {ReplayNames.Direction(d.Key)}")))}");
+        if (input.Local.IsEmpty)
+        {
+            output.WriteLine($"  local      {InferredLocal(t)}");
+        }
+
         output.WriteLine($"  flows      {c.Flows} ALE flows, each authorized once{(c.Reauthorizations > 0 ? $"; {c.Reauthorizations} reauthorizations" : "")}");
         if (c.Unparsed > 0 || c.NotIp > 0)
         {
@@ -74,6 +84,12 @@ internal sealed class ReplayTextReport(TextWriter output, Painter paint, ReplayI
         }
 
         output.WriteLine();
+        if (t.Layers.Count == 0)
+        {
+            output.WriteLine("  no packet reached a layer");
+            return;
+        }
+
         var layerWidth = Math.Max(5, t.Layers.Keys.Select(k => ReplayNames.Layer(k).Length).DefaultIfEmpty(0).Max());
         output.WriteLine(paint.Bold($"  {"layer".PadRight(layerWidth)}  {"met",6}  {"classified",10}  {"permit",6}  {"block",6}  {"no match",8}"));
         foreach (var (id, l) in t.Layers)
@@ -98,12 +114,26 @@ internal sealed class ReplayTextReport(TextWriter output, Painter paint, ReplayI
                 output.WriteLine($"  {filter.PadRight(filterWidth)}  {layer.PadRight(lw)}  {counts.Permits,7}  {counts.Blocks,6}  {counts.FlowDrops,10}");
             }
         }
+    }
 
-        if (end.TruncatedAtOffset >= 0)
+    // How the shim told this host's side without --local (docs/SHIM.md#direction), and which addresses that made ours.
+    private static string InferredLocal(ReplayTally t)
+    {
+        const string Advice = "--local CIDR decides by address instead and can change the decisions";
+        if (t.CookedFrames + t.InferredFrames == 0)
         {
-            output.WriteLine();
-            output.WriteLine($"  note: the capture ends part-way through frame {end.Frames + 1} (byte {end.TruncatedAtOffset}); the {end.Frames} complete frames were replayed");
+            return "not given (no IP frames)";
         }
+
+        var how = (t.CookedFrames > 0, t.InferredFrames > 0) switch
+        {
+            (true, false) => "each packet's direction is the one the Linux cooked capture recorded",
+            (false, true) => "this host was taken to be the sender of each new flow's first packet, so every new flow is outbound",
+            _ => "cooked frames keep the direction the capture recorded, the others take this host to be the sender of each new flow's first packet",
+        };
+        const int Shown = 6;
+        var addresses = string.Join(", ", t.InferredLocal.Take(Shown)) + (t.InferredLocal.Count > Shown ? $" and {t.InferredLocal.Count - Shown} more" : "");
+        return $"not given: {how} (taken as local: {(addresses.Length == 0 ? "none" : addresses)}); {Advice}";
     }
 
     private string Why(in ReplayPacket r)

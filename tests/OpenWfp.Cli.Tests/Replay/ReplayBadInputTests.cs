@@ -32,6 +32,53 @@ public sealed class ReplayBadInputTests
     }
 
     [Fact]
+    public void TruncatedCapture_WarnsOnce_AndEveryDirectionLineSaysSomething()
+    {
+        using var files = new SampleFiles();
+        var cut = files.Path2("cut.pcapng");
+        File.WriteAllBytes(cut, files.CaptureBytes()[..3000]);
+        var (code, output, error) = CliRunner.Run("replay", cut, "--policy", files.Policy);
+        Assert.Equal(0, code);
+        Assert.Equal(
+            $"wfp: {cut}: frame 23 is cut short at byte 2984 (the capture was not closed cleanly); replayed the 22 frames before it\n",
+            error.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("cut short", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("part-way", output, StringComparison.Ordinal);
+        Assert.Contains("  direction  12 outbound, 10 inbound\n", output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CaptureCutInsideItsFirstFrame_SaysNoFrames_InsteadOfEmptyLines()
+    {
+        using var files = new SampleFiles();
+        var cut = files.Path2("cut.pcapng");
+        File.WriteAllBytes(cut, files.CaptureBytes()[..200]);
+        var (code, output, error) = CliRunner.Run("replay", cut, "--policy", files.Policy);
+        Assert.Equal(0, code);
+        Assert.Equal($"wfp: {cut}: frame 1 is cut short at byte 180 (the capture was not closed cleanly); no complete frame before it to replay\n", error.ReplaceLineEndings("\n"));
+        var lines = output.ReplaceLineEndings("\n").Split('\n');
+        Assert.Contains("  direction  none (no frames)", lines);
+        Assert.Contains("  no packet reached a layer", lines);
+        Assert.DoesNotContain(lines, l => l.Length > 0 && l.Trim().Length == 0);
+        Assert.DoesNotContain("\n\n\n", output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.StartsWith("  direction", StringComparison.Ordinal) && l.TrimEnd() == "  direction");
+    }
+
+    [Theory]
+    [InlineData(new[] { "replay", "--bogus-flag" }, "wfp: unknown option --bogus-flag (see 'wfp replay --help')")]
+    [InlineData(new[] { "replay", "x.pcapng", "--policy", "p.json", "-z" }, "wfp: unknown option -z (see 'wfp replay --help')")]
+    [InlineData(new[] { "apply", "--bogus" }, "wfp: unknown option --bogus (see 'wfp apply --help')")]
+    [InlineData(new[] { "import", "--frob" }, "wfp: unknown option --frob (see 'wfp import --help')")]
+    [InlineData(new[] { "show", "filters", "--bogus" }, "wfp: unknown option --bogus (see 'wfp show filters --help')")]
+    public void UnknownOption_IsNamedAsOne_NotTakenAsAFileName(string[] args, string expected)
+    {
+        var (code, output, error) = CliRunner.Run(args);
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal(expected + "\n", error.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
     public void CorruptBlockMidFile_PrintsWhatWasReplayed_NamesTheFrame_Exit1()
     {
         using var files = new SampleFiles();

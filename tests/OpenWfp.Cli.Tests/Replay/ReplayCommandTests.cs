@@ -28,6 +28,28 @@ public sealed class ReplayCommandTests
     }
 
     [Fact]
+    public void WithoutLocal_TheSummarySaysWhichAddressesWereTakenAsLocal_AndThatLocalChangesDecisions()
+    {
+        using var files = new SampleFiles();
+        var (code, output, error) = CliRunner.Run("replay", files.Capture, "--policy", files.Policy, "--summary");
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Contains("  decisions  48 permitted, 12 blocked", output, StringComparison.Ordinal);
+
+        // The inbound connection to 10.77.0.1:2222 made its client (10.77.0.2) this host's too: that is why it differs.
+        var local = Assert.Single(output.Split('\n'), l => l.StartsWith("  local ", StringComparison.Ordinal));
+        Assert.Equal(
+            "  local      not given: this host was taken to be the sender of each new flow's first packet, so every new flow is outbound " +
+            "(taken as local: 10.77.0.1, fd77::1, fd77::2, 10.77.0.2); --local CIDR decides by address instead and can change the decisions",
+            local);
+
+        var (withLocal, withLocalOutput, _) = CliRunner.Run("replay", files.Capture, "--policy", files.Policy, "--local", "10.77.0.1", "--local", "fd77::1", "--summary");
+        Assert.Equal(0, withLocal);
+        Assert.Contains("  decisions  40 permitted, 20 blocked", withLocalOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("  local ", withLocalOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Summary_OmitsThePacketLines()
     {
         var (code, output, _) = CliRunner.Run("replay", "--summary");

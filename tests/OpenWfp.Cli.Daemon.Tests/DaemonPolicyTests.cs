@@ -3,8 +3,8 @@ using OpenWfp.Testing.Daemon;
 
 namespace OpenWfp.Cli.Daemon.Tests;
 
-/// <summary><c>wfp export --socket</c> and <c>wfp explain --socket</c>: the live policy, fetched and handled locally.</summary>
-public sealed class LivePolicyTests
+/// <summary><c>wfp export --socket</c> and <c>wfp explain --socket</c>: the daemon's policy, fetched and handled locally.</summary>
+public sealed class DaemonPolicyTests
 {
     [Fact]
     public async Task ExportGivesNetshXmlThatImportReadsBackWithTheSameFilters()
@@ -27,7 +27,7 @@ public sealed class LivePolicyTests
         Assert.Contains("skipped: none", imported);
 
         // --out writes the file and says how many filters.
-        var outPath = Path.Combine(wfpd.StateDirectory, "live.xml");
+        var outPath = Path.Combine(wfpd.StateDirectory, "daemon.xml");
         Assert.Equal($"wrote 5 filter(s) to {outPath}\n", CliRunner.Ok("export", "--socket", wfpd.Socket, "--out", outPath));
         Assert.Equal(xml.TrimEnd('\n'), File.ReadAllText(outPath).TrimEnd('\r', '\n'));
     }
@@ -48,7 +48,7 @@ public sealed class LivePolicyTests
     }
 
     [Fact]
-    public async Task ExplainOnTheLivePolicyShowsTheFilterAndItsConditions()
+    public async Task ExplainOnTheDaemonPolicyShowsTheFilterAndItsConditions()
     {
         await using var wfpd = await WfpdProcess.StartAsync();
         CliRunner.Ok("apply", CliRunner.SamplePolicy, "--socket", wfpd.Socket);

@@ -8,10 +8,10 @@ namespace OpenWfp.Cli.Daemon;
 
 /// <summary>
 /// The daemon's policy (GetState) loaded into a local <see cref="FilterEngine"/>, for the commands that work on a
-/// policy file and can work on the live one too (explain, export): the same objects, keys, filter ids and
+/// policy file and can work on the daemon's too (explain, export): the same objects, keys, filter ids and
 /// effective weights. Boot-time filters are left out: wfpd enforces them only while it starts.
 /// </summary>
-internal static class LivePolicy
+internal static class DaemonPolicy
 {
     /// <summary>Whether a key is one of the catalog's built-in providers, sublayers or callouts (bfe.proto does not say).</summary>
     /// <param name="key">The key.</param>
@@ -73,7 +73,7 @@ internal static class LivePolicy
         catch (WfpException ex)
         {
             // The daemon holds it, so the local engine should too; say which object if not.
-            throw new CliUserException($"{source}: the live policy's {what} does not load into the local engine: {DaemonSession.Message(ex)} [{DaemonSession.ErrorName(ex.Error)}]");
+            throw new CliUserException($"{source}: the daemon's policy: its {what} does not load into the local engine: {DaemonSession.Message(ex)} [{DaemonSession.ErrorName(ex.Error)}]");
         }
     }
 }

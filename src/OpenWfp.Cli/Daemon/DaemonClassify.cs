@@ -14,9 +14,9 @@ namespace OpenWfp.Cli.Daemon;
 
 /// <summary>
 /// <c>classify</c> and <c>explain</c> against the running wfpd: classify through its Classify call; explain on
-/// the live policy fetched with GetState and loaded into a local engine.
+/// the daemon's policy fetched with GetState and loaded into a local engine.
 /// </summary>
-internal static class LiveClassify
+internal static class DaemonClassify
 {
     /// <summary>The policy line of the output: <c>wfpd at /run/openwfp/bfe.sock</c>.</summary>
     public static string PolicyName(string socket) => "wfpd at " + socket;
@@ -32,11 +32,11 @@ internal static class LiveClassify
         return InputResolver.ResolveLayer(args.Layer ?? throw new CliUserException($"--layer LAYER is required with --socket, e.g. wfp {command} --socket --layer ALE_AUTH_CONNECT_V4 --value IP_REMOTE_PORT=443"));
     }
 
-    /// <summary>The live policy in a local engine, for explain.</summary>
-    public static (FilterEngine Engine, string Socket) LoadPolicy(string? socket, string command) =>
-        DaemonSession.Call(socket, command, async (client, path) =>
+    /// <summary>The daemon's policy in a local engine, for explain and export.</summary>
+    public static (FilterEngine Engine, string Socket) LoadPolicy(string? socket, TimeSpan wait, string command) =>
+        DaemonSession.Call(socket, wait, command, async (client, path) =>
         {
-            var (_, engine) = await LivePolicy.LoadAsync(client).ConfigureAwait(false);
+            var (_, engine) = await DaemonPolicy.LoadAsync(client).ConfigureAwait(false);
             return (engine, path);
         });
 
