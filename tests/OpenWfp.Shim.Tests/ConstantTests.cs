@@ -2,7 +2,7 @@ using OpenWfp.Engine.Model;
 
 namespace OpenWfp.Shim.Tests;
 
-/// <summary>Pins the constants mirrored from Windows headers (values from SPEC §3.4 and the named headers).</summary>
+/// <summary>Pins the constants mirrored from Windows headers (values from the named headers; docs/LAYERS.md, Field values).</summary>
 public sealed class ConstantTests
 {
     [Fact]

@@ -13,7 +13,7 @@ namespace OpenWfp.Cli.Output;
 /// <param name="Sublayers">Per sublayer that terminated: the sublayer, its terminating filter and the action it returned.</param>
 internal sealed record DecisionSummary(ActionType Action, ulong FilterId, bool IsHard, bool Vetoed, FilterSpec? Filter, IReadOnlyList<SublayerDecision> Sublayers)
 {
-    /// <summary>"permit" or "block": no match is a permit (SPEC §5.2).</summary>
+    /// <summary>"permit" or "block": no match is a permit (docs/ARBITRATION.md, The algorithm).</summary>
     public string Decision => Action == ActionType.Block ? "block" : "permit";
 
     /// <summary>True when the deciding filter made the decision hard (action right cleared).</summary>

@@ -8,7 +8,7 @@ namespace OpenWfp.Engine.Compiler;
 internal sealed partial class LayerProgram
 {
     /// <summary>
-    /// One classify: SPEC §5.2. Lock-free (the program is immutable) and allocation-free (the callout copy of
+    /// One classify (docs/ARBITRATION.md, The algorithm). Lock-free (the program is immutable) and allocation-free (the callout copy of
     /// classify-out is a struct; terminating entries go to the caller's span).
     /// </summary>
     public ClassifyResult Classify(
@@ -91,7 +91,7 @@ internal sealed partial class LayerProgram
         }
     }
 
-    // One candidate: match, evaluate, record and arbitrate (SPEC §5.2's loop body).
+    // One candidate: match, evaluate, record and arbitrate (the loop body of docs/ARBITRATION.md, The algorithm).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void Consider(int rank, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, Span<TerminatingFilterInfo> terminating, FlowContextTable? flowContexts, object? layerData, ref ArbitrationState state)
     {
@@ -116,7 +116,7 @@ internal sealed partial class LayerProgram
         state.TerminatingCount++;
         Arbitrate(ref state, in outcome, filter.FilterId);
 
-        // The first terminating filter ends its sublayer; lower sublayers are still evaluated (SPEC §5.2, §11.3).
+        // The first terminating filter ends its sublayer; lower sublayers are still evaluated (docs/ARBITRATION.md, The algorithm).
         state.SkipUntil = SublayerEnd[filter.SublayerOrdinal];
     }
 
@@ -125,7 +125,7 @@ internal sealed partial class LayerProgram
         if ((state.Rights & ClassifyOut.RightActionWrite) != 0)
         {
             // The reported filter is the one that set the current state: a later soft decision that agrees keeps
-            // the first one (SPEC §5.3 example 2: a real net event names the higher sublayer's permit); a different
+            // the first one (docs/ARBITRATION.md, Worked examples: a real net event names the higher sublayer's permit); a different
             // action, or one that makes the decision hard, replaces it.
             if (state.Action != outcome.Action || outcome.Hard)
             {
@@ -141,7 +141,7 @@ internal sealed partial class LayerProgram
         }
         else if (state.Action == ActionType.Permit && outcome.Action == ActionType.Block && outcome.FromCallout)
         {
-            // Veto: a callout's BLOCK overrides a hard permit (SPEC §5.1).
+            // Veto: a callout's BLOCK overrides a hard permit (docs/ARBITRATION.md, Veto).
             state.Action = ActionType.Block;
             state.FilterId = filterId;
             state.Flags = outcome.Absorb ? ClassifyOut.FlagAbsorb : 0;

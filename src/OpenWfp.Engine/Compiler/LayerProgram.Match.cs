@@ -9,7 +9,7 @@ internal sealed partial class LayerProgram
     // What a missing trailing value reads as: FWP_EMPTY.
     private static readonly FwpValue EmptyValue;
 
-    /// <summary>AND over fields of OR within a field (SPEC §3.3).</summary>
+    /// <summary>AND over fields of OR within a field (docs/ARBITRATION.md, Matching conditions).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Matches(in CompiledFilter filter, ReadOnlySpan<FwpValue> values)
     {
@@ -50,7 +50,7 @@ internal sealed partial class LayerProgram
         var expected = (FwpDataType)op.ExpectedType;
         if (v.Type != expected && !(IsToken(v.Type) && IsToken(expected)))
         {
-            // SPEC §3.1 (inf): an FWP_EMPTY value matches only an FWP_EMPTY EQUAL condition; a value of another
+            // docs/ARBITRATION.md, Matching conditions: an FWP_EMPTY value matches only an FWP_EMPTY EQUAL condition; a value of another
             // type than the condition's never matches (WFP does no implicit conversion).
             return false;
         }

@@ -11,9 +11,10 @@ namespace OpenWfp.Engine.Tests.Constants;
 public class WfpConstantsTests
 {
     [Fact]
-    public void WfpErrors_MatchEverySpecTableRow()
+    public void WfpErrors_MatchEveryRowOfTheErrorsTable()
     {
-        var spec = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "spec-error-codes.txt"));
+        // The table in docs/ERRORS.md lists every FWP_E_* code of winerror.h.
+        var spec = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "ERRORS.md"));
         var rows = Regex.Matches(spec, @"(0x8032[0-9A-F]{4}) (FWP_E_[A-Z0-9_]+)");
         Assert.Equal(69, rows.Count);
         foreach (Match m in rows)

@@ -88,7 +88,7 @@ public class DifferentialTests
     [Fact]
     public void Reference_WorkedExamples_FromSpec()
     {
-        // SPEC §5.3 examples 3 and 4 through the reference itself, so the oracle is checked against the spec text.
+        // Worked examples 3 and 4 of docs/ARBITRATION.md through the reference itself, so the oracle is checked against them.
         var layer = RandomPolicy.V4;
         var engine = new FilterEngine();
         var a = engine.AddSublayer(new Model.SublayerSpec { DisplayData = new("A"), Weight = 0x8000 }).Key;
@@ -154,7 +154,7 @@ public class DifferentialTests
         Assert.Equal([permitIf.FilterId, lowPermit.FilterId], skipped.Terminating.Select(t => t.FilterId));
         Assert.Equal(1u, skipped.Rights);
 
-        // Two agreeing soft PERMITs: the first one stays the reported filter, as SPEC §5.3 example 2 (an observed
+        // Two agreeing soft PERMITs: the first one stays the reported filter, as in docs/ARBITRATION.md, Worked examples, example 2 (an observed
         // Windows net event) shows; §5.2's pseudo-code alone would report the later one (docs/ENGINE.md).
         Assert.Equal(permitIf.FilterId, skipped.FilterId);
         AssertEngineAgrees(engine, layer, values, skipped);
