@@ -1,7 +1,7 @@
 using OpenWfp.Engine;
-using OpenWfp.Engine.Policy;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Policy;
 using OpenWfp.Engine.Values;
 
 namespace OpenWfp.Benchmarks;

@@ -4,8 +4,8 @@ using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Security;
 using OpenWfp.Engine.Values;
 using OpenWfp.Protocol.Mapping;
-using V1 = OpenWfp.Protocol.V1;
 using static OpenWfp.Client.FwpmConstants;
+using V1 = OpenWfp.Protocol.V1;
 
 namespace OpenWfp.Client;
 

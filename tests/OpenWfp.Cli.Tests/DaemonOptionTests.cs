@@ -1,6 +1,6 @@
-using OpenWfp.Testing.Cli;
 using System.Diagnostics;
 using OpenWfp.Cli.Daemon;
+using OpenWfp.Testing.Cli;
 
 namespace OpenWfp.Cli.Tests;
 

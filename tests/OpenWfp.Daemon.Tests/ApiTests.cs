@@ -1,7 +1,7 @@
-using V1 = OpenWfp.Protocol.V1;
 using Grpc.Core;
 using OpenWfp.Protocol.V1;
 using OpenWfp.Testing.Daemon;
+using V1 = OpenWfp.Protocol.V1;
 
 namespace OpenWfp.Daemon.Tests;
 

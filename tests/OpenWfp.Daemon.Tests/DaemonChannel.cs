@@ -1,9 +1,9 @@
-using V1 = OpenWfp.Protocol.V1;
 using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
 using OpenWfp.Protocol.V1;
 using OpenWfp.Testing.Daemon;
+using V1 = OpenWfp.Protocol.V1;
 
 namespace OpenWfp.Daemon.Tests;
 

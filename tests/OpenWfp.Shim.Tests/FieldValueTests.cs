@@ -1,8 +1,8 @@
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
-using OpenWfp.Wire;
 using OpenWfp.Testing.Packets;
+using OpenWfp.Wire;
 
 namespace OpenWfp.Shim.Tests;
 

@@ -1,5 +1,5 @@
-using OpenWfp.Wire;
 using OpenWfp.Testing.Packets;
+using OpenWfp.Wire;
 
 namespace OpenWfp.Shim.Tests;
 

@@ -1,6 +1,6 @@
 using OpenWfp.Engine.Model;
-using OpenWfp.Wire;
 using OpenWfp.Testing.Packets;
+using OpenWfp.Wire;
 
 namespace OpenWfp.Shim.Tests;
 

@@ -92,10 +92,10 @@ public static class RandomPolicy
         .. UserSids.Select(s => SecurityDescriptor.ParseSddl($"O:LSD:(D;;CC;;;{s})(A;;CC;;;WD)")),
     ];
 
-    private static readonly byte[][] s_appBlobs = [.. AppPaths.Select(AppId.FromPath)];
-    private static readonly byte[][] s_suffixBlobs = [.. AppSuffixes.Select(s => Encoding.Unicode.GetBytes(s + "\0"))];
-    private static readonly ushort[] s_sublayerWeights = [0x8000, 0x8000, 0x4000, 0x100, 0x100, 0xFFFF, 1, 0];
-    private static readonly ulong[] s_fixedWeights = [10, 20, 20, 1000, 1UL << 62, ulong.MaxValue];
+    private static readonly byte[][] AppBlobs = [.. AppPaths.Select(AppId.FromPath)];
+    private static readonly byte[][] SuffixBlobs = [.. AppSuffixes.Select(s => Encoding.Unicode.GetBytes(s + "\0"))];
+    private static readonly ushort[] SublayerWeights = [0x8000, 0x8000, 0x4000, 0x100, 0x100, 0xFFFF, 1, 0];
+    private static readonly ulong[] FixedWeights = [10, 20, 20, 1000, 1UL << 62, ulong.MaxValue];
 
     /// <summary>
     /// A new engine holding a random policy: 2..5 sublayers, <paramref name="filterCount"/> filters (about a fifth
@@ -134,7 +134,7 @@ public static class RandomPolicy
             {
                 Key = RandomGuid(rng),
                 DisplayData = new DisplayData($"sublayer {i}"),
-                Weight = s_sublayerWeights[rng.Next(s_sublayerWeights.Length)],
+                Weight = SublayerWeights[rng.Next(SublayerWeights.Length)],
             });
             sublayers.Add(s.Key);
         }
@@ -208,7 +208,7 @@ public static class RandomPolicy
                 values[field.Index] = rng.Next(3) switch
                 {
                     0 => FwpValue.FromUInt64((ulong)rng.Next(100)),
-                    1 => FwpValue.FromByteBlob(s_appBlobs[rng.Next(s_appBlobs.Length)]),
+                    1 => FwpValue.FromByteBlob(AppBlobs[rng.Next(AppBlobs.Length)]),
                     _ => FwpValue.FromUInt16(RemotePorts[rng.Next(RemotePorts.Count)]),
                 };
                 continue;
@@ -222,7 +222,7 @@ public static class RandomPolicy
                 "IP_LOCAL_PORT" => FwpValue.FromUInt16(Pick(rng, LocalPorts)),
                 "IP_PROTOCOL" => FwpValue.FromUInt8(Pick(rng, Protocols)),
                 "FLAGS" => FwpValue.FromUInt32(RandomFlags(rng)),
-                "ALE_APP_ID" => FwpValue.FromByteBlob(s_appBlobs[rng.Next(s_appBlobs.Length)]),
+                "ALE_APP_ID" => FwpValue.FromByteBlob(AppBlobs[rng.Next(AppBlobs.Length)]),
                 _ => FwpValue.FromToken(Pick(rng, Tokens), rng.Next(4) == 0 ? FwpDataType.TokenInformation : FwpDataType.TokenAccessInformation),
             };
         }
@@ -276,7 +276,7 @@ public static class RandomPolicy
         {
             < 3 => FwpValue.Empty,
             < 6 => FwpValue.FromUInt8((byte)(rng.Next(2) == 0 ? rng.Next(16) : 8)),
-            _ => FwpValue.FromUInt64(s_fixedWeights[rng.Next(s_fixedWeights.Length)]),
+            _ => FwpValue.FromUInt64(FixedWeights[rng.Next(FixedWeights.Length)]),
         };
 
         FilterAction action;
@@ -332,63 +332,63 @@ public static class RandomPolicy
         switch (name)
         {
             case "IP_REMOTE_ADDRESS" when layer == V6:
-            {
-                var a = Pick(rng, V6Addresses);
-                return rng.Next(3) switch
                 {
-                    0 => new FilterCondition(key, FwpMatchType.Equal, FwpConditionValue.Of(FwpValue.FromByteArray16(a))),
-                    1 => new FilterCondition(key, rng.Next(4) == 0 ? FwpMatchType.NotEqual : FwpMatchType.Equal, FwpConditionValue.V6AddressMask(a, (byte)((byte[])[0, 16, 48, 64, 127, 128])[rng.Next(6)])),
-                    _ => RangeOf(key, FwpValue.FromByteArray16(a), FwpValue.FromByteArray16(Pick(rng, V6Addresses))),
-                };
-            }
+                    var a = Pick(rng, V6Addresses);
+                    return rng.Next(3) switch
+                    {
+                        0 => new FilterCondition(key, FwpMatchType.Equal, FwpConditionValue.Of(FwpValue.FromByteArray16(a))),
+                        1 => new FilterCondition(key, rng.Next(4) == 0 ? FwpMatchType.NotEqual : FwpMatchType.Equal, FwpConditionValue.V6AddressMask(a, (byte)((byte[])[0, 16, 48, 64, 127, 128])[rng.Next(6)])),
+                        _ => RangeOf(key, FwpValue.FromByteArray16(a), FwpValue.FromByteArray16(Pick(rng, V6Addresses))),
+                    };
+                }
 
             case "IP_REMOTE_ADDRESS":
-            {
-                var a = Pick(rng, V4Addresses);
-                return rng.Next(4) switch
                 {
-                    0 => new FilterCondition(key, FwpMatchType.Equal, FwpConditionValue.Of(FwpValue.FromUInt32(a))),
-                    1 => new FilterCondition(key, FwpMatchType.NotEqual, FwpConditionValue.Of(FwpValue.FromUInt32(a))),
-                    2 => new FilterCondition(key, rng.Next(4) == 0 ? FwpMatchType.NotEqual : FwpMatchType.Equal, FwpConditionValue.V4AddressMask(a, ((uint[])[0, 0xFF000000, 0xFFFF0000, 0xFFFFFF00, 0xFFFFFFFF])[rng.Next(5)])),
-                    _ => RangeOf(key, FwpValue.FromUInt32(a), FwpValue.FromUInt32(Pick(rng, V4Addresses))),
-                };
-            }
+                    var a = Pick(rng, V4Addresses);
+                    return rng.Next(4) switch
+                    {
+                        0 => new FilterCondition(key, FwpMatchType.Equal, FwpConditionValue.Of(FwpValue.FromUInt32(a))),
+                        1 => new FilterCondition(key, FwpMatchType.NotEqual, FwpConditionValue.Of(FwpValue.FromUInt32(a))),
+                        2 => new FilterCondition(key, rng.Next(4) == 0 ? FwpMatchType.NotEqual : FwpMatchType.Equal, FwpConditionValue.V4AddressMask(a, ((uint[])[0, 0xFF000000, 0xFFFF0000, 0xFFFFFF00, 0xFFFFFFFF])[rng.Next(5)])),
+                        _ => RangeOf(key, FwpValue.FromUInt32(a), FwpValue.FromUInt32(Pick(rng, V4Addresses))),
+                    };
+                }
 
             case "IP_REMOTE_PORT":
             case "IP_LOCAL_PORT":
-            {
-                var domain = name == "IP_REMOTE_PORT" ? RemotePorts : LocalPorts;
-                var p = FwpValue.FromUInt16((ushort)(Pick(rng, domain) + rng.Next(-1, 2)));
-                var m = rng.Next(7);
-                return m == 6
-                    ? RangeOf(key, p, FwpValue.FromUInt16(Pick(rng, domain)))
-                    : new FilterCondition(key, ((FwpMatchType[])[FwpMatchType.Equal, FwpMatchType.NotEqual, FwpMatchType.Less, FwpMatchType.Greater, FwpMatchType.LessOrEqual, FwpMatchType.GreaterOrEqual])[m], FwpConditionValue.Of(p));
-            }
+                {
+                    var domain = name == "IP_REMOTE_PORT" ? RemotePorts : LocalPorts;
+                    var p = FwpValue.FromUInt16((ushort)(Pick(rng, domain) + rng.Next(-1, 2)));
+                    var m = rng.Next(7);
+                    return m == 6
+                        ? RangeOf(key, p, FwpValue.FromUInt16(Pick(rng, domain)))
+                        : new FilterCondition(key, ((FwpMatchType[])[FwpMatchType.Equal, FwpMatchType.NotEqual, FwpMatchType.Less, FwpMatchType.Greater, FwpMatchType.LessOrEqual, FwpMatchType.GreaterOrEqual])[m], FwpConditionValue.Of(p));
+                }
 
             case "IP_PROTOCOL":
-            {
-                var p = FwpValue.FromUInt8(Pick(rng, Protocols));
-                return rng.Next(3) switch
                 {
-                    0 => new FilterCondition(key, FwpMatchType.Equal, FwpConditionValue.Of(p)),
-                    1 => new FilterCondition(key, FwpMatchType.NotEqual, FwpConditionValue.Of(p)),
-                    _ => RangeOf(key, p, FwpValue.FromUInt8(Pick(rng, Protocols))),
-                };
-            }
+                    var p = FwpValue.FromUInt8(Pick(rng, Protocols));
+                    return rng.Next(3) switch
+                    {
+                        0 => new FilterCondition(key, FwpMatchType.Equal, FwpConditionValue.Of(p)),
+                        1 => new FilterCondition(key, FwpMatchType.NotEqual, FwpConditionValue.Of(p)),
+                        _ => RangeOf(key, p, FwpValue.FromUInt8(Pick(rng, Protocols))),
+                    };
+                }
 
             case "FLAGS":
-            {
-                var f = FwpValue.FromUInt32(RandomFlags(rng) | Pick(rng, FlagBits));
-                var m = ((FwpMatchType[])[FwpMatchType.FlagsAllSet, FwpMatchType.FlagsAnySet, FwpMatchType.FlagsNoneSet, FwpMatchType.Equal])[rng.Next(4)];
-                return new FilterCondition(key, m, FwpConditionValue.Of(f));
-            }
+                {
+                    var f = FwpValue.FromUInt32(RandomFlags(rng) | Pick(rng, FlagBits));
+                    var m = ((FwpMatchType[])[FwpMatchType.FlagsAllSet, FwpMatchType.FlagsAnySet, FwpMatchType.FlagsNoneSet, FwpMatchType.Equal])[rng.Next(4)];
+                    return new FilterCondition(key, m, FwpConditionValue.Of(f));
+                }
 
             case "ALE_APP_ID":
                 return rng.Next(3) switch
                 {
-                    0 => new FilterCondition(key, FwpMatchType.Equal, FwpConditionValue.Of(FwpValue.FromByteBlob(s_appBlobs[rng.Next(s_appBlobs.Length)]))),
-                    1 => new FilterCondition(key, FwpMatchType.Prefix, FwpConditionValue.Of(FwpValue.FromByteBlob(s_suffixBlobs[rng.Next(s_suffixBlobs.Length)]))),
-                    _ => new FilterCondition(key, rng.Next(2) == 0 ? FwpMatchType.NotPrefix : FwpMatchType.NotEqual, FwpConditionValue.Of(FwpValue.FromByteBlob(rng.Next(2) == 0 ? s_suffixBlobs[rng.Next(s_suffixBlobs.Length)] : s_appBlobs[rng.Next(s_appBlobs.Length)]))),
+                    0 => new FilterCondition(key, FwpMatchType.Equal, FwpConditionValue.Of(FwpValue.FromByteBlob(AppBlobs[rng.Next(AppBlobs.Length)]))),
+                    1 => new FilterCondition(key, FwpMatchType.Prefix, FwpConditionValue.Of(FwpValue.FromByteBlob(SuffixBlobs[rng.Next(SuffixBlobs.Length)]))),
+                    _ => new FilterCondition(key, rng.Next(2) == 0 ? FwpMatchType.NotPrefix : FwpMatchType.NotEqual, FwpConditionValue.Of(FwpValue.FromByteBlob(rng.Next(2) == 0 ? SuffixBlobs[rng.Next(SuffixBlobs.Length)] : AppBlobs[rng.Next(AppBlobs.Length)]))),
                 };
 
             default:

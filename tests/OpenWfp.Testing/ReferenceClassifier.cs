@@ -145,67 +145,67 @@ public static class ReferenceClassifier
             case FwpDataType.Empty:
                 return false;
             case FwpDataType.V4AddrMask:
-            {
-                if (value.Type != FwpDataType.UInt32)
                 {
-                    return false;
-                }
+                    if (value.Type != FwpDataType.UInt32)
+                    {
+                        return false;
+                    }
 
-                var v = (uint)value.RawUInt64;
-                var a = (uint)condition.Value.RawUInt64;
-                var m = condition.V4Mask;
-                var eq = (v & m) == (a & m);
-                return match switch
-                {
-                    FwpMatchType.Equal => eq,
-                    FwpMatchType.NotEqual => !eq,
-                    _ => false,
-                };
-            }
+                    var v = (uint)value.RawUInt64;
+                    var a = (uint)condition.Value.RawUInt64;
+                    var m = condition.V4Mask;
+                    var eq = (v & m) == (a & m);
+                    return match switch
+                    {
+                        FwpMatchType.Equal => eq,
+                        FwpMatchType.NotEqual => !eq,
+                        _ => false,
+                    };
+                }
 
             case FwpDataType.V6AddrMask:
-            {
-                if (value.Type != FwpDataType.ByteArray16)
                 {
-                    return false;
-                }
+                    if (value.Type != FwpDataType.ByteArray16)
+                    {
+                        return false;
+                    }
 
-                var prefix = condition.V6PrefixLength;
-                var mask = prefix == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - prefix);
-                var eq = (value.RawUInt128 & mask) == (condition.Value.RawUInt128 & mask);
-                return match switch
-                {
-                    FwpMatchType.Equal => eq,
-                    FwpMatchType.NotEqual => !eq,
-                    _ => false,
-                };
-            }
+                    var prefix = condition.V6PrefixLength;
+                    var mask = prefix == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - prefix);
+                    var eq = (value.RawUInt128 & mask) == (condition.Value.RawUInt128 & mask);
+                    return match switch
+                    {
+                        FwpMatchType.Equal => eq,
+                        FwpMatchType.NotEqual => !eq,
+                        _ => false,
+                    };
+                }
 
             case FwpDataType.Range:
-            {
-                if (value.Type != condition.RangeLow.Type || match != FwpMatchType.Range)
                 {
-                    return false;
-                }
+                    if (value.Type != condition.RangeLow.Type || match != FwpMatchType.Range)
+                    {
+                        return false;
+                    }
 
-                return Compare(condition.RangeLow, value) <= 0 && Compare(value, condition.RangeHigh) <= 0;
-            }
+                    return Compare(condition.RangeLow, value) <= 0 && Compare(value, condition.RangeHigh) <= 0;
+                }
 
             case FwpDataType.SecurityDescriptor:
-            {
-                if (value.Type is not (FwpDataType.TokenInformation or FwpDataType.TokenAccessInformation) || value.Token is not { } token)
                 {
-                    return false;
-                }
+                    if (value.Type is not (FwpDataType.TokenInformation or FwpDataType.TokenAccessInformation) || value.Token is not { } token)
+                    {
+                        return false;
+                    }
 
-                var granted = condition.Value.SecurityDescriptor!.AccessCheck(token, SecurityDescriptor.MatchFilterRight);
-                return match switch
-                {
-                    FwpMatchType.Equal => granted,
-                    FwpMatchType.NotEqual => !granted,
-                    _ => false,
-                };
-            }
+                    var granted = condition.Value.SecurityDescriptor!.AccessCheck(token, SecurityDescriptor.MatchFilterRight);
+                    return match switch
+                    {
+                        FwpMatchType.Equal => granted,
+                        FwpMatchType.NotEqual => !granted,
+                        _ => false,
+                    };
+                }
         }
 
         var c = condition.Value;

@@ -2,10 +2,10 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OpenWfp.Bfe;
 using OpenWfp.Bfe.Persistence;
+using OpenWfp.Daemon.Services;
 using OpenWfp.Dataplane.Live;
 using OpenWfp.Dataplane.Rules;
 using OpenWfp.Netlink;
-using OpenWfp.Daemon.Services;
 
 namespace OpenWfp.Daemon.Hosting;
 

@@ -4,7 +4,7 @@ namespace OpenWfp.Dataplane.Rules;
 internal static class RulesErrors
 {
     // Matched in the tool's stderr (iptables 1.8.9 wording, seen on this project's machines); first match wins.
-    private static readonly (string Needle, string Meaning)[] s_known =
+    private static readonly (string Needle, string Meaning)[] KnownErrors =
     [
         ("Permission denied", "changing netfilter rules needs root (CAP_NET_ADMIN)"),
         ("Operation not permitted", "changing netfilter rules needs root (CAP_NET_ADMIN)"),
@@ -44,7 +44,7 @@ internal static class RulesErrors
     /// <returns>One line naming the cause and the fix, or null.</returns>
     public static string? Meaning(string standardError)
     {
-        foreach (var (needle, meaning) in s_known)
+        foreach (var (needle, meaning) in KnownErrors)
         {
             if (standardError.Contains(needle, StringComparison.Ordinal))
             {

@@ -15,7 +15,7 @@ namespace OpenWfp.Dataplane.Rules;
 public sealed class RulesManager
 {
     /// <summary>The mangle chains wfpd hooks, in the order their chains are declared.</summary>
-    private static readonly (string Hook, string Suffix)[] s_hooks = [("OUTPUT", "OUT"), ("INPUT", "IN"), ("FORWARD", "FWD")];
+    private static readonly (string Hook, string Suffix)[] HookChains = [("OUTPUT", "OUT"), ("INPUT", "IN"), ("FORWARD", "FWD")];
 
     /// <summary>
     /// ICMPv6 types that are never queued: neighbour discovery (RFC 4861: router solicitation 133, router advertisement
@@ -118,7 +118,7 @@ public sealed class RulesManager
             }
 
             var text = RenderBody(plan, version);
-            foreach (var (hook, _) in s_hooks)
+            foreach (var (hook, _) in HookChains)
             {
                 var on = ModeOf(family, hook) != HookMode.None;
                 var present = HasJump(version, hook);
@@ -212,12 +212,12 @@ public sealed class RulesManager
         }
 
         var text = new StringBuilder("*mangle\n");
-        foreach (var (hook, _) in s_hooks)
+        foreach (var (hook, _) in HookChains)
         {
             text.Append(CultureInfo.InvariantCulture, $":{ChainFor(hook)} - [0:0]\n");
         }
 
-        foreach (var (hook, _) in s_hooks)
+        foreach (var (hook, _) in HookChains)
         {
             var mode = ModeOf(family, hook);
             if (mode == HookMode.None)

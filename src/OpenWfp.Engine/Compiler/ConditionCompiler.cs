@@ -27,25 +27,25 @@ internal static class ConditionCompiler
         switch (v.Type)
         {
             case FwpDataType.V4AddrMask:
-            {
-                var mask = v.V4Mask;
-                var a = (uint)v.Value.RawUInt64 & mask;
-                lo = a;
-                hi = a | ~mask;
-                negated = c.MatchType == FwpMatchType.NotEqual;
-                return c.MatchType is FwpMatchType.Equal or FwpMatchType.NotEqual;
-            }
+                {
+                    var mask = v.V4Mask;
+                    var a = (uint)v.Value.RawUInt64 & mask;
+                    lo = a;
+                    hi = a | ~mask;
+                    negated = c.MatchType == FwpMatchType.NotEqual;
+                    return c.MatchType is FwpMatchType.Equal or FwpMatchType.NotEqual;
+                }
 
             case FwpDataType.V6AddrMask:
-            {
-                var p = v.V6PrefixLength;
-                var mask = p == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - p);
-                var a = v.Value.RawUInt128 & mask;
-                lo = a;
-                hi = a | ~mask;
-                negated = c.MatchType == FwpMatchType.NotEqual;
-                return c.MatchType is FwpMatchType.Equal or FwpMatchType.NotEqual;
-            }
+                {
+                    var p = v.V6PrefixLength;
+                    var mask = p == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - p);
+                    var a = v.Value.RawUInt128 & mask;
+                    lo = a;
+                    hi = a | ~mask;
+                    negated = c.MatchType == FwpMatchType.NotEqual;
+                    return c.MatchType is FwpMatchType.Equal or FwpMatchType.NotEqual;
+                }
 
             case FwpDataType.Range:
                 if (!FwpValue.IsOrderedScalar(v.RangeLow.Type) || c.MatchType != FwpMatchType.Range)

@@ -58,40 +58,40 @@ internal sealed partial class LayerProgram
         switch (op.Kind)
         {
             case OpKind.InRangeRaw:
-            {
-                var k = v.RawUInt64;
-                return k >= Bounds64[op.Operand] && k <= Bounds64[op.Operand + 1];
-            }
+                {
+                    var k = v.RawUInt64;
+                    return k >= Bounds64[op.Operand] && k <= Bounds64[op.Operand + 1];
+                }
 
             case OpKind.OutOfRangeRaw:
-            {
-                var k = v.RawUInt64;
-                return k < Bounds64[op.Operand] || k > Bounds64[op.Operand + 1];
-            }
+                {
+                    var k = v.RawUInt64;
+                    return k < Bounds64[op.Operand] || k > Bounds64[op.Operand + 1];
+                }
 
             case OpKind.InRange64:
-            {
-                var k = (ulong)v.OrderKey();
-                return k >= Bounds64[op.Operand] && k <= Bounds64[op.Operand + 1];
-            }
+                {
+                    var k = (ulong)v.OrderKey();
+                    return k >= Bounds64[op.Operand] && k <= Bounds64[op.Operand + 1];
+                }
 
             case OpKind.OutOfRange64:
-            {
-                var k = (ulong)v.OrderKey();
-                return k < Bounds64[op.Operand] || k > Bounds64[op.Operand + 1];
-            }
+                {
+                    var k = (ulong)v.OrderKey();
+                    return k < Bounds64[op.Operand] || k > Bounds64[op.Operand + 1];
+                }
 
             case OpKind.InRange128:
-            {
-                var k = v.OrderKey();
-                return k >= Bounds128[op.Operand] && k <= Bounds128[op.Operand + 1];
-            }
+                {
+                    var k = v.OrderKey();
+                    return k >= Bounds128[op.Operand] && k <= Bounds128[op.Operand + 1];
+                }
 
             case OpKind.OutOfRange128:
-            {
-                var k = v.OrderKey();
-                return k < Bounds128[op.Operand] || k > Bounds128[op.Operand + 1];
-            }
+                {
+                    var k = v.OrderKey();
+                    return k < Bounds128[op.Operand] || k > Bounds128[op.Operand + 1];
+                }
 
             case OpKind.FlagsAll:
                 return (v.RawUInt64 & Bounds64[op.Operand]) == Bounds64[op.Operand];
@@ -124,10 +124,10 @@ internal sealed partial class LayerProgram
             case OpKind.BlobLessOrEqual:
                 return v.Blob.SequenceCompareTo((byte[])operand) <= 0;
             case OpKind.BlobRange:
-            {
-                var r = (byte[][])operand;
-                return v.Blob.SequenceCompareTo(r[0]) >= 0 && v.Blob.SequenceCompareTo(r[1]) <= 0;
-            }
+                {
+                    var r = (byte[][])operand;
+                    return v.Blob.SequenceCompareTo(r[0]) >= 0 && v.Blob.SequenceCompareTo(r[1]) <= 0;
+                }
 
             case OpKind.BlobEndsWith:
                 return v.Blob.EndsWith((byte[])operand);
@@ -148,10 +148,10 @@ internal sealed partial class LayerProgram
             case OpKind.StringLessOrEqual:
                 return string.CompareOrdinal(v.String, (string)operand) <= 0;
             case OpKind.StringRange:
-            {
-                var r = (string[])operand;
-                return string.CompareOrdinal(v.String, r[0]) >= 0 && string.CompareOrdinal(v.String, r[1]) <= 0;
-            }
+                {
+                    var r = (string[])operand;
+                    return string.CompareOrdinal(v.String, r[0]) >= 0 && string.CompareOrdinal(v.String, r[1]) <= 0;
+                }
 
             case OpKind.StringEndsWith:
                 return v.String is { } s1 && s1.EndsWith((string)operand, StringComparison.Ordinal);

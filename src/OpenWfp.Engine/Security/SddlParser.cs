@@ -36,42 +36,42 @@ internal static class SddlParser
             {
                 case 'O':
                 case 'G':
-                {
-                    ref var seen = ref tag == 'O' ? ref seenOwner : ref seenGroup;
-                    var what = tag == 'O' ? "owner" : "group";
-                    if (seen)
                     {
-                        error = Fail(sddl, pos, $"the {what} component '{tag}:' appears twice");
-                        return false;
-                    }
+                        ref var seen = ref tag == 'O' ? ref seenOwner : ref seenGroup;
+                        var what = tag == 'O' ? "owner" : "group";
+                        if (seen)
+                        {
+                            error = Fail(sddl, pos, $"the {what} component '{tag}:' appears twice");
+                            return false;
+                        }
 
-                    seen = true;
-                    var end = FindComponentEnd(sddl, valueStart);
-                    var text = sddl.AsSpan(valueStart, end - valueStart).Trim();
-                    if (text.IsEmpty)
-                    {
-                        error = Fail(sddl, valueStart, $"the {what} SID is missing after '{tag}:'");
-                        return false;
-                    }
+                        seen = true;
+                        var end = FindComponentEnd(sddl, valueStart);
+                        var text = sddl.AsSpan(valueStart, end - valueStart).Trim();
+                        if (text.IsEmpty)
+                        {
+                            error = Fail(sddl, valueStart, $"the {what} SID is missing after '{tag}:'");
+                            return false;
+                        }
 
-                    if (!Sid.TryParseCore(text, out var sid, out var sidError))
-                    {
-                        error = Fail(sddl, valueStart, $"bad {what} SID: {sidError}");
-                        return false;
-                    }
+                        if (!Sid.TryParseCore(text, out var sid, out var sidError))
+                        {
+                            error = Fail(sddl, valueStart, $"bad {what} SID: {sidError}");
+                            return false;
+                        }
 
-                    if (tag == 'O')
-                    {
-                        owner = sid;
-                    }
-                    else
-                    {
-                        group = sid;
-                    }
+                        if (tag == 'O')
+                        {
+                            owner = sid;
+                        }
+                        else
+                        {
+                            group = sid;
+                        }
 
-                    pos = end;
-                    break;
-                }
+                        pos = end;
+                        break;
+                    }
 
                 case 'D':
                     if (seenDacl)
@@ -90,22 +90,22 @@ internal static class SddlParser
                     break;
 
                 default:
-                {
-                    if (seenSacl)
                     {
-                        error = Fail(sddl, pos, "the SACL component 'S:' appears twice");
-                        return false;
-                    }
+                        if (seenSacl)
+                        {
+                            error = Fail(sddl, pos, "the SACL component 'S:' appears twice");
+                            return false;
+                        }
 
-                    seenSacl = true;
-                    var ignoredControl = SecurityDescriptorControl.None;
-                    if (!TryParseAcl(sddl, valueStart, isDacl: false, aces: null, ref ignoredControl, out _, out pos, out error))
-                    {
-                        return false;
-                    }
+                        seenSacl = true;
+                        var ignoredControl = SecurityDescriptorControl.None;
+                        if (!TryParseAcl(sddl, valueStart, isDacl: false, aces: null, ref ignoredControl, out _, out pos, out error))
+                        {
+                            return false;
+                        }
 
-                    break;
-                }
+                        break;
+                    }
             }
 
             pos = SkipSpace(sddl, pos);

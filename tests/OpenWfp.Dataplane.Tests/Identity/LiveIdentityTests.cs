@@ -15,8 +15,8 @@ public sealed class LiveIdentityTests
     private const byte Tcp = 6;
     private const byte Udp = 17;
     private const uint Loopback4 = 0x7F00_0001;
-    private static readonly UInt128 s_loopback6 = UInt128.One;
-    private static readonly UInt128 s_mappedLoopback = ((UInt128)0xFFFF << 32) | Loopback4;
+    private static readonly UInt128 Loopback6 = UInt128.One;
+    private static readonly UInt128 MappedLoopback = ((UInt128)0xFFFF << 32) | Loopback4;
 
     [Fact]
     public void TcpClientAndListenerResolveToTheirOwnExecutables()
@@ -56,10 +56,10 @@ public sealed class LiveIdentityTests
         var clientTcp = world.Client.Ask($"tcp-connect ::1 {tcpPort}");
         var clientUdp = world.Client.Ask($"udp-send ::1 {udpPort}");
 
-        world.AssertClientOwns(6, Tcp, s_loopback6, clientTcp, tcpPort);
-        world.AssertServerOwns(6, Tcp, s_loopback6, tcpPort, 40003);
-        world.AssertClientOwns(6, Udp, s_loopback6, clientUdp, udpPort);
-        world.AssertServerOwns(6, Udp, s_loopback6, udpPort, 40004);
+        world.AssertClientOwns(6, Tcp, Loopback6, clientTcp, tcpPort);
+        world.AssertServerOwns(6, Tcp, Loopback6, tcpPort, 40003);
+        world.AssertClientOwns(6, Udp, Loopback6, clientUdp, udpPort);
+        world.AssertServerOwns(6, Udp, Loopback6, udpPort, 40004);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class LiveIdentityTests
         // The AF_INET6 client's connection travels as IPv4: the data plane sees an IPv4 tuple.
         world.AssertClientOwns(4, Tcp, Loopback4, clientPort, serverPort);
         world.AssertServerOwns(4, Tcp, Loopback4, serverPort, 40005);
-        world.AssertClientOwns(6, Tcp, s_mappedLoopback, clientPort, serverPort);
+        world.AssertClientOwns(6, Tcp, MappedLoopback, clientPort, serverPort);
     }
 
     [Fact]

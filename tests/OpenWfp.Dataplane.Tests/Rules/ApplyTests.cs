@@ -6,7 +6,7 @@ namespace OpenWfp.Dataplane.Tests.Rules;
 /// <summary>Apply, Remove, HasRules and Describe against the real iptables-nft, inside throw-away namespaces.</summary>
 public sealed class ApplyTests
 {
-    private static readonly FamilyPlan s_outFirst = new(HookMode.FirstPacket, HookMode.None, HookMode.None);
+    private static readonly FamilyPlan OutFirst = new(HookMode.FirstPacket, HookMode.None, HookMode.None);
 
     private static RulePlan Plan(FamilyPlan v4, FamilyPlan v6, bool failOpen = false) => new(v4, v6, 5, 1, failOpen, MarkBits.Default);
 
@@ -53,7 +53,7 @@ public sealed class ApplyTests
         LiveRules.SkipUnlessAvailable();
         using var ns = NetworkNamespace.Create("owfp-rules");
         LiveRules.Iptables(ns, 4, "-t", "mangle", "-A", "OUTPUT", "-p", "udp", "-j", "ACCEPT");
-        LiveRules.Run(ns, () => new RulesManager().Apply(Plan(s_outFirst, FamilyPlan.Off)));
+        LiveRules.Run(ns, () => new RulesManager().Apply(Plan(OutFirst, FamilyPlan.Off)));
         Assert.Equal(["-P OUTPUT ACCEPT", "-A OUTPUT -j OPENWFP-OUT", "-A OUTPUT -p udp -j ACCEPT"], LiveRules.List(ns, 4, "OUTPUT"));
     }
 
@@ -100,7 +100,7 @@ public sealed class ApplyTests
     {
         LiveRules.SkipUnlessAvailable();
         using var ns = NetworkNamespace.Create("owfp-rules");
-        LiveRules.Run(ns, () => new RulesManager().Apply(Plan(s_outFirst, s_outFirst)));
+        LiveRules.Run(ns, () => new RulesManager().Apply(Plan(OutFirst, OutFirst)));
 
         // What a restarted wfpd sees after a crash: a fresh instance, the old chains and jumps.
         var restarted = new RulesManager();
@@ -122,7 +122,7 @@ public sealed class ApplyTests
         using var ns = NetworkNamespace.Create("owfp-rules");
         var ours = new RulesManager();
         var other = new RulesManager("OPENWFPX");
-        LiveRules.Run(ns, () => { ours.Apply(Plan(s_outFirst, FamilyPlan.Off)); other.Apply(Plan(s_outFirst, FamilyPlan.Off)); });
+        LiveRules.Run(ns, () => { ours.Apply(Plan(OutFirst, FamilyPlan.Off)); other.Apply(Plan(OutFirst, FamilyPlan.Off)); });
         Assert.Equal(["-P OUTPUT ACCEPT", "-A OUTPUT -j OPENWFPX-OUT", "-A OUTPUT -j OPENWFP-OUT"], LiveRules.List(ns, 4, "OUTPUT"));
         Assert.All(ns.Run(other.Describe), l => Assert.Contains("OPENWFPX-", l, StringComparison.Ordinal));
 

@@ -10,7 +10,7 @@ namespace OpenWfp.Dataplane.Tests.Rules;
 public sealed class BehaviourTests
 {
     private const ushort Queue = 17;
-    private static readonly FamilyPlan s_outFirst = new(HookMode.FirstPacket, HookMode.None, HookMode.None);
+    private static readonly FamilyPlan OutFirst = new(HookMode.FirstPacket, HookMode.None, HookMode.None);
 
     private static RulePlan Plan(FamilyPlan v4, FamilyPlan v6, bool failOpen) => new(v4, v6, Queue, 1, failOpen, MarkBits.Default);
 
@@ -52,7 +52,7 @@ public sealed class BehaviourTests
             Assert.True(Reach.Tcp(a, b, v4), "TCP works before the rules");
             Assert.True(Reach.Udp(a, b, v6), "UDP works before the rules");
 
-            Apply(a, Plan(s_outFirst, s_outFirst, failOpen: false));
+            Apply(a, Plan(OutFirst, OutFirst, failOpen: false));
             AssertReaches(a, b, v4, false);
             AssertReaches(a, b, v6, false);
             Assert.True(LiveRules.Packets(a, 4, "OPENWFP-OUT", "NFQUEUE") >= 3, "the packets reached the queue rule");
@@ -108,7 +108,7 @@ public sealed class BehaviourTests
         Linked(224, (a, b) =>
         {
             var v4 = NetworkNamespace.V4(224, 2);
-            Apply(a, Plan(s_outFirst, FamilyPlan.Off, failOpen: false));
+            Apply(a, Plan(OutFirst, FamilyPlan.Off, failOpen: false));
 
             // Permit alone is not the fast path: the connection still waits for FLOW_ESTABLISHED.
             SetConnectionMark(a, 4, "0x100000");
@@ -139,7 +139,7 @@ public sealed class BehaviourTests
         Linked(226, (a, b) =>
         {
             var v6 = NetworkNamespace.V6(226, 2);
-            Apply(a, Plan(FamilyPlan.Off, s_outFirst, failOpen: true));
+            Apply(a, Plan(FamilyPlan.Off, OutFirst, failOpen: true));
             Assert.True(Reach.Udp(a, b, v6), "fail-open passes an undecided datagram");
             SetConnectionMark(a, 6, "0x700000");
             AssertReaches(a, b, v6, false);
@@ -154,7 +154,7 @@ public sealed class BehaviourTests
         // MARK rule plays wfpd for the handshake; once it is gone, only the saved connection mark lets data through.
         Linked(227, (a, b) =>
         {
-            Apply(a, Plan(s_outFirst, FamilyPlan.Off, failOpen: false));
+            Apply(a, Plan(OutFirst, FamilyPlan.Off, failOpen: false));
             LiveRules.Iptables(a, 4, "-t", "mangle", "-I", "OUTPUT", "1", "-j", "MARK", "--set-mark", "0x300000/0xf00000");
             using var listener = b.Run(() => Reach.Listen(NetworkNamespace.V4(227, 2)));
             using var client = Reach.Connect(a, listener.LocalEndPoint!);

@@ -7,7 +7,7 @@ namespace OpenWfp.Dataplane.Tests.Rules;
 /// <summary>Whether traffic from one namespace gets to another: ping, a TCP connect, a UDP datagram. Each try is bounded.</summary>
 internal static class Reach
 {
-    private static readonly TimeSpan s_wait = TimeSpan.FromMilliseconds(1500);
+    private static readonly TimeSpan WaitTime = TimeSpan.FromMilliseconds(1500);
 
     /// <summary>One echo request, one second to answer.</summary>
     public static bool Ping(NetworkNamespace from, string address) =>
@@ -25,7 +25,7 @@ internal static class Reach
     public static Socket? Connect(NetworkNamespace from, EndPoint target) => from.Run(() =>
     {
         var client = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        using var timeout = new CancellationTokenSource(s_wait);
+        using var timeout = new CancellationTokenSource(WaitTime);
         try
         {
             client.ConnectAsync(target, timeout.Token).AsTask().GetAwaiter().GetResult();
@@ -50,7 +50,7 @@ internal static class Reach
 
     /// <summary>Whether <paramref name="socket"/> receives something within the wait.</summary>
     public static bool Receives(Socket socket, Span<byte> buffer) =>
-        socket.Poll(s_wait, SelectMode.SelectRead) && socket.Receive(buffer) > 0;
+        socket.Poll(WaitTime, SelectMode.SelectRead) && socket.Receive(buffer) > 0;
 
     /// <summary>One UDP datagram to a socket in <paramref name="to"/>.</summary>
     public static bool Udp(NetworkNamespace from, NetworkNamespace to, string address)

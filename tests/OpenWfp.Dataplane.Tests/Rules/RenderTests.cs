@@ -10,7 +10,7 @@ public sealed class RenderTests
     private const string ReturnMarked = "-m mark ! --mark 0x0/0xf00000 -j RETURN";
     private const string ReturnDecided = "-m connmark --mark 0x300000/0x300000 -j RETURN";
 
-    private static readonly RulesManager s_manager = new();
+    private static readonly RulesManager Manager = new();
 
     private static RulePlan Plan(FamilyPlan v4, FamilyPlan v6, ushort queue = 0, ushort count = 1, bool failOpen = false, MarkBits? marks = null) =>
         new(v4, v6, queue, count, failOpen, marks ?? MarkBits.Default);
@@ -18,7 +18,7 @@ public sealed class RenderTests
     [Fact]
     public void V4FirstPacketOnOutputOnly()
     {
-        var text = s_manager.Render(Plan(new FamilyPlan(HookMode.FirstPacket, HookMode.None, HookMode.None), FamilyPlan.Off), 4);
+        var text = Manager.Render(Plan(new FamilyPlan(HookMode.FirstPacket, HookMode.None, HookMode.None), FamilyPlan.Off), 4);
         Assert.Equal(
             """
             *mangle
@@ -39,7 +39,7 @@ public sealed class RenderTests
     [Fact]
     public void V4EveryPacketHasNoConnectionFastPath()
     {
-        var text = s_manager.Render(Plan(new FamilyPlan(HookMode.None, HookMode.EveryPacket, HookMode.FirstPacket), FamilyPlan.Off, queue: 7), 4);
+        var text = Manager.Render(Plan(new FamilyPlan(HookMode.None, HookMode.EveryPacket, HookMode.FirstPacket), FamilyPlan.Off, queue: 7), 4);
         Assert.Equal(
             [
                 "*mangle",
@@ -63,7 +63,7 @@ public sealed class RenderTests
     [Fact]
     public void V6StartsEveryChainWithNeighbourDiscoveryReturns()
     {
-        var text = s_manager.Render(Plan(FamilyPlan.Off, new FamilyPlan(HookMode.FirstPacket, HookMode.EveryPacket, HookMode.None)), 6);
+        var text = Manager.Render(Plan(FamilyPlan.Off, new FamilyPlan(HookMode.FirstPacket, HookMode.EveryPacket, HookMode.None)), 6);
         string[] neverQueued =
         [
             "-p ipv6-icmp -m icmp6 --icmpv6-type 133 -j RETURN",
@@ -101,14 +101,14 @@ public sealed class RenderTests
     [Fact]
     public void AllNoneDeclaresEmptyChainsOnly()
     {
-        var text = s_manager.Render(Plan(FamilyPlan.Off, FamilyPlan.Off), 6);
+        var text = Manager.Render(Plan(FamilyPlan.Off, FamilyPlan.Off), 6);
         Assert.Equal(["*mangle", ":OPENWFP-OUT - [0:0]", ":OPENWFP-IN - [0:0]", ":OPENWFP-FWD - [0:0]", "COMMIT"], Lines(text));
     }
 
     [Fact]
     public void FailOpenAddsQueueBypass()
     {
-        var text = s_manager.Render(Plan(new FamilyPlan(HookMode.FirstPacket, HookMode.None, HookMode.None), FamilyPlan.Off, queue: 3, failOpen: true), 4);
+        var text = Manager.Render(Plan(new FamilyPlan(HookMode.FirstPacket, HookMode.None, HookMode.None), FamilyPlan.Off, queue: 3, failOpen: true), 4);
         Assert.Contains("-A OPENWFP-OUT -j NFQUEUE --queue-num 3 --queue-bypass", Lines(text));
         Assert.Single(Lines(text), l => l.Contains("NFQUEUE", StringComparison.Ordinal));
     }
@@ -116,9 +116,9 @@ public sealed class RenderTests
     [Fact]
     public void SeveralQueuesUseQueueBalance()
     {
-        var closed = s_manager.Render(Plan(new FamilyPlan(HookMode.FirstPacket, HookMode.None, HookMode.None), FamilyPlan.Off, queue: 10, count: 4), 4);
+        var closed = Manager.Render(Plan(new FamilyPlan(HookMode.FirstPacket, HookMode.None, HookMode.None), FamilyPlan.Off, queue: 10, count: 4), 4);
         Assert.Equal("-A OPENWFP-OUT -j NFQUEUE --queue-balance 10:13", Lines(closed).Single(l => l.Contains("NFQUEUE", StringComparison.Ordinal)));
-        var open = s_manager.Render(Plan(FamilyPlan.Off, new FamilyPlan(HookMode.None, HookMode.None, HookMode.EveryPacket), queue: 65534, count: 2, failOpen: true), 6);
+        var open = Manager.Render(Plan(FamilyPlan.Off, new FamilyPlan(HookMode.None, HookMode.None, HookMode.EveryPacket), queue: 65534, count: 2, failOpen: true), 6);
         Assert.Equal("-A OPENWFP-FWD -j NFQUEUE --queue-balance 65534:65535 --queue-bypass", Lines(open).Single(l => l.Contains("NFQUEUE", StringComparison.Ordinal)));
     }
 
@@ -155,7 +155,7 @@ public sealed class RenderTests
     public void InvalidQueueRangeIsRefused(ushort count, string why)
     {
         var plan = Plan(new FamilyPlan(HookMode.FirstPacket, HookMode.None, HookMode.None), FamilyPlan.Off, queue: 65534, count: count);
-        var error = Assert.Throws<ArgumentException>(() => s_manager.Render(plan, 4));
+        var error = Assert.Throws<ArgumentException>(() => Manager.Render(plan, 4));
         Assert.Contains(why, error.Message, StringComparison.Ordinal);
     }
 
@@ -163,11 +163,11 @@ public sealed class RenderTests
     public void InvalidMarksAndVersionAreRefused()
     {
         var on = new FamilyPlan(HookMode.FirstPacket, HookMode.None, HookMode.None);
-        Assert.Throws<ArgumentException>(() => s_manager.Render(Plan(on, on, marks: new MarkBits(0x3, 0x4, 0x8, 0xf)), 4));
-        Assert.Throws<ArgumentException>(() => s_manager.Render(Plan(on, on, marks: new MarkBits(0x1, 0x1, 0x8, 0xf)), 4));
-        Assert.Throws<ArgumentException>(() => s_manager.Render(Plan(on, on, marks: new MarkBits(0x1, 0x2, 0x10, 0xf)), 4));
-        Assert.Throws<ArgumentException>(() => s_manager.Render(Plan(on, on, marks: new MarkBits(0x1, 0x2, 0x4, uint.MaxValue)), 4));
-        Assert.Throws<ArgumentOutOfRangeException>(() => s_manager.Render(Plan(on, on), 5));
+        Assert.Throws<ArgumentException>(() => Manager.Render(Plan(on, on, marks: new MarkBits(0x3, 0x4, 0x8, 0xf)), 4));
+        Assert.Throws<ArgumentException>(() => Manager.Render(Plan(on, on, marks: new MarkBits(0x1, 0x1, 0x8, 0xf)), 4));
+        Assert.Throws<ArgumentException>(() => Manager.Render(Plan(on, on, marks: new MarkBits(0x1, 0x2, 0x10, 0xf)), 4));
+        Assert.Throws<ArgumentException>(() => Manager.Render(Plan(on, on, marks: new MarkBits(0x1, 0x2, 0x4, uint.MaxValue)), 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Manager.Render(Plan(on, on), 5));
     }
 
     [Theory]

@@ -5,8 +5,8 @@ namespace OpenWfp.Dataplane.Tests.Rules;
 /// <summary>Finding the iptables tools, and the one-line messages for failures iptables 1.8.9 really prints.</summary>
 public sealed class ToolsAndErrorsTests : IDisposable
 {
-    private static readonly string[] s_nftNames = ["iptables-nft-restore", "ip6tables-nft-restore", "iptables-nft", "ip6tables-nft"];
-    private static readonly string[] s_plainNames = ["iptables-restore", "ip6tables-restore", "iptables", "ip6tables"];
+    private static readonly string[] NftNames = ["iptables-nft-restore", "ip6tables-nft-restore", "iptables-nft", "ip6tables-nft"];
+    private static readonly string[] PlainNames = ["iptables-restore", "ip6tables-restore", "iptables", "ip6tables"];
     private readonly string _directory = Directory.CreateTempSubdirectory("owfp-rules-tools-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -17,7 +17,7 @@ public sealed class ToolsAndErrorsTests : IDisposable
         var message = RulesManager.MissingTools(_directory, _ => throw new InvalidOperationException("nothing to probe"));
         Assert.NotNull(message);
         Assert.DoesNotContain('\n', message);
-        foreach (var name in s_nftNames)
+        foreach (var name in NftNames)
         {
             Assert.Contains(name, message, StringComparison.Ordinal);
         }
@@ -28,7 +28,7 @@ public sealed class ToolsAndErrorsTests : IDisposable
     [Fact]
     public void TheFourNftToolsAreEnough()
     {
-        Touch(s_nftNames);
+        Touch(NftNames);
         Assert.Null(RulesManager.MissingTools("/nonexistent:" + _directory, _ => throw new InvalidOperationException("nft names need no probe")));
         var tools = IptablesTools.Resolve(_directory, _ => null, out _);
         Assert.Equal(Path.Combine(_directory, "ip6tables-nft-restore"), tools!.Restore(6));
@@ -38,7 +38,7 @@ public sealed class ToolsAndErrorsTests : IDisposable
     [Fact]
     public void OneMissingToolIsNamed()
     {
-        Touch(s_nftNames[..3]);
+        Touch(NftNames[..3]);
         var message = RulesManager.MissingTools(_directory, _ => null);
         Assert.StartsWith("ip6tables-nft not found", message, StringComparison.Ordinal);
     }
@@ -46,14 +46,14 @@ public sealed class ToolsAndErrorsTests : IDisposable
     [Fact]
     public void PlainToolsAreTakenOnlyWhenTheyUseNfTables()
     {
-        Touch(s_plainNames);
+        Touch(PlainNames);
         var probed = new List<string>();
         Assert.Null(RulesManager.MissingTools(_directory, path =>
         {
             probed.Add(Path.GetFileName(path));
             return Path.GetFileName(path).StartsWith("ip6", StringComparison.Ordinal) ? "ip6tables v1.8.9 (nf_tables)" : "iptables v1.8.9 (nf_tables)";
         }));
-        Assert.Equal(s_plainNames, probed);
+        Assert.Equal(PlainNames, probed);
         Assert.Equal(Path.Combine(_directory, "iptables-restore"), IptablesTools.Resolve(_directory, _ => "(nf_tables)", out _)!.Restore(4));
 
         var message = RulesManager.MissingTools(_directory, _ => "iptables v1.8.9 (legacy)\n");
@@ -67,7 +67,7 @@ public sealed class ToolsAndErrorsTests : IDisposable
     public void ThisMachineAnswersEitherNullOrOneLine()
     {
         var message = RulesManager.MissingTools();
-        if (s_nftNames.All(n => File.Exists(Path.Combine("/usr/sbin", n))))
+        if (NftNames.All(n => File.Exists(Path.Combine("/usr/sbin", n))))
         {
             Assert.Null(message);
         }

@@ -105,14 +105,14 @@ public class ClassifyAllocationTests
 
     private sealed class CountingCallout : ICallout
     {
-        private static readonly int s_portIndex = RandomPolicy.V4.Field("IP_REMOTE_PORT").Index;
+        private static readonly int PortIndex = RandomPolicy.V4.Field("IP_REMOTE_PORT").Index;
 
         public long Calls;
 
         public void Classify(in CalloutClassifyContext context, ref ClassifyOut classifyOut)
         {
             Calls++;
-            var port = context.Value(s_portIndex);
+            var port = context.Value(PortIndex);
             classifyOut.ActionType = (port.RawUInt64 & 1) == 0 ? ActionType.Continue : ActionType.Block;
             if (classifyOut.ActionType == ActionType.Block)
             {

@@ -10,7 +10,7 @@ namespace OpenWfp.Engine.Tests.Concurrency;
 /// <summary>Writers commit while readers classify: every classify must see exactly one committed generation.</summary>
 public class ConcurrentCommitTests
 {
-    private static readonly LayerInfo s_layer = LayerCatalog.Layer("ALE_AUTH_CONNECT_V4");
+    private static readonly LayerInfo Connect4Layer = LayerCatalog.Layer("ALE_AUTH_CONNECT_V4");
 
     [Fact]
     public void Classify_DuringCommits_SeesOneGenerationAtATime()
@@ -18,7 +18,7 @@ public class ConcurrentCommitTests
         var engine = new FilterEngine();
         var high = engine.AddSublayer(new SublayerSpec { DisplayData = new("high"), Weight = 0xF000 }).Key;
         var low = engine.AddSublayer(new SublayerSpec { DisplayData = new("low"), Weight = 0x1000 }).Key;
-        var port = s_layer.Field("IP_REMOTE_PORT");
+        var port = Connect4Layer.Field("IP_REMOTE_PORT");
 
         // filter id -> (generation, is the block half)
         var generationOf = new ConcurrentDictionary<ulong, (int Generation, bool IsBlock)>();
@@ -40,8 +40,8 @@ public class ConcurrentCommitTests
                 }
 
                 var condition = new FilterCondition(port.ConditionKey!.Value, FwpMatchType.Equal, FwpConditionValue.Of(FwpValue.FromUInt16(80)));
-                var block = txn.AddFilter(new FilterSpec { DisplayData = new($"gen {generation} block"), LayerKey = s_layer.Key, SublayerKey = high, Weight = FwpValue.FromUInt64((ulong)generation), Action = FilterAction.Block, Conditions = [condition] });
-                var permit = txn.AddFilter(new FilterSpec { DisplayData = new($"gen {generation} permit"), LayerKey = s_layer.Key, SublayerKey = low, Weight = FwpValue.FromUInt64((ulong)generation), Action = FilterAction.Permit, Conditions = [condition] });
+                var block = txn.AddFilter(new FilterSpec { DisplayData = new($"gen {generation} block"), LayerKey = Connect4Layer.Key, SublayerKey = high, Weight = FwpValue.FromUInt64((ulong)generation), Action = FilterAction.Block, Conditions = [condition] });
+                var permit = txn.AddFilter(new FilterSpec { DisplayData = new($"gen {generation} permit"), LayerKey = Connect4Layer.Key, SublayerKey = low, Weight = FwpValue.FromUInt64((ulong)generation), Action = FilterAction.Permit, Conditions = [condition] });
                 generationOf[block.FilterId] = (generation, true);
                 generationOf[permit.FilterId] = (generation, false);
                 txn.Commit();
@@ -87,7 +87,7 @@ public class ConcurrentCommitTests
 
         var readers = Enumerable.Range(0, ReaderCount).Select(_ => Task.Factory.StartNew(() =>
         {
-            var values = new FwpValue[s_layer.Fields.Count];
+            var values = new FwpValue[Connect4Layer.Fields.Count];
             values[port.Index] = FwpValue.FromUInt16(80);
             var terminating = new TerminatingFilterInfo[4];
             long lastSnapshotGeneration = 0;
@@ -106,7 +106,7 @@ public class ConcurrentCommitTests
                 }
 
                 lastSnapshotGeneration = snapshotGeneration;
-                var r = engine.Classify(s_layer, values, default, terminating);
+                var r = engine.Classify(Connect4Layer, values, default, terminating);
                 Interlocked.Increment(ref classifies);
                 if (r.Action != ActionType.Block || r.TerminatingCount != 2 || r.Rights != 0)
                 {
@@ -148,12 +148,12 @@ public class ConcurrentCommitTests
 
         // The final state is the last commit: exactly its two filters, and classify decides with its block.
         var final = engine.Current;
-        var genFilters = final.FiltersOf(s_layer).ToList();
+        var genFilters = final.FiltersOf(Connect4Layer).ToList();
         Assert.Equal(2, genFilters.Count);
         Assert.All(genFilters, f => Assert.StartsWith($"gen {lastCommitted} ", f.DisplayData.Name, StringComparison.Ordinal));
-        var last = new FwpValue[s_layer.Fields.Count];
+        var last = new FwpValue[Connect4Layer.Fields.Count];
         last[port.Index] = FwpValue.FromUInt16(80);
-        var result = engine.Classify(s_layer, last);
+        var result = engine.Classify(Connect4Layer, last);
         Assert.Equal(ActionType.Block, result.Action);
         Assert.Equal(currentPair.Block, result.FilterId);
         Assert.Equal(2, result.TerminatingCount);

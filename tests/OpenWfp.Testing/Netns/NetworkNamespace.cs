@@ -29,7 +29,7 @@ public sealed record CommandResult(int ExitCode, string StandardOutput, string S
 public sealed partial class NetworkNamespace : IDisposable
 {
     private const int CloneNewNet = 0x40000000; // CLONE_NEWNET, linux/sched.h
-    private static int s_counter;
+    private static int _counter;
     private readonly List<Process> _processes = [];
     private bool _disposed;
 
@@ -62,7 +62,7 @@ public sealed partial class NetworkNamespace : IDisposable
     /// <returns>The namespace.</returns>
     public static NetworkNamespace Create(string prefix = "owfp")
     {
-        var name = $"{prefix}-{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}";
+        var name = $"{prefix}-{Environment.ProcessId}-{Interlocked.Increment(ref _counter)}";
         RunTool("ip", ["netns", "add", name]).EnsureSuccess($"ip netns add {name}");
         var ns = new NetworkNamespace(name);
         try

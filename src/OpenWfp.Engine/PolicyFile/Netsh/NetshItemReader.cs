@@ -126,7 +126,7 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
         }
 
         // FWPM_LAYER0.defaultSubLayerKey: where a filter of this layer that names no sublayer goes (otherwise
-            // FWPM_SUBLAYER_UNIVERSAL; see docs/ENGINE.md).
+        // FWPM_SUBLAYER_UNIVERSAL; see docs/ENGINE.md).
         if (layerText is not null && LayerCatalog.TryFindLayer(layerText, out var layerInfo)
             && info?.Element("defaultSubLayerKey")?.Value.Trim() is { Length: > 0 } defaultText)
         {

@@ -68,38 +68,38 @@ internal static class NetshValues
         switch (type)
         {
             case FwpDataType.V4AddrMask:
-            {
-                var (e, p) = ValueElement(container, type, path);
-                var addr = Ipv4(Child(e, "addr", p), p + "/addr");
-                var mask = Ipv4(Child(e, "mask", p), p + "/mask");
-                return FwpConditionValue.V4AddressMask(addr, mask);
-            }
+                {
+                    var (e, p) = ValueElement(container, type, path);
+                    var addr = Ipv4(Child(e, "addr", p), p + "/addr");
+                    var mask = Ipv4(Child(e, "mask", p), p + "/mask");
+                    return FwpConditionValue.V4AddressMask(addr, mask);
+                }
 
             case FwpDataType.V6AddrMask:
-            {
-                var (e, p) = ValueElement(container, type, path);
-                var addrText = Child(e, "addr", p).Value.Trim();
-                if (!AddressText.TryParseIPv6(addrText, out var addr))
                 {
-                    throw new NetshItemException(p + "/addr", $"\"{addrText}\" is not an IPv6 address");
-                }
+                    var (e, p) = ValueElement(container, type, path);
+                    var addrText = Child(e, "addr", p).Value.Trim();
+                    if (!AddressText.TryParseIPv6(addrText, out var addr))
+                    {
+                        throw new NetshItemException(p + "/addr", $"\"{addrText}\" is not an IPv6 address");
+                    }
 
-                var prefixText = Child(e, "prefixLength", p).Value.Trim();
-                if (!byte.TryParse(prefixText, NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > 128)
-                {
-                    throw new NetshItemException(p + "/prefixLength", $"\"{prefixText}\" is not a prefix length 0..128");
-                }
+                    var prefixText = Child(e, "prefixLength", p).Value.Trim();
+                    if (!byte.TryParse(prefixText, NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > 128)
+                    {
+                        throw new NetshItemException(p + "/prefixLength", $"\"{prefixText}\" is not a prefix length 0..128");
+                    }
 
-                return FwpConditionValue.V6AddressMask(addr, prefix);
-            }
+                    return FwpConditionValue.V6AddressMask(addr, prefix);
+                }
 
             case FwpDataType.Range:
-            {
-                var (e, p) = ValueElement(container, type, path);
-                var low = ReadValue(Child(e, "valueLow", p), p + "/valueLow");
-                var high = ReadValue(Child(e, "valueHigh", p), p + "/valueHigh");
-                return FwpConditionValue.Range(low, high);
-            }
+                {
+                    var (e, p) = ValueElement(container, type, path);
+                    var low = ReadValue(Child(e, "valueLow", p), p + "/valueLow");
+                    var high = ReadValue(Child(e, "valueHigh", p), p + "/valueHigh");
+                    return FwpConditionValue.Range(low, high);
+                }
 
             default:
                 return FwpConditionValue.Of(ReadScalar(container, type, path));
@@ -189,11 +189,11 @@ internal static class NetshValues
             case FwpDataType.ByteArray6:
                 return AddressText.TryParseMac(text, out var mac) ? FwpValue.FromByteArray6(mac) : throw NotA(text, type, p);
             case FwpDataType.ByteBlob:
-            {
-                var dataElement = e.Element("data");
-                var hex = (dataElement?.Value ?? "").Trim();
-                return TryHex(hex, out var bytes) ? FwpValue.FromByteBlob(bytes) : throw new NetshItemException(p + "/data", $"\"{Clip(hex)}\" is not hex bytes");
-            }
+                {
+                    var dataElement = e.Element("data");
+                    var hex = (dataElement?.Value ?? "").Trim();
+                    return TryHex(hex, out var bytes) ? FwpValue.FromByteBlob(bytes) : throw new NetshItemException(p + "/data", $"\"{Clip(hex)}\" is not hex bytes");
+                }
 
             case FwpDataType.Sid:
                 return Sid.TryParse(text, out var sid) && sid is not null ? FwpValue.FromSid(sid) : throw NotA(text, type, p);
