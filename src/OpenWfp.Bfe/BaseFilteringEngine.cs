@@ -8,11 +8,12 @@ using OpenWfp.Engine;
 using OpenWfp.Engine.Errors;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Policy;
+using OpenWfp.NetEvents;
 
 namespace OpenWfp.Bfe;
 
 /// <summary>
-/// The Base Filtering Engine (SPEC §9): sessions, transactions, the Fwpm* object operations with their lifetime and
+/// The Base Filtering Engine (docs/WFPD.md): sessions, transactions, the Fwpm* object operations with their lifetime and
 /// access rules, change notifications and the persistent store, over one <see cref="FilterEngine"/>. Transport-free:
 /// wfpd's gRPC service translates calls into these methods; tests call them directly.
 /// </summary>
@@ -49,11 +50,11 @@ public sealed partial class BaseFilteringEngine : IDisposable
     /// <summary>Open sessions.</summary>
     public int SessionCount => _sessions.Count;
 
-    /// <summary>Boot-time filters (stored; enforced only during start-up, SPEC §2.1).</summary>
+    /// <summary>Boot-time filters (stored; enforced only during start-up; docs/WFPD.md).</summary>
     public IReadOnlyCollection<FilterSpec> BootTimeFilters => Volatile.Read(ref _bootTimeFilters).Values.ToList();
 
-    /// <summary>Net events: classify drops (and allows with the CLASSIFY_ALLOW keyword), SPEC §9.6.</summary>
-    public NetEvents.NetEventLog NetEvents { get; } = new();
+    /// <summary>Net events: classify drops (and allows with the CLASSIFY_ALLOW keyword); docs/DATAPLANE.md, "Net events".</summary>
+    public NetEventLog NetEvents { get; } = new();
 
     /// <summary>FWPM_ENGINE_OPTION values (TXN_WATCHDOG and friends are kept but have no effect yet).</summary>
     public ConcurrentDictionary<uint, uint> Options { get; } = new() { [EngineOptions.CollectNetEvents] = 1, [EngineOptions.NetEventMatchAnyKeywords] = 0 };
@@ -72,7 +73,7 @@ public sealed partial class BaseFilteringEngine : IDisposable
 
     /// <summary>
     /// FwpmEngineClose0, and what happens when a client dies: aborts the open transaction, then deletes the objects a
-    /// dynamic session added (SPEC §9.1). Safe to call more than once.
+    /// dynamic session added (FwpmEngineClose0 on Microsoft Learn). Safe to call more than once.
     /// </summary>
     public void CloseSession(BfeSession session)
     {
@@ -232,7 +233,7 @@ public sealed partial class BaseFilteringEngine : IDisposable
 
             if (session.Write is { } txn)
             {
-                // A failed call does not doom the explicit transaction (SPEC §9.2): the engine left the working copy as it was.
+                // A failed call does not doom the explicit transaction (docs/WFPD.md, Transactions): the engine left the working copy as it was.
                 return operation(txn, session.Pending);
             }
 
@@ -320,7 +321,7 @@ public sealed partial class BaseFilteringEngine : IDisposable
     }
 }
 
-/// <summary>FWPM_ENGINE_OPTION numbers (fwpmtypes.h, SPEC §9.1).</summary>
+/// <summary>FWPM_ENGINE_OPTION numbers (fwpmtypes.h).</summary>
 public static class EngineOptions
 {
     /// <summary>FWPM_ENGINE_COLLECT_NET_EVENTS.</summary>

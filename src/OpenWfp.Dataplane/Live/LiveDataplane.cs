@@ -1,4 +1,4 @@
-using OpenWfp.Bfe.NetEvents;
+using OpenWfp.NetEvents;
 using OpenWfp.Dataplane.Rules;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Policy;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OpenWfp.Bfe.NetEvents;
+using OpenWfp.NetEvents;
 using OpenWfp.Dataplane.Identity;
 using OpenWfp.Dataplane.Rules;
 using OpenWfp.Engine;
