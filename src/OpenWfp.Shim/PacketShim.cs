@@ -147,7 +147,12 @@ public sealed class PacketShim
         var index = interfaceIndex != 0 ? interfaceIndex : p.InterfaceIndex > 0 ? (uint)p.InterfaceIndex : _options.DefaultInterfaceIndex;
         var loopback = direction == TrafficDirection.Loopback || loopbackDevice || IsLoopbackAddress(p.IpVersion, source) || IsLoopbackAddress(p.IpVersion, destination);
 
-        var walk = new Walk(snapshot, trace) { Direction = direction, FlowId = knownFlow >= 0 ? _flows.At(knownFlow).FlowId : 0 };
+        var walk = new Walk(snapshot, trace) { Direction = direction };
+        if (knownFlow >= 0)
+        {
+            walk.UseFlow(in _flows.At(knownFlow));
+        }
+
         var facts = new PacketFacts
         {
             IpVersion = p.IpVersion,
@@ -174,7 +179,9 @@ public sealed class PacketShim
             }
 
             Classify(layers.IpForward, ref facts, ref walk, reauthorization: false);
-            return walk.Verdict();
+            var sender = facts;
+            Orient(ref sender, ref p, outbound: true, addressesOnly: true);
+            return walk.Verdict(TupleOf(in sender, outbound: true), p.TcpFlags);
         }
 
         if (direction is TrafficDirection.Outbound or TrafficDirection.Loopback)
@@ -183,7 +190,7 @@ public sealed class PacketShim
             Orient(ref facts, ref p, outbound: true);
             if (!Outbound(layers, ref facts, ref p, now, ref walk, knownFlow) || direction == TrafficDirection.Outbound)
             {
-                return walk.Verdict();
+                return walk.Verdict(TupleOf(in facts, outbound: true), p.TcpFlags);
             }
 
             // Loopback: the same packet now arrives at the other end (SPEC: loopback traffic meets both directions).
@@ -198,7 +205,7 @@ public sealed class PacketShim
 
         Orient(ref facts, ref p, outbound: false);
         Inbound(layers, ref facts, ref p, now, ref walk, direction == TrafficDirection.Loopback ? -1 : knownFlow);
-        return walk.Verdict();
+        return walk.Verdict(TupleOf(in facts, outbound: false), p.TcpFlags);
     }
 
     // knownFlow: the flow's slot when direction finding already looked it up, else -1 (then the ALE step looks).
@@ -322,7 +329,7 @@ public sealed class PacketShim
 
         ref var entry = ref _flows.At(flow);
         entry.LastSeenNanoseconds = now;
-        walk.FlowId = entry.FlowId;
+        walk.UseFlow(in entry);
         f.AppId = entry.AppId;
         f.UserId = entry.UserId;
         if (entry.Generation != walk.Snapshot.Generation)
@@ -365,17 +372,20 @@ public sealed class PacketShim
         e.Origin = f.Direction;
         e.Generation = walk.Snapshot.Generation;
         e.Stage = p.Protocol == Tcp ? ((p.TcpFlags & TcpFlags.Syn) != 0 ? TcpStage.Handshake : TcpStage.Established) : TcpStage.None;
-        walk.FlowId = e.FlowId;
         // Finding the process behind a socket costs far more than classifying, so it is done only when a filter
         // (or a callout, which may read anything) at an ALE layer of this flow reads ALE_APP_ID or ALE_USER_ID.
-        if (_options.IdentitySource is { } identities
-            && NeedsIdentity(layers, walk.Snapshot)
-            && identities.TryResolve(new FlowTuple(f.IpVersion, f.Protocol, f.LocalAddress, f.LocalPort, f.RemoteAddress, f.RemotePort, f.Direction == FwpDirection.Outbound), out var identity))
+        if (_options.FlowOwners is { } owners && NeedsIdentity(layers, walk.Snapshot))
         {
-            e.AppId = identity.AppId;
-            e.UserId = identity.Token is { } token ? FwpValue.FromToken(token) : default;
-            e.ProcessId = identity.ProcessId;
+            e.OwnerLookedUp = true;
+            if (owners.TryResolve(new FlowTuple(f.IpVersion, f.Protocol, f.LocalAddress, f.LocalPort, f.RemoteAddress, f.RemotePort, f.Direction == FwpDirection.Outbound), out var owner))
+            {
+                e.AppId = owner.AppId;
+                e.UserId = owner.Token is { } token ? FwpValue.FromToken(token) : default;
+                e.ProcessId = owner.ProcessId;
+            }
         }
+
+        walk.UseFlow(in e);
 
         f.AppId = e.AppId;
         f.UserId = e.UserId;
@@ -448,7 +458,6 @@ public sealed class PacketShim
                 {
                     e.Blocked = true;
                     walk.FlowBlocked = true;
-            walk.FlowBlocked = true;
                     e.FilterId = walk.FilterId;
                     return false;
                 }
@@ -520,7 +529,7 @@ public sealed class PacketShim
     {
         ref var e = ref _flows.At(flow);
         _counters.FlowBlockedDrops++;
-        walk.FlowId = e.FlowId;
+        walk.UseFlow(in e);
         walk.FlowBlocked = true;
         walk.Block(e.AleLayerId, e.FilterId, absorbed: false, ShimReason.FlowBlocked);
     }
@@ -532,7 +541,7 @@ public sealed class PacketShim
         Notify(expired);
         if (flow >= 0)
         {
-            walk.FlowId = _flows.At(flow).FlowId;
+            walk.UseFlow(in _flows.At(flow));
         }
 
         return flow;
@@ -618,7 +627,7 @@ public sealed class PacketShim
             RemoteMac = outbound ? p.DestinationMac : p.SourceMac,
         };
         MacFrame(outbound ? ShimLayers.OutboundMacFrame : ShimLayers.InboundMacFrame, ref facts, ref walk);
-        return walk.Verdict();
+        return walk.Verdict(default, default);
     }
 
     /// <summary>
@@ -790,6 +799,10 @@ public sealed class PacketShim
         return new FlowKey(f.LocalAddress, f.RemoteAddress, f.HasPorts ? f.LocalPort : (ushort)0, f.HasPorts ? f.RemotePort : (ushort)0, p.Protocol, p.IpVersion);
     }
 
+    /// <summary>The packet's tuple as the shim oriented it (ports 0 when it has none).</summary>
+    private static FlowTuple TupleOf(in PacketFacts f, bool outbound) =>
+        new(f.IpVersion, f.Protocol, f.LocalAddress, f.HasPorts ? f.LocalPort : (ushort)0, f.RemoteAddress, f.HasPorts ? f.RemotePort : (ushort)0, outbound);
+
     /// <summary>NL_ADDRESS_TYPE of an address.</summary>
     internal static byte AddressType(byte ipVersion, UInt128 address)
     {
@@ -859,6 +872,8 @@ public sealed class PacketShim
         public readonly ShimTrace? Trace = trace;
         public TrafficDirection Direction;
         public ulong FlowId;
+        public FlowOwner Owner;
+        public bool OwnerLookedUp;
         public ushort LayerId = ShimVerdict.NoLayer;
         public ulong FilterId;
         public ulong StepFilterId;
@@ -885,8 +900,20 @@ public sealed class PacketShim
 
         public readonly bool IsBlocked => _blocked;
 
-        public readonly ShimVerdict Verdict() => new()
+        /// <summary>The packet belongs to <paramref name="e"/>: its id and, as far as the table knows it, its owner.</summary>
+        public void UseFlow(in FlowEntry e)
         {
+            FlowId = e.FlowId;
+            Owner = new FlowOwner(e.AppId, e.UserId.Token, e.ProcessId);
+            OwnerLookedUp = e.OwnerLookedUp;
+        }
+
+        public readonly ShimVerdict Verdict(in FlowTuple tuple, TcpFlags tcpFlags) => new()
+        {
+            Tuple = tuple,
+            TcpFlags = tcpFlags,
+            Owner = Owner,
+            OwnerLookedUp = OwnerLookedUp,
             Action = _blocked ? ActionType.Block : ActionType.Permit,
             Reason = _reason,
             LayerId = LayerId,

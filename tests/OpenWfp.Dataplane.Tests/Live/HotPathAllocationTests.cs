@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using OpenWfp.NetEvents;
 using OpenWfp.Dataplane.Live;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
+using OpenWfp.NetEvents;
 
 namespace OpenWfp.Dataplane.Tests.Live;
 
