@@ -3,7 +3,7 @@ using OpenWfp.Engine.Model;
 
 namespace OpenWfp.Shim;
 
-/// <summary>An ALE flow's identity, oriented to this host (SPEC §7.2: the 5-tuple; for ICMP echo the id stands in for ports).</summary>
+/// <summary>An ALE flow's identity, oriented to this host (docs/SHIM.md, "ALE: once per flow": the 5-tuple; for ICMP echo the id stands in for ports).</summary>
 internal readonly record struct FlowKey(UInt128 Local, UInt128 Remote, ushort LocalPort, ushort RemotePort, byte Protocol, byte IpVersion)
 {
     public int Hash()

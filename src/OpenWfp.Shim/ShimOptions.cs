@@ -21,7 +21,7 @@ public sealed class ShimOptions
     /// <summary>Idle time after which a TCP flow is forgotten (a new packet then starts a new flow).</summary>
     public TimeSpan TcpIdleTimeout { get; init; } = TimeSpan.FromHours(2);
 
-    /// <summary>Idle time after which a UDP, ICMP or other flow — or a blocked flow — is forgotten (SPEC §7.2: 60 s).</summary>
+    /// <summary>Idle time after which a UDP, ICMP or other flow — or a blocked flow — is forgotten (60 s, docs/SHIM.md).</summary>
     public TimeSpan DatagramIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a TCP flow is kept after a RST or FINs from both sides (for late retransmissions).</summary>
