@@ -280,7 +280,7 @@ internal sealed class QueueWorker : IDisposable
     /// </summary>
     internal static long MonotonicNanoseconds(long ticks) => TicksToNanoseconds(ticks, Stopwatch.Frequency);
 
-    /// <summary><paramref name="ticks"/> at <paramref name="frequency"/> per second as nanoseconds, without overflow for any uptime.</summary>
+    /// <summary><paramref name="ticks"/> at <paramref name="frequency"/> per second as nanoseconds; whole seconds and the remainder are scaled apart, so ticks × 10⁹ never overflows.</summary>
     internal static long TicksToNanoseconds(long ticks, long frequency)
     {
         const long NanosecondsPerSecond = 1_000_000_000;
