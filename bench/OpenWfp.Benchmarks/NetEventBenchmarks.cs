@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using OpenWfp.Bfe.NetEvents;
+using OpenWfp.NetEvents;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Classify;

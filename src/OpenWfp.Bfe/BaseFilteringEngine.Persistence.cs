@@ -2,7 +2,6 @@ using OpenWfp.Bfe.Changes;
 using OpenWfp.Bfe.Persistence;
 using OpenWfp.Engine.Errors;
 using OpenWfp.Engine.Model;
-using OpenWfp.Protocol.Mapping;
 
 namespace OpenWfp.Bfe;
 
@@ -26,16 +25,16 @@ public sealed partial class BaseFilteringEngine
         _pendingPersistentFilters = stored.Filters;
         var problems = new List<string>();
         using var txn = Engine.BeginTransaction(TimeSpan.FromSeconds(60));
-        Load(stored.Providers, p => txn.AddProvider(ProtoMap.ToSpec(p)), p => $"provider {p.Key}", problems);
-        Load(stored.Sublayers, s => txn.AddSublayer(ProtoMap.ToSpec(s)), s => $"sublayer {s.Key}", problems);
-        Load(stored.Callouts, c => txn.AddCallout(ProtoMap.ToSpec(c)), c => $"callout {c.Key}", problems);
-        Load(stored.ProviderContexts, pc => txn.AddProviderContext(ProtoMap.ToSpec(pc)), pc => $"provider context {pc.Key}", problems);
+        Load(stored.Providers, p => txn.AddProvider(p), p => $"provider {p.Key}", problems);
+        Load(stored.Sublayers, s => txn.AddSublayer(s), s => $"sublayer {s.Key}", problems);
+        Load(stored.Callouts, c => txn.AddCallout(c), c => $"callout {c.Key}", problems);
+        Load(stored.ProviderContexts, pc => txn.AddProviderContext(pc), pc => $"provider context {pc.Key}", problems);
         var boot = _bootTimeFilters;
         Load(
-            stored.Filters.Where(f => (f.Flags & (uint)FilterFlags.BootTime) != 0),
+            stored.Filters.Where(f => (f.Flags & FilterFlags.BootTime) != 0),
             f =>
             {
-                var spec = txn.AddFilter(ProtoMap.ToSpec(f));
+                var spec = txn.AddFilter(f);
                 boot = boot.SetItem(spec.Key, spec);
                 return spec;
             },
@@ -66,15 +65,15 @@ public sealed partial class BaseFilteringEngine
         }
 
         Load(
-            filters.Where(f => (f.Flags & (uint)FilterFlags.BootTime) == 0),
-            f => txn.AddFilter(ProtoMap.ToSpec(f)),
+            filters.Where(f => (f.Flags & FilterFlags.BootTime) == 0),
+            f => txn.AddFilter(f),
             f => $"filter {f.Key} (id {f.FilterId})",
             problems);
         txn.Commit();
         return problems;
     }
 
-    private IReadOnlyList<Protocol.V1.Filter> _pendingPersistentFilters = [];
+    private IReadOnlyList<FilterSpec> _pendingPersistentFilters = [];
 
     private static void Load<T, TSpec>(IEnumerable<T> items, Func<T, TSpec> add, Func<T, string> describe, List<string> problems)
     {
@@ -104,11 +103,11 @@ public sealed partial class BaseFilteringEngine
         List<T> Added<T>(ObjectKind kind) => [.. persistent.Where(r => r.Type == ChangeType.Add && r.Kind == kind).Select(r => (T)r.Object)];
         return new PolicyChangeSet
         {
-            AddedProviders = [.. Added<ProviderSpec>(ObjectKind.Provider).Select(ProtoMap.ToProto)],
-            AddedSublayers = [.. Added<SublayerSpec>(ObjectKind.Sublayer).Select(ProtoMap.ToProto)],
-            AddedCallouts = [.. Added<CalloutSpec>(ObjectKind.Callout).Select(ProtoMap.ToProto)],
-            AddedProviderContexts = [.. Added<ProviderContextSpec>(ObjectKind.ProviderContext).Select(ProtoMap.ToProto)],
-            AddedFilters = [.. Added<FilterSpec>(ObjectKind.Filter).Select(ProtoMap.ToProto)],
+            AddedProviders = [.. Added<ProviderSpec>(ObjectKind.Provider)],
+            AddedSublayers = [.. Added<SublayerSpec>(ObjectKind.Sublayer)],
+            AddedCallouts = [.. Added<CalloutSpec>(ObjectKind.Callout)],
+            AddedProviderContexts = [.. Added<ProviderContextSpec>(ObjectKind.ProviderContext)],
+            AddedFilters = [.. Added<FilterSpec>(ObjectKind.Filter)],
             DeletedProviders = Deleted(ObjectKind.Provider),
             DeletedSublayers = Deleted(ObjectKind.Sublayer),
             DeletedCallouts = Deleted(ObjectKind.Callout),

@@ -8,6 +8,7 @@ using OpenWfp.Engine;
 using OpenWfp.Engine.Errors;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Policy;
+using OpenWfp.NetEvents;
 
 namespace OpenWfp.Bfe;
 
@@ -39,7 +40,7 @@ public sealed partial class BaseFilteringEngine : IDisposable
         Access = access;
         _store = store;
         Engine = new FilterEngine(engineOptions);
-        NetEvents = new NetEvents.NetEventLog(timeProvider: timeProvider ?? TimeProvider.System);
+        NetEvents = new NetEventLog(timeProvider: timeProvider ?? TimeProvider.System);
     }
 
     /// <summary>The filter engine classify runs on.</summary>
@@ -58,7 +59,7 @@ public sealed partial class BaseFilteringEngine : IDisposable
     public IReadOnlyCollection<FilterSpec> BootTimeFilters => Volatile.Read(ref _bootTimeFilters).Values.ToList();
 
     /// <summary>Net events: classify drops (and allows with the CLASSIFY_ALLOW keyword); docs/WFPD.md, Net events.</summary>
-    public NetEvents.NetEventLog NetEvents { get; }
+    public NetEventLog NetEvents { get; }
 
     /// <summary>FWPM_ENGINE_OPTION values (TXN_WATCHDOG and friends are kept but have no effect yet).</summary>
     public ConcurrentDictionary<uint, uint> Options { get; } = new() { [EngineOptions.CollectNetEvents] = 1, [EngineOptions.NetEventMatchAnyKeywords] = 0 };

@@ -61,6 +61,9 @@ internal struct FlowEntry
 
     /// <summary>The owning process id, 0 when unknown.</summary>
     public ulong ProcessId;
+
+    /// <summary>True once the owner source was asked for this flow (whatever it found): it is not asked again.</summary>
+    public bool OwnerLookedUp;
 }
 
 /// <summary>

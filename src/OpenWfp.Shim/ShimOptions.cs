@@ -31,5 +31,5 @@ public sealed class ShimOptions
     public uint DefaultInterfaceIndex { get; init; } = 1;
 
     /// <summary>Finds the application and user behind a new flow (live data planes); null leaves ALE_APP_ID and ALE_USER_ID empty.</summary>
-    public IFlowIdentitySource? IdentitySource { get; init; }
+    public IFlowOwnerSource? FlowOwners { get; init; }
 }

@@ -77,6 +77,32 @@ public readonly record struct ShimVerdict
     /// <summary>The parser's status for the frame.</summary>
     public ParseStatus ParseStatus { get; init; }
 
+    /// <summary>
+    /// The packet's protocol, addresses and ports, oriented to this host as the shim classified it: local is this
+    /// host's end, and <see cref="FlowTuple.Outbound"/> says whether the packet was seen leaving it (for loopback
+    /// traffic, the side that decided: the sending side when the outbound layers blocked, else the receiving side; a
+    /// forwarded packet is oriented as sent by its source). ICMP carries its type and code as the local and remote
+    /// port, as IP_LOCAL_PORT and IP_REMOTE_PORT do. Default (IP version 0) when the frame carried no IP packet the
+    /// shim could read. A live data plane uses it instead of parsing the packet again.
+    /// </summary>
+    public FlowTuple Tuple { get; init; }
+
+    /// <summary>The TCP header's flags (none for other protocols).</summary>
+    public TcpFlags TcpFlags { get; init; }
+
+    /// <summary>
+    /// The owner of the flow's local end as the shim's flow table knows it (see <see cref="OwnerLookedUp"/>); default
+    /// when the packet belongs to no flow or nobody looked.
+    /// </summary>
+    public FlowOwner Owner { get; init; }
+
+    /// <summary>
+    /// True when the shim asked <see cref="ShimOptions.FlowOwners"/> for this packet's flow (it does so only when an
+    /// ALE filter reads the application or user): <see cref="Owner"/> then holds the answer, empty when it found none,
+    /// and asking again would only repeat the lookup.
+    /// </summary>
+    public bool OwnerLookedUp { get; init; }
+
     /// <summary>True for a permit.</summary>
     public bool IsPermitted => Action != ActionType.Block;
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
-using OpenWfp.Protocol.V1;
+using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Values;
 
 namespace OpenWfp.Bfe.CrashHelper;
 
@@ -29,23 +30,18 @@ internal static class CrashBatch
     }
 
     /// <summary>Filter <paramref name="index"/> of batch <paramref name="batch"/>: its raw context is the batch number.</summary>
-    public static Filter Filter(long batch, int index) => new()
+    public static FilterSpec Filter(long batch, int index) => new()
     {
-        Key = Key(batch, index).ToString(),
-        DisplayData = new DisplayData { Name = $"crash batch {batch} filter {index}", Description = new string('x', 64) },
-        Flags = 0x1,
-        LayerKey = "c38d57d1-05a7-4c33-904f-7fbceee60e82",
-        Weight = new Value { Type = 4, Uint = (ulong)index },
+        Key = Key(batch, index),
+        DisplayData = new DisplayData($"crash batch {batch} filter {index}", new string('x', 64)),
+        Flags = FilterFlags.Persistent,
+        LayerKey = new Guid("c38d57d1-05a7-4c33-904f-7fbceee60e82"),
+        Weight = FwpValue.FromUInt64((ulong)index),
         Conditions =
-        {
-            new FilterCondition
-            {
-                FieldKey = "b235ae9a-1d64-49b8-a44c-5ff3d9095045",
-                MatchType = 0,
-                Value = new ConditionValue { Type = 3, Value = new Value { Type = 3, Uint = (ulong)(index + 1) } },
-            },
-        },
-        Action = new FilterAction { Type = 0x1001 },
+        [
+            new FilterCondition(new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), FwpMatchType.Equal, FwpConditionValue.Of(FwpValue.FromUInt32((uint)(index + 1)))),
+        ],
+        Action = FilterAction.Block,
         RawContext = (ulong)batch,
         FilterId = (ulong)(batch * 1000 + index),
     };

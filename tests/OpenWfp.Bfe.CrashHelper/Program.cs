@@ -34,7 +34,7 @@ var stored = store.Load().Filters;
 var previous = stored.Count == 0 ? 0L : (long)stored[0].RawContext;
 for (var batch = previous + 1; ; batch++)
 {
-    var added = new OpenWfp.Protocol.V1.Filter[size];
+    var added = new OpenWfp.Engine.Model.FilterSpec[size];
     for (var i = 0; i < size; i++)
     {
         added[i] = CrashBatch.Filter(batch, i);

@@ -1,4 +1,3 @@
-using OpenWfp.Bfe.NetEvents;
 using OpenWfp.Engine.Classify;
 using OpenWfp.Engine.Model;
 

@@ -1,4 +1,3 @@
-using OpenWfp.Bfe.NetEvents;
 
 namespace OpenWfp.NetEvents.Tests;
 

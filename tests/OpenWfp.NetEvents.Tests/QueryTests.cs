@@ -1,5 +1,4 @@
 using System.Net;
-using OpenWfp.Bfe.NetEvents;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Errors;
 using OpenWfp.Engine.Model;

@@ -1,4 +1,3 @@
-using OpenWfp.Bfe.NetEvents;
 using OpenWfp.Engine.Errors;
 
 namespace OpenWfp.NetEvents.Tests;

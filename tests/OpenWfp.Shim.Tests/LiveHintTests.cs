@@ -78,7 +78,7 @@ public sealed class LiveHintTests
     public void Identity_IsLookedUpOnlyWhenAFilterReadsIt()
     {
         var source = new CountingIdentity();
-        var h = new ShimHarness(new ShimOptions { LocalNetworks = LocalNetworks.Parse(["10.0.0.0/24"]), IdentitySource = source });
+        var h = new ShimHarness(new ShimOptions { LocalNetworks = LocalNetworks.Parse(["10.0.0.0/24"]), FlowOwners = source });
         h.Engine.AddFilter(FilterBuilder.At("ALE_AUTH_CONNECT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(1))));
         Assert.True(h.Send(Frames.UdpOut(sport: 1000)).IsPermitted);
         Assert.Equal(0, source.Calls);
@@ -111,14 +111,14 @@ public sealed class LiveHintTests
         Assert.Equal(1, live.Shim.Counters.Unparsed);
     }
 
-    private sealed class CountingIdentity : IFlowIdentitySource
+    private sealed class CountingIdentity : IFlowOwnerSource
     {
         public int Calls { get; private set; }
 
-        public bool TryResolve(in FlowTuple flow, out FlowIdentity identity)
+        public bool TryResolve(in FlowTuple flow, out FlowOwner owner)
         {
             Calls++;
-            identity = new FlowIdentity(AppId.ValueFromPath("/usr/bin/blocked"), FwpToken.ForUnixIdentity(1000, [1000]), 42);
+            owner = new FlowOwner(AppId.ValueFromPath("/usr/bin/blocked"), FwpToken.ForUnixIdentity(1000, [1000]), 42);
             return true;
         }
     }

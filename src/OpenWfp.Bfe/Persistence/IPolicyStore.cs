@@ -1,10 +1,11 @@
-using OpenWfp.Protocol.V1;
+using OpenWfp.Engine.Model;
 
 namespace OpenWfp.Bfe.Persistence;
 
 /// <summary>
-/// The persistent policy (SPEC §2.1: objects added with a PERSISTENT or BOOTTIME flag): what survives a restart.
-/// Objects are stored as their protocol messages (proto/openwfp/bfe/v1/types.proto), keyed by GUID.
+/// The persistent policy (objects added with a PERSISTENT flag, and boot-time filters; docs/WFPD.md): what survives a
+/// restart. Objects are the engine's own specs, keyed by GUID; how a store writes them is its own business
+/// (<see cref="SqlitePolicyStore"/> has its own schema, independent of the management API's messages).
 /// </summary>
 /// <remarks>
 /// <see cref="Apply"/> is atomic: after a crash at any moment (kill -9 included) the store holds either all of a
@@ -25,11 +26,11 @@ public interface IPolicyStore : IDisposable
 
 /// <summary>The stored objects, each kind in the order it was first stored.</summary>
 public sealed record StoredPolicy(
-    IReadOnlyList<Provider> Providers,
-    IReadOnlyList<Sublayer> Sublayers,
-    IReadOnlyList<Callout> Callouts,
-    IReadOnlyList<ProviderContext> ProviderContexts,
-    IReadOnlyList<Filter> Filters)
+    IReadOnlyList<ProviderSpec> Providers,
+    IReadOnlyList<SublayerSpec> Sublayers,
+    IReadOnlyList<CalloutSpec> Callouts,
+    IReadOnlyList<ProviderContextSpec> ProviderContexts,
+    IReadOnlyList<FilterSpec> Filters)
 {
     /// <summary>Nothing stored.</summary>
     public static StoredPolicy Empty { get; } = new([], [], [], [], []);
@@ -42,15 +43,15 @@ public sealed record StoredPolicy(
 public sealed record PolicyChangeSet
 {
     /// <summary>Added providers.</summary>
-    public IReadOnlyList<Provider> AddedProviders { get; init; } = [];
+    public IReadOnlyList<ProviderSpec> AddedProviders { get; init; } = [];
     /// <summary>Added sublayers.</summary>
-    public IReadOnlyList<Sublayer> AddedSublayers { get; init; } = [];
+    public IReadOnlyList<SublayerSpec> AddedSublayers { get; init; } = [];
     /// <summary>Added callouts.</summary>
-    public IReadOnlyList<Callout> AddedCallouts { get; init; } = [];
+    public IReadOnlyList<CalloutSpec> AddedCallouts { get; init; } = [];
     /// <summary>Added provider contexts.</summary>
-    public IReadOnlyList<ProviderContext> AddedProviderContexts { get; init; } = [];
+    public IReadOnlyList<ProviderContextSpec> AddedProviderContexts { get; init; } = [];
     /// <summary>Added filters.</summary>
-    public IReadOnlyList<Filter> AddedFilters { get; init; } = [];
+    public IReadOnlyList<FilterSpec> AddedFilters { get; init; } = [];
     /// <summary>Deleted providers.</summary>
     public IReadOnlyList<Guid> DeletedProviders { get; init; } = [];
     /// <summary>Deleted sublayers.</summary>

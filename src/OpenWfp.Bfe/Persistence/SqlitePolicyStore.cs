@@ -1,14 +1,12 @@
 using System.Text;
-using Google.Protobuf;
 using Microsoft.Data.Sqlite;
 using OpenWfp.Engine.Model;
-using OpenWfp.Protocol.V1;
 
 namespace OpenWfp.Bfe.Persistence;
 
 /// <summary>
-/// The persistent policy in one SQLite file: a table per object kind holding each object's protocol message, keyed
-/// by its GUID, in the order it was first stored.
+/// The persistent policy in one SQLite file: a table per object kind holding each object in the store's own JSON form
+/// (<see cref="StoredObjectJson"/>), keyed by its GUID, in the order it was first stored.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -17,24 +15,31 @@ namespace OpenWfp.Bfe.Persistence;
 /// </para>
 /// <para>
 /// <see cref="Open"/> refuses a file it does not fully understand — not a database, damaged, another application's
-/// database, a newer schema, a row that does not parse — with a one-line <see cref="PolicyStoreException"/> and
+/// database, a newer or retired schema, a row that does not parse — with a one-line <see cref="PolicyStoreException"/> and
 /// leaves the file as it found it: the check runs on a read-only connection, so nothing is created over the file,
 /// rolled back or checkpointed into it.
 /// </para>
 /// <para>
-/// Schema (version 1): <c>openwfp_schema(version)</c> with one row; <c>providers</c>, <c>sublayers</c>,
+/// Schema (version 2): <c>openwfp_schema(version)</c> with one row; <c>providers</c>, <c>sublayers</c>,
 /// <c>callouts</c>, <c>provider_contexts</c> and <c>filters</c>, each
-/// <c>(ordinal INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, data BLOB NOT NULL)</c>, where <c>key</c> is the
-/// lower-case GUID, <c>data</c> the message bytes and <c>ordinal</c> (the rowid) the load order. <c>filters</c>
-/// also has <c>filter_id</c> and <c>boot_time</c> (0/1), copies of the message's filterId and BOOTTIME flag for
-/// inspection with the sqlite3 shell; the message is the truth.
+/// <c>(ordinal INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, data TEXT NOT NULL)</c>, where <c>key</c> is the
+/// lower-case GUID, <c>data</c> the object's JSON and <c>ordinal</c> (the rowid) the load order. <c>filters</c>
+/// also has <c>filter_id</c> and <c>boot_time</c> (0/1), copies of the filter's id and BOOTTIME flag for
+/// inspection with the sqlite3 shell; the JSON is the truth.
+/// </para>
+/// <para>
+/// Version 1, written by earlier builds, held the management API's protocol messages. It is not read: such a file is
+/// refused with a one-line error naming it (move it aside and add the persistent policy again).
 /// </para>
 /// <para>Not for concurrent writers: one wfpd owns the file. Members are thread-safe.</para>
 /// </remarks>
 public sealed class SqlitePolicyStore : IPolicyStore
 {
     /// <summary>The schema version this build creates and understands.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
+
+    /// <summary>The schema of earlier builds, which stored protocol messages; refused.</summary>
+    private const int ProtocolMessageSchemaVersion = 1;
 
     private const string SchemaTable = "openwfp_schema";
     private const int SqliteCorrupt = 11;
@@ -62,11 +67,11 @@ public sealed class SqlitePolicyStore : IPolicyStore
     {
         Location = location;
         _connection = connection;
-        _providers = new Writer(Providers, connection);
-        _sublayers = new Writer(Sublayers, connection);
-        _callouts = new Writer(Callouts, connection);
-        _providerContexts = new Writer(ProviderContexts, connection);
-        _filters = new Writer(Filters, connection);
+        _providers = new Writer(Providers, connection, static o => StoredObjectJson.Write((ProviderSpec)o));
+        _sublayers = new Writer(Sublayers, connection, static o => StoredObjectJson.Write((SublayerSpec)o));
+        _callouts = new Writer(Callouts, connection, static o => StoredObjectJson.Write((CalloutSpec)o));
+        _providerContexts = new Writer(ProviderContexts, connection, static o => StoredObjectJson.Write((ProviderContextSpec)o));
+        _filters = new Writer(Filters, connection, static o => StoredObjectJson.Write((FilterSpec)o));
     }
 
     /// <inheritdoc/>
@@ -75,7 +80,7 @@ public sealed class SqlitePolicyStore : IPolicyStore
     /// <summary>
     /// Opens the store at <paramref name="path"/>, creating it (and its directory) when the file does not exist.
     /// An existing file is verified first: SQLite header, <c>PRAGMA quick_check</c>, schema version, and that every
-    /// row parses as its message.
+    /// row parses as its object.
     /// </summary>
     /// <exception cref="PolicyStoreException">
     /// The file cannot be created, read or written, or is not a valid OpenWfp policy store. The message is one line
@@ -317,6 +322,12 @@ public sealed class SqlitePolicyStore : IPolicyStore
                     $"{location}: schema version {version} is newer than this wfpd understands ({SchemaVersion})");
             }
 
+            if (version == ProtocolMessageSchemaVersion)
+            {
+                throw new PolicyStoreException(
+                    $"{location}: schema version {version} (protocol messages, from an earlier wfpd) is no longer read; move the file aside and add the persistent policy again");
+            }
+
             if (version != SchemaVersion)
             {
                 throw new PolicyStoreException($"{location}: unknown schema version {version} (this wfpd understands {SchemaVersion})");
@@ -401,15 +412,14 @@ public sealed class SqlitePolicyStore : IPolicyStore
 
     private static StoredPolicy ReadAll(string location, SqliteConnection connection, SqliteTransaction transaction) =>
         new(
-            ReadTable(location, connection, transaction, Providers, Provider.Parser, static m => m.Key),
-            ReadTable(location, connection, transaction, Sublayers, Sublayer.Parser, static m => m.Key),
-            ReadTable(location, connection, transaction, Callouts, Callout.Parser, static m => m.Key),
-            ReadTable(location, connection, transaction, ProviderContexts, ProviderContext.Parser, static m => m.Key),
-            ReadTable(location, connection, transaction, Filters, Filter.Parser, static m => m.Key));
+            ReadTable(location, connection, transaction, Providers, static j => StoredObjectJson.ReadProvider(j), static m => m.Key),
+            ReadTable(location, connection, transaction, Sublayers, static j => StoredObjectJson.ReadSublayer(j), static m => m.Key),
+            ReadTable(location, connection, transaction, Callouts, static j => StoredObjectJson.ReadCallout(j), static m => m.Key),
+            ReadTable(location, connection, transaction, ProviderContexts, static j => StoredObjectJson.ReadProviderContext(j), static m => m.Key),
+            ReadTable(location, connection, transaction, Filters, static j => StoredObjectJson.ReadFilter(j), static m => m.Key));
 
     private static List<T> ReadTable<T>(
-        string location, SqliteConnection connection, SqliteTransaction transaction, Table table, MessageParser<T> parser, Func<T, string> keyOf)
-        where T : IMessage<T>
+        string location, SqliteConnection connection, SqliteTransaction transaction, Table table, Func<byte[], T> parse, Func<T, Guid> keyOf)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -424,23 +434,23 @@ public sealed class SqlitePolicyStore : IPolicyStore
                 throw RowError(location, table, rowKey, "has no data");
             }
 
-            T message;
+            T item;
             try
             {
-                message = parser.ParseFrom(reader.GetFieldValue<byte[]>(1));
+                item = parse(reader.GetFieldValue<byte[]>(1));
             }
-            catch (InvalidProtocolBufferException ex)
+            catch (FormatException ex)
             {
                 throw RowError(location, table, rowKey, $"does not parse: {Describe(ex)}");
             }
 
-            var key = keyOf(message);
-            if (!Guid.TryParse(rowKey, out var rowGuid) || !Guid.TryParse(key, out var messageGuid) || rowGuid != messageGuid)
+            var key = keyOf(item);
+            if (!Guid.TryParse(rowKey, out var rowGuid) || rowGuid != key)
             {
-                throw RowError(location, table, rowKey, $"holds a {table.Noun} with another key ('{OneLine(key)}')");
+                throw RowError(location, table, rowKey, $"holds a {table.Noun} with another key ('{Key(key)}')");
             }
 
-            list.Add(message);
+            list.Add(item);
         }
 
         return list;
@@ -450,19 +460,19 @@ public sealed class SqlitePolicyStore : IPolicyStore
         new($"{location}: row {table.Name}/{OneLine(rowKey)} {problem}");
 
     /// <summary>The normalized key of every added object; refuses a change set with an object that has no usable key.</summary>
-    private string[] Keys<T>(IReadOnlyList<T> added, Func<T, string> keyOf, Table table)
+    private string[] Keys<T>(IReadOnlyList<T> added, Func<T, Guid> keyOf, Table table)
     {
         var keys = new string[added.Count];
         for (var i = 0; i < keys.Length; i++)
         {
             var key = keyOf(added[i]);
-            if (!Guid.TryParse(key, out var guid) || guid == Guid.Empty)
+            if (key == Guid.Empty)
             {
                 throw new PolicyStoreException(
-                    $"{Location}: cannot store a {table.Noun} with key '{OneLine(key)}' (not a GUID, or GUID_NULL); nothing of the change was stored");
+                    $"{Location}: cannot store a {table.Noun} with key GUID_NULL; nothing of the change was stored");
             }
 
-            keys[i] = Key(guid);
+            keys[i] = Key(key);
         }
 
         return keys;
@@ -532,7 +542,7 @@ public sealed class SqlitePolicyStore : IPolicyStore
             Noun = noun;
             IsFilters = isFilters;
             var extraColumns = isFilters ? ", filter_id INTEGER NOT NULL, boot_time INTEGER NOT NULL" : "";
-            CreateSql = $"CREATE TABLE {name} (ordinal INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE{extraColumns}, data BLOB NOT NULL);";
+            CreateSql = $"CREATE TABLE {name} (ordinal INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE{extraColumns}, data TEXT NOT NULL);";
             SelectSql = $"SELECT key, data FROM {name} ORDER BY ordinal";
             DeleteSql = $"DELETE FROM {name} WHERE key = $key";
             UpsertSql = isFilters
@@ -566,8 +576,9 @@ public sealed class SqlitePolicyStore : IPolicyStore
         private readonly SqliteParameter _upsertData;
         private readonly SqliteParameter? _upsertFilterId;
         private readonly SqliteParameter? _upsertBootTime;
+        private readonly Func<object, byte[]> _serialize;
 
-        public Writer(Table table, SqliteConnection connection)
+        public Writer(Table table, SqliteConnection connection, Func<object, byte[]> serialize)
         {
             _delete = connection.CreateCommand();
             _delete.CommandText = table.DeleteSql;
@@ -576,7 +587,8 @@ public sealed class SqlitePolicyStore : IPolicyStore
             _upsert = connection.CreateCommand();
             _upsert.CommandText = table.UpsertSql;
             _upsertKey = _upsert.Parameters.Add("$key", SqliteType.Text);
-            _upsertData = _upsert.Parameters.Add("$data", SqliteType.Blob);
+            _upsertData = _upsert.Parameters.Add("$data", SqliteType.Text);
+            _serialize = serialize;
             if (table.IsFilters)
             {
                 _upsertFilterId = _upsert.Parameters.Add("$filter_id", SqliteType.Integer);
@@ -588,7 +600,7 @@ public sealed class SqlitePolicyStore : IPolicyStore
         }
 
         public void Write<T>(SqliteTransaction transaction, IReadOnlyList<Guid> deleted, IReadOnlyList<T> added, string[] addedKeys)
-            where T : IMessage<T>
+            where T : class
         {
             if (deleted.Count > 0)
             {
@@ -612,11 +624,11 @@ public sealed class SqlitePolicyStore : IPolicyStore
                 for (var i = 0; i < added.Count; i++)
                 {
                     _upsertKey.Value = addedKeys[i];
-                    _upsertData.Value = added[i].ToByteArray();
-                    if (added[i] is Filter filter)
+                    _upsertData.Value = Encoding.UTF8.GetString(_serialize(added[i]));
+                    if (added[i] is FilterSpec filter)
                     {
                         _upsertFilterId!.Value = unchecked((long)filter.FilterId);
-                        _upsertBootTime!.Value = (filter.Flags & (uint)FilterFlags.BootTime) != 0 ? 1L : 0L;
+                        _upsertBootTime!.Value = (filter.Flags & FilterFlags.BootTime) != 0 ? 1L : 0L;
                     }
 
                     _upsert.ExecuteNonQuery();

@@ -337,11 +337,12 @@ internal sealed class DataplaneService(BaseFilteringEngine bfe, DaemonConfig con
         if (log.IsEnabled(LogLevel.Information))
         {
             log.LogInformation(
-                "data plane stopped, rules removed: {Packets} packets decided ({Permitted} permitted, {Blocked} blocked, {Malformed} malformed), {Flows} connections, {Reauth} reauthorizations",
+                "data plane stopped, rules removed: {Packets} packets decided ({Permitted} permitted, {Blocked} blocked, {Unparsed} unparsed), {Unreadable} unreadable kernel messages, {Flows} connections, {Reauth} reauthorizations",
                 s.Packets,
                 s.Permitted,
                 s.Blocked,
-                s.Malformed,
+                s.UnparsedPackets,
+                s.UnreadableMessages,
                 s.Flows,
                 s.Reauthorizations);
         }

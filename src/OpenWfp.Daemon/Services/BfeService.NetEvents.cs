@@ -1,11 +1,10 @@
 using Grpc.Core;
 using OpenWfp.Bfe;
-using OpenWfp.Bfe.NetEvents;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Classify;
 using OpenWfp.Engine.Errors;
-using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
+using OpenWfp.NetEvents;
 using OpenWfp.Protocol.Mapping;
 using OpenWfp.Protocol.V1;
 
@@ -66,34 +65,16 @@ internal sealed partial class BfeService
 
     partial void RecordClassify(LayerInfo layer, FwpValue[] values, ClassifyResult result, ReadOnlySpan<TerminatingFilterInfo> terminating)
     {
-        var type = result.Action == ActionType.Block ? NetEventType.ClassifyDrop : NetEventType.ClassifyAllow;
+        var type = NetEventFactory.ClassifyType(result.Action);
         if (!result.HasDecision || !bfe.NetEvents.ShouldRecord(type))
         {
             return;
         }
 
-        var e = new NetEventRecord
-        {
-            TimeUnixNs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100,
-            Type = type,
-            IpVersion = layer.IpVersion == Engine.Catalog.IpVersion.V6 ? (byte)6 : layer.IpVersion == Engine.Catalog.IpVersion.V4 ? (byte)4 : (byte)0,
-            IpProtocol = (byte)Field(layer, values, "IP_PROTOCOL"),
-            LocalAddress = Field(layer, values, "IP_LOCAL_ADDRESS"),
-            RemoteAddress = Field(layer, values, "IP_REMOTE_ADDRESS"),
-            LocalPort = (ushort)Field(layer, values, "IP_LOCAL_PORT"),
-            RemotePort = (ushort)Field(layer, values, "IP_REMOTE_PORT"),
-            AppId = layer.FindField("ALE_APP_ID") is { } app && values[app.Index].Type == FwpDataType.ByteBlob ? values[app.Index].Blob.ToArray() : null,
-            UserId = layer.FindField("ALE_USER_ID") is { } user ? values[user.Index].Token?.User : null,
-            FilterId = result.FilterId,
-            LayerId = layer.LayerId,
-            Direction = layer.Direction == LayerDirection.Inbound ? NetEventDirection.In : NetEventDirection.Out,
-        };
+        var e = NetEventFactory.FromLayerValues(type, layer, values, result.FilterId, (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100);
         e.SetTerminatingFilters(terminating);
         bfe.NetEvents.Write(in e);
     }
-
-    private static UInt128 Field(LayerInfo layer, FwpValue[] values, string name) =>
-        layer.FindField(name) is { } f && !values[f.Index].IsEmpty ? values[f.Index].RawUInt128 : UInt128.Zero;
 
     private static NetEvent ToProto(NetEventRecord e)
     {

@@ -49,7 +49,7 @@ public readonly record struct ProcessIdentityStats(long Lookups, long SocketFoun
 /// the thread that constructs the instance. Nothing here throws once constructed: a process that exits between two
 /// steps makes the lookup return false (or uid only).
 /// </remarks>
-public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
+public sealed class ProcessIdentitySource : IFlowOwnerSource, IDisposable
 {
     private const uint NoHint = 0xFFFF_FFFF;
     private const int ReceiveBufferSize = 8192;
@@ -130,9 +130,9 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
     /// is too recent): the socket's uid as token, no app id. With neither: the packet hint's uid/gid as token, or false.
     /// </summary>
     /// <param name="flow">The flow, oriented to this host.</param>
-    /// <param name="identity">The owner.</param>
+    /// <param name="owner">The owner.</param>
     /// <returns>True when at least a token was found.</returns>
-    public bool TryResolve(in FlowTuple flow, out FlowIdentity identity)
+    public bool TryResolve(in FlowTuple flow, out FlowOwner owner)
     {
         _lookups++;
         var hintUid = _hintUid;
@@ -141,23 +141,23 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
         if (TryFindSocket(in flow, out var uid, out var inode))
         {
             _socketFound++;
-            if (TryResolveInode(inode, uid, out identity))
+            if (TryResolveInode(inode, uid, out owner))
             {
                 return true;
             }
 
-            identity = new FlowIdentity(default, UidToken(uid, hintUid == uid ? hintGid : NoHint), 0);
+            owner = new FlowOwner(default, UidToken(uid, hintUid == uid ? hintGid : NoHint), 0);
             return true;
         }
 
         if (hintUid != NoHint)
         {
-            identity = new FlowIdentity(default, UidToken(hintUid, hintGid), 0);
+            owner = new FlowOwner(default, UidToken(hintUid, hintGid), 0);
             return true;
         }
 
         _failures++;
-        identity = default;
+        owner = default;
         return false;
     }
 
@@ -239,9 +239,9 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
     /// <summary>Steps 2 and 3: socket inode → process → identity.</summary>
     /// <param name="inode">The socket inode.</param>
     /// <param name="uid">The socket's uid, which picks the processes read on a miss.</param>
-    /// <param name="identity">The process's identity.</param>
+    /// <param name="owner">The process's identity.</param>
     /// <returns>False when no live process holding the socket was found.</returns>
-    internal bool TryResolveInode(ulong inode, uint uid, out FlowIdentity identity)
+    internal bool TryResolveInode(ulong inode, uint uid, out FlowOwner owner)
     {
         for (var attempt = 0; attempt < 2; attempt++)
         {
@@ -271,7 +271,7 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
                     _cacheHits++;
                 }
 
-                identity = new FlowIdentity(entry.AppId, entry.Token, (ulong)pid);
+                owner = new FlowOwner(entry.AppId, entry.Token, (ulong)pid);
                 return true;
             }
 
@@ -283,7 +283,7 @@ public sealed class ProcessIdentitySource : IFlowIdentitySource, IDisposable
             }
         }
 
-        identity = default;
+        owner = default;
         return false;
     }
 

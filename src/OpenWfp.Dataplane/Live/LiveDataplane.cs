@@ -1,4 +1,4 @@
-using OpenWfp.Bfe.NetEvents;
+using OpenWfp.NetEvents;
 using OpenWfp.Dataplane.Rules;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Policy;
@@ -174,7 +174,8 @@ public sealed class LiveDataplane : IDisposable
             s.Packets += c.Packets;
             s.Permitted += c.Permitted;
             s.Blocked += c.Blocked;
-            s.Malformed += c.Malformed + q.Malformed;
+            s.UnparsedPackets += c.UnparsedPackets;
+            s.UnreadableMessages += c.UnreadableMessages + q.Malformed;
             s.Faults += c.Faults;
             s.ConnectsAborted += c.ConnectsAborted;
             s.KernelErrors += c.KernelErrors + q.VerdictErrors;
@@ -282,13 +283,19 @@ public struct DataplaneStats
     /// <summary>Of those, blocked.</summary>
     public long Blocked { get; set; }
 
-    /// <summary>Packets or messages that could not be parsed (given the configured default decision).</summary>
-    public long Malformed { get; set; }
+    /// <summary>Packets the shim could not parse (IP or transport header cut short or invalid); each got the configured default decision.</summary>
+    public long UnparsedPackets { get; set; }
+
+    /// <summary>
+    /// Netlink messages from the kernel that could not be read (cut short, badly framed, or of an unexpected type):
+    /// without a packet id they get no verdict; the kernel disposes of their packets.
+    /// </summary>
+    public long UnreadableMessages { get; set; }
 
     /// <summary>Local TCP connects blocked at ALE_AUTH_CONNECT whose socket was aborted so that connect() failed at once.</summary>
     public long ConnectsAborted { get; set; }
 
-    /// <summary>Packets whose decision failed with an exception (each got the malformed-packet decision).</summary>
+    /// <summary>Packets whose decision failed with an exception (each got the unparsed-packet default decision).</summary>
     public long Faults { get; set; }
 
     /// <summary>Error replies from the kernel (e.g. a verdict for a packet no longer queued).</summary>

@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using OpenWfp.Bfe.NetEvents;
 using OpenWfp.Dataplane.Identity;
 using OpenWfp.Dataplane.Rules;
 using OpenWfp.Engine;
+using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
+using OpenWfp.NetEvents;
 using OpenWfp.Netlink;
 using OpenWfp.Shim;
 using OpenWfp.Wire;
@@ -22,15 +23,15 @@ namespace OpenWfp.Dataplane.Live;
 /// NF_REPEAT (not NF_ACCEPT) lets the packet go on through the rest of the mangle table, so other software's rules
 /// after ours still run.</para>
 /// <para>The loop allocates nothing per packet: the queue owns a pinned receive buffer and a verdict buffer, the
-/// shim and engine are allocation-free, and net events are copied into the log's ring.</para>
+/// shim and engine are allocation-free, and net events are copied into the log's ring. Each packet is parsed once, by
+/// the shim: its verdict carries the oriented tuple and the flow's owner that the net event and the socket abort
+/// need.</para>
 /// </remarks>
 internal sealed class QueueWorker : IDisposable
 {
     /// <summary>LOOPBACK_IFINDEX (include/net/net_namespace.h): lo is interface 1 in every network namespace.</summary>
     internal const uint LoopbackInterfaceIndex = 1;
 
-    private static readonly ushort AuthConnectV4 = Engine.Catalog.LayerCatalog.Layer("ALE_AUTH_CONNECT_V4").LayerId;
-    private static readonly ushort AuthConnectV6 = Engine.Catalog.LayerCatalog.Layer("ALE_AUTH_CONNECT_V6").LayerId;
 
     private readonly NfQueue _queue;
     private readonly FilterEngine _engine;
@@ -108,7 +109,7 @@ internal sealed class QueueWorker : IDisposable
             _identity = _processIdentity ? new ProcessIdentitySource() : null;
             _shim = new PacketShim(_engine, new ShimOptions
             {
-                IdentitySource = _identity,
+                FlowOwners = _identity,
                 UnparsedDecision = _permitMalformed ? ActionType.Permit : ActionType.Block,
             });
         }
@@ -169,7 +170,7 @@ internal sealed class QueueWorker : IDisposable
             {
                 // A message the kernel framed in a way we cannot read: without its packet id there is nothing to give
                 // a verdict to; the kernel drops it when the queue is torn down (fail-closed) or after its own checks.
-                _counters.Malformed++;
+                _counters.UnreadableMessages++;
                 if (status is NetlinkReadStatus.Truncated or NetlinkReadStatus.BadLength)
                 {
                     return;
@@ -188,7 +189,7 @@ internal sealed class QueueWorker : IDisposable
                 catch (Exception e)
                 {
                     // A fault while deciding (a bug, a callout's exception escaping) must not stop the queue: the packet
-                    // gets the malformed-packet decision, and the fault is counted and reported once a minute at most.
+                    // gets the default decision for unparsed packets, and the fault is counted and reported once a minute at most.
                     Emit(packet.PacketId, _permitMalformed ? NfQueueConstants.NfAccept : NfQueueConstants.NfDrop);
                     _counters.Faults++;
                     var now = Environment.TickCount64;
@@ -216,11 +217,11 @@ internal sealed class QueueWorker : IDisposable
         var gid = packet.Has(NfQueueConstants.NfqaGid) ? packet.Gid : uint.MaxValue;
         _identity?.SetPacketHint(uid, gid);
 
-        var verdict = Classify(_shim!, payload, packet.Hook, packet.InDevice, packet.OutDevice, Stopwatch.GetTimestamp());
+        var verdict = Classify(_shim!, payload, packet.Hook, packet.InDevice, packet.OutDevice, MonotonicNanoseconds(Stopwatch.GetTimestamp()));
         var kept = packet.Mark & ~_marks.Mask;
         if (verdict.Reason == ShimReason.Unparsed)
         {
-            _counters.Malformed++;
+            _counters.UnparsedPackets++;
             Emit(packet.PacketId, verdict.IsPermitted ? NfQueueConstants.NfAccept : NfQueueConstants.NfDrop);
         }
         else if (verdict.IsPermitted)
@@ -228,41 +229,39 @@ internal sealed class QueueWorker : IDisposable
             _counters.Permitted++;
             var bits = _marks.Permit;
             if (verdict.FlowEstablished
-                || (verdict.FlowId != 0 && !RulePlanner.NeedsEstablished(_engine.Current, payload.Length > 0 ? (byte)(payload[0] >> 4) : (byte)4)))
+                || (verdict.FlowId != 0 && !RulePlanner.NeedsEstablished(_engine.Current, verdict.Tuple.IpVersion)))
             {
                 bits |= _marks.Established;
             }
 
             Emit(packet.PacketId, NfQueueConstants.NfRepeat, kept | bits);
-            if (verdict.LayerId != ShimVerdict.NoLayer && _events is { } log && log.ShouldRecord(NetEventType.ClassifyAllow)
-                && PacketParser.Parse(LinkType.Raw, payload, out var p) == ParseStatus.Ok)
+            if (verdict.LayerId != ShimVerdict.NoLayer && verdict.Tuple.IpVersion != 0
+                && _events is { } log && log.ShouldRecord(NetEventType.ClassifyAllow))
             {
-                Record(log, NetEventType.ClassifyAllow, ref p, in verdict, uid, gid);
+                Record(log, NetEventType.ClassifyAllow, in verdict);
             }
         }
         else
         {
             _counters.Blocked++;
             Emit(packet.PacketId, verdict.FlowBlocked ? NfQueueConstants.NfRepeat : NfQueueConstants.NfDrop, verdict.FlowBlocked ? kept | _marks.Block : null);
-            var log = _events is { } events && events.ShouldRecord(NetEventType.ClassifyDrop) ? events : null;
-            // Over loopback the connecting socket is ours just the same: its SYN leaves through lo's OUTPUT hook.
-            var abort = _identity is not null && verdict.FlowBlocked && !verdict.Absorbed
-                && verdict.Direction is TrafficDirection.Outbound or TrafficDirection.Loopback
-                && (verdict.LayerId == AuthConnectV4 || verdict.LayerId == AuthConnectV6);
-
-            // The shim's parse is not exposed, so the addresses come from a second one; it happens only here, once.
-            if ((log is not null || abort) && PacketParser.Parse(LinkType.Raw, payload, out var p) == ParseStatus.Ok)
+            if (verdict.Tuple.IpVersion == 0)
             {
-                if (log is not null)
-                {
-                    Record(log, NetEventType.ClassifyDrop, ref p, in verdict, uid, gid);
-                }
+                return;
+            }
 
-                // After the event, which still finds the socket's process.
-                if (abort)
-                {
-                    AbortConnect(ref p);
-                }
+            if (_events is { } log && log.ShouldRecord(NetEventType.ClassifyDrop))
+            {
+                Record(log, NetEventType.ClassifyDrop, in verdict);
+            }
+
+            // After the event, which still finds the socket's process. Over loopback the connecting socket is ours just
+            // the same: its SYN leaves through lo's OUTPUT hook.
+            if (_identity is not null && verdict.FlowBlocked && !verdict.Absorbed
+                && verdict.Direction is TrafficDirection.Outbound or TrafficDirection.Loopback
+                && verdict.LayerId is LayerIds.AleAuthConnectV4 or LayerIds.AleAuthConnectV6)
+            {
+                AbortConnect(in verdict);
             }
         }
     }
@@ -272,7 +271,7 @@ internal sealed class QueueWorker : IDisposable
     /// netfilter hook and the devices — lo makes it loopback — and the interface is the one the packet leaves or
     /// arrives by. A test drives this with a capture's packets to compare the live decision with the replay's.
     /// </summary>
-    internal static ShimVerdict Classify(PacketShim shim, ReadOnlySpan<byte> payload, uint hook, uint inDevice, uint outDevice, long timestamp)
+    internal static ShimVerdict Classify(PacketShim shim, ReadOnlySpan<byte> payload, uint hook, uint inDevice, uint outDevice, long timestampNanoseconds)
     {
         var direction = hook switch
         {
@@ -282,7 +281,23 @@ internal sealed class QueueWorker : IDisposable
             _ => TrafficDirection.Unknown,
         };
         var interfaceIndex = direction is TrafficDirection.Outbound or TrafficDirection.Loopback ? outDevice : inDevice;
-        return shim.Process(payload, LinkType.Raw, timestamp, interfaceIndex, trace: null, direction);
+        return shim.Process(payload, LinkType.Raw, timestampNanoseconds, interfaceIndex, trace: null, direction);
+    }
+
+    /// <summary>
+    /// <see cref="Stopwatch.GetTimestamp"/> ticks as nanoseconds, the unit of the shim's flow timestamps and idle
+    /// timeouts. Stopwatch ticks are nanoseconds on Linux today, but their rate is <see cref="Stopwatch.Frequency"/>,
+    /// not a promise.
+    /// </summary>
+    internal static long MonotonicNanoseconds(long ticks) => TicksToNanoseconds(ticks, Stopwatch.Frequency);
+
+    /// <summary><paramref name="ticks"/> at <paramref name="frequency"/> per second as nanoseconds; whole seconds and the remainder are scaled apart, so ticks × 10⁹ never overflows.</summary>
+    internal static long TicksToNanoseconds(long ticks, long frequency)
+    {
+        const long NanosecondsPerSecond = 1_000_000_000;
+        return frequency == NanosecondsPerSecond
+            ? ticks
+            : (ticks / frequency * NanosecondsPerSecond) + (ticks % frequency * NanosecondsPerSecond / frequency);
     }
 
     /// <summary>
@@ -324,58 +339,51 @@ internal sealed class QueueWorker : IDisposable
     /// (ECONNABORTED) instead of retrying its SYN into the block for a minute. Windows fails such a connect at once too.
     /// A block with FWPS_CLASSIFY_OUT_FLAG_ABSORB stays silent.
     /// </summary>
-    private void AbortConnect(ref ParsedPacket p)
+    private void AbortConnect(in ShimVerdict verdict)
     {
         if (_identity is not { } identity
-            || p.Protocol != 6
-            || (p.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) != TcpFlags.Syn)
+            || verdict.Tuple.Protocol != IpProtocol.Tcp
+            || !verdict.Tuple.Outbound
+            || (verdict.TcpFlags & (TcpFlags.Syn | TcpFlags.Ack)) != TcpFlags.Syn)
         {
             return;
         }
 
-        var v4 = p.IpVersion == 4;
-        var flow = new FlowTuple(p.IpVersion, p.Protocol, v4 ? p.SourceIPv4 : p.SourceIPv6, p.SourcePort, v4 ? p.DestinationIPv4 : p.DestinationIPv6, p.DestinationPort, Outbound: true);
-        if (identity.TryAbortSocket(in flow, out _))
+        if (identity.TryAbortSocket(verdict.Tuple, out _))
         {
             _counters.ConnectsAborted++;
         }
     }
 
-    /// <summary>A net event for a decided packet: the process from the identity cache.</summary>
-    private void Record(NetEventLog log, NetEventType type, ref ParsedPacket p, in ShimVerdict verdict, uint uid, uint gid)
+    /// <summary>
+    /// A net event for a decided packet, from the shim's verdict. The owner is the one the shim found for the flow; only
+    /// when the shim had no reason to look (no ALE filter reads the application or user) is it looked up here, once.
+    /// </summary>
+    private void Record(NetEventLog log, NetEventType type, in ShimVerdict verdict)
     {
-        var outbound = verdict.Direction is TrafficDirection.Outbound or TrafficDirection.Loopback or TrafficDirection.Forward;
-        var v4 = p.IpVersion == 4;
-        UInt128 source = v4 ? p.SourceIPv4 : p.SourceIPv6, destination = v4 ? p.DestinationIPv4 : p.DestinationIPv6;
-        var e = new NetEventRecord
+        var t = verdict.Tuple;
+        var owner = verdict.Owner;
+        if (!verdict.OwnerLookedUp && _identity is { } identity && t.Protocol is IpProtocol.Tcp or IpProtocol.Udp)
         {
-            Type = type,
-            IpVersion = p.IpVersion,
-            IpProtocol = p.Protocol,
-            LocalAddress = outbound ? source : destination,
-            RemoteAddress = outbound ? destination : source,
-            LocalPort = outbound ? p.SourcePort : p.DestinationPort,
-            RemotePort = outbound ? p.DestinationPort : p.SourcePort,
-            FilterId = verdict.FilterId,
-            LayerId = verdict.LayerId == ShimVerdict.NoLayer ? (ushort)0 : verdict.LayerId,
-            Direction = verdict.Direction switch
-            {
-                TrafficDirection.Inbound => NetEventDirection.In,
-                TrafficDirection.Forward => NetEventDirection.Forward,
-                _ => NetEventDirection.Out,
-            },
-            IsLoopback = verdict.Direction == TrafficDirection.Loopback,
-        };
-
-        // The hint is consumed by each lookup: give it again (the shim's lookup, if any, used it up).
-        _identity?.SetPacketHint(uid, gid);
-        if (_identity is { } identity && p.Protocol is 6 or 17
-            && identity.TryResolve(new FlowTuple(p.IpVersion, p.Protocol, e.LocalAddress, e.LocalPort, e.RemoteAddress, e.RemotePort, outbound), out var owner))
-        {
-            e.AppId = owner.AppId.Reference as byte[];
-            e.UserId = owner.Token?.User;
+            // The packet's uid/gid hint is still unused: the shim made no lookup for this packet.
+            identity.TryResolve(in t, out owner);
         }
 
+        var direction = verdict.Direction switch
+        {
+            TrafficDirection.Inbound => NetEventDirection.In,
+            TrafficDirection.Forward => NetEventDirection.Forward,
+            TrafficDirection.Loopback => t.Outbound ? NetEventDirection.Out : NetEventDirection.In,
+            _ => NetEventDirection.Out,
+        };
+        var flow = new NetEventFlow(t.IpVersion, t.Protocol, t.LocalAddress, t.LocalPort, t.RemoteAddress, t.RemotePort, direction, verdict.Direction == TrafficDirection.Loopback);
+        var e = NetEventFactory.Classify(
+            type,
+            in flow,
+            verdict.LayerId == ShimVerdict.NoLayer ? (ushort)0 : verdict.LayerId,
+            verdict.FilterId,
+            owner.AppId.Reference as byte[],
+            owner.Token?.User);
         log.Write(in e);
     }
 
@@ -385,7 +393,11 @@ internal sealed class QueueWorker : IDisposable
         public long Packets;
         public long Permitted;
         public long Blocked;
-        public long Malformed;
+        /// <summary>Packets the shim could not parse: each got the configured default decision.</summary>
+        public long UnparsedPackets;
+
+        /// <summary>Netlink messages from the kernel that could not be read (no packet id, so no verdict was possible).</summary>
+        public long UnreadableMessages;
         public long KernelErrors;
         public long BatchedVerdicts;
         public long Faults;

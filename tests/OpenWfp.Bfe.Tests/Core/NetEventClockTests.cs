@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using OpenWfp.Bfe.NetEvents;
+using OpenWfp.NetEvents;
 
 namespace OpenWfp.Bfe.Tests.Core;
 

@@ -42,7 +42,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
             Assert.True(
                 batch == lastReported || batch == lastReported + 1,
                 $"run {run} (seed {seed}, kill after {delay} ms): store holds batch {batch}, last reported {lastReported}");
-            Assert.Equal(Enumerable.Range(0, BatchSize).Select(i => CrashBatch.Filter(batch, i)), filters);
+            Assert.Equal(Enumerable.Range(0, BatchSize).Select(i => CrashBatch.Filter(batch, i)), filters, SpecComparer<OpenWfp.Engine.Model.FilterSpec>.Instance);
             if (batch == lastReported + 1)
             {
                 unreported++;

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 using OpenWfp.Bfe.Persistence;
-using OpenWfp.Protocol.V1;
+using OpenWfp.Engine.Model;
 
 namespace OpenWfp.Bfe.Tests.Persistence;
 
@@ -54,7 +54,7 @@ public sealed class SqlitePolicyStoreTests : IDisposable
 
         Assert.False(File.Exists(StorePath + ".creating"));
         using var reopened = SqlitePolicyStore.Open(StorePath);
-        Assert.Equal([Policies.Filter(1)], reopened.Load().Filters);
+        Same([Policies.Filter(1)], reopened.Load().Filters);
     }
 
     // ---- round trips ----
@@ -67,9 +67,9 @@ public sealed class SqlitePolicyStoreTests : IDisposable
         var callout = Policies.Callout(3);
         var context = Policies.ProviderContext(4);
         var filter = Policies.Filter(5);
-        foreach (var message in new Google.Protobuf.IMessage[] { provider, sublayer, callout, context, filter })
+        foreach (var spec in new object[] { provider, sublayer, callout, context, filter })
         {
-            Policies.AssertEveryFieldSet(message);
+            Policies.AssertEveryMemberSet(spec);
         }
 
         using (var store = SqlitePolicyStore.Open(StorePath))
@@ -96,10 +96,10 @@ public sealed class SqlitePolicyStoreTests : IDisposable
         var filter = Policies.Filter(1);
         store.Apply(new PolicyChangeSet { AddedFilters = [filter] });
 
-        store.Load().Filters[0].DisplayData.Name = "changed";
-        filter.DisplayData.Name = "changed too";
+        store.Load().Filters[0].ProviderData![0] = 99;
+        filter.ProviderData![0] = 98;
 
-        Assert.Equal([Policies.Filter(1)], store.Load().Filters);
+        Same([Policies.Filter(1)], store.Load().Filters);
     }
 
     [Fact]
@@ -112,15 +112,13 @@ public sealed class SqlitePolicyStoreTests : IDisposable
         }
 
         using var reopened = SqlitePolicyStore.Open(StorePath);
-        Assert.Equal(filters, reopened.Load().Filters);
+        Same(filters, reopened.Load().Filters);
     }
 
     [Fact]
     public void Filters_FilterIdAndBootTimeColumns_CopyTheMessage()
     {
-        var bootTime = Policies.Filter(1);
-        bootTime.Flags = 0x2;
-        bootTime.FilterId = ulong.MaxValue;
+        var bootTime = Policies.Filter(1) with { Flags = FilterFlags.BootTime, FilterId = ulong.MaxValue };
         using (var store = SqlitePolicyStore.Open(StorePath))
         {
             store.Apply(new PolicyChangeSet { AddedFilters = [bootTime, Policies.Filter(2)] });
@@ -128,7 +126,7 @@ public sealed class SqlitePolicyStoreTests : IDisposable
 
         using var connection = Raw(StorePath);
         Assert.Equal("-1,1;70002,0", Scalar(connection, "SELECT group_concat(filter_id || ',' || boot_time, ';') FROM (SELECT * FROM filters ORDER BY ordinal)"));
-        Assert.Equal(Policies.Key(1), Scalar(connection, "SELECT key FROM filters ORDER BY ordinal LIMIT 1"));
+        Assert.Equal(Policies.Key(1).ToString(), Scalar(connection, "SELECT key FROM filters ORDER BY ordinal LIMIT 1"));
     }
 
     // ---- replace, delete, order ----
@@ -138,13 +136,11 @@ public sealed class SqlitePolicyStoreTests : IDisposable
     {
         using var store = SqlitePolicyStore.Open(StorePath);
         store.Apply(new PolicyChangeSet { AddedFilters = [Policies.Filter(1), Policies.Filter(2), Policies.Filter(3)] });
-        var replacement = Policies.Filter(2);
-        replacement.DisplayData.Name = "filter 2, second version";
-        replacement.Conditions.Clear();
+        var replacement = Policies.Filter(2) with { DisplayData = new("filter 2, second version"), Conditions = [] };
 
         store.Apply(new PolicyChangeSet { AddedFilters = [replacement] });
 
-        Assert.Equal([Policies.Filter(1), replacement, Policies.Filter(3)], store.Load().Filters);
+        Same([Policies.Filter(1), replacement, Policies.Filter(3)], store.Load().Filters);
     }
 
     [Fact]
@@ -152,24 +148,22 @@ public sealed class SqlitePolicyStoreTests : IDisposable
     {
         using var store = SqlitePolicyStore.Open(StorePath);
         store.Apply(new PolicyChangeSet { AddedProviders = [Policies.Provider(1), Policies.Provider(2)] });
-        var replacement = Policies.Provider(1);
-        replacement.ServiceName = "other";
+        var replacement = Policies.Provider(1) with { ServiceName = "other" };
 
-        store.Apply(new PolicyChangeSet { DeletedProviders = [Guid.Parse(Policies.Key(1))], AddedProviders = [replacement] });
+        store.Apply(new PolicyChangeSet { DeletedProviders = [Policies.Key(1)], AddedProviders = [replacement] });
 
-        Assert.Equal([replacement, Policies.Provider(2)], store.Load().Providers);
+        Same([replacement, Policies.Provider(2)], store.Load().Providers);
     }
 
     [Fact]
     public void Apply_SameKeyAddedTwiceInOneChangeSet_TheLastWins()
     {
         using var store = SqlitePolicyStore.Open(StorePath);
-        var second = Policies.Callout(1);
-        second.CalloutId = 9;
+        var second = Policies.Callout(1) with { CalloutId = 9 };
 
         store.Apply(new PolicyChangeSet { AddedCallouts = [Policies.Callout(1), Policies.Callout(2), second] });
 
-        Assert.Equal([second, Policies.Callout(2)], store.Load().Callouts);
+        Same([second, Policies.Callout(2)], store.Load().Callouts);
     }
 
     [Fact]
@@ -188,8 +182,8 @@ public sealed class SqlitePolicyStoreTests : IDisposable
 
         store.Apply(new PolicyChangeSet
         {
-            DeletedFilters = [Guid.Parse(Policies.Key(1)), Guid.Parse(Policies.Key(3))],
-            DeletedProviderContexts = [Guid.Parse(Policies.Key(2))],
+            DeletedFilters = [Policies.Key(1), Policies.Key(3)],
+            DeletedProviderContexts = [Policies.Key(2)],
         });
 
         AssertPolicy(
@@ -216,11 +210,11 @@ public sealed class SqlitePolicyStoreTests : IDisposable
 
         store.Apply(new PolicyChangeSet
         {
-            DeletedProviders = [Guid.Parse(Policies.Key(1))],
-            DeletedSublayers = [Guid.Parse(Policies.Key(2))],
-            DeletedCallouts = [Guid.Parse(Policies.Key(3))],
-            DeletedProviderContexts = [Guid.Parse(Policies.Key(4))],
-            DeletedFilters = [Guid.Parse(Policies.Key(5))],
+            DeletedProviders = [Policies.Key(1)],
+            DeletedSublayers = [Policies.Key(2)],
+            DeletedCallouts = [Policies.Key(3)],
+            DeletedProviderContexts = [Policies.Key(4)],
+            DeletedFilters = [Policies.Key(5)],
         });
 
         AssertEmpty(store.Load());
@@ -232,23 +226,9 @@ public sealed class SqlitePolicyStoreTests : IDisposable
         using var store = SqlitePolicyStore.Open(StorePath);
         store.Apply(new PolicyChangeSet { AddedFilters = [Policies.Filter(1)] });
 
-        store.Apply(new PolicyChangeSet { DeletedFilters = [Guid.NewGuid()], DeletedSublayers = [Guid.Parse(Policies.Key(1))] });
+        store.Apply(new PolicyChangeSet { DeletedFilters = [Guid.NewGuid()], DeletedSublayers = [Policies.Key(1)] });
 
-        Assert.Equal([Policies.Filter(1)], store.Load().Filters);
-    }
-
-    [Fact]
-    public void Apply_KeysInAnotherSpelling_AreTheSameKey()
-    {
-        using var store = SqlitePolicyStore.Open(StorePath);
-        var upper = Policies.Filter(0xABCDEF);
-        upper.Key = "{" + upper.Key.ToUpperInvariant() + "}";
-        store.Apply(new PolicyChangeSet { AddedFilters = [upper] });
-        Assert.Equal([upper], store.Load().Filters);
-
-        store.Apply(new PolicyChangeSet { DeletedFilters = [Guid.Parse(Policies.Key(0xABCDEF))] });
-
-        Assert.Empty(store.Load().Filters);
+        Same([Policies.Filter(1)], store.Load().Filters);
     }
 
     [Fact]
@@ -260,15 +240,15 @@ public sealed class SqlitePolicyStoreTests : IDisposable
         {
             store.Apply(new PolicyChangeSet { AddedSublayers = [.. order[..3].Select(Policies.Sublayer)], AddedFilters = [.. order[..2].Select(Policies.Filter)] });
             store.Apply(new PolicyChangeSet { AddedSublayers = [.. order[3..].Select(Policies.Sublayer)], AddedFilters = [.. order[2..].Select(Policies.Filter)] });
-            store.Apply(new PolicyChangeSet { DeletedFilters = [Guid.Parse(Policies.Key(7))] });
+            store.Apply(new PolicyChangeSet { DeletedFilters = [Policies.Key(7)] });
             store.Apply(new PolicyChangeSet { AddedFilters = [Policies.Filter(4), Policies.Filter(7)] });
         }
 
         using var reopened = SqlitePolicyStore.Open(StorePath);
         var policy = reopened.Load();
-        Assert.Equal(order.Select(Policies.Sublayer), policy.Sublayers);
+        Same(order.Select(Policies.Sublayer), policy.Sublayers);
         int[] filterOrder = [9, 3, 1, 8, 4, 7];
-        Assert.Equal(filterOrder.Select(Policies.Filter), policy.Filters);
+        Same(filterOrder.Select(Policies.Filter), policy.Filters);
     }
 
     // ---- empty change set, failures, dispose ----
@@ -287,34 +267,30 @@ public sealed class SqlitePolicyStoreTests : IDisposable
             Assert.True(new PolicyChangeSet().IsEmpty);
             store.Apply(new PolicyChangeSet());
             Assert.False(File.Exists(StorePath + "-wal") && new FileInfo(StorePath + "-wal").Length > 0, "an empty change set wrote to the WAL");
-            Assert.Equal([Policies.Filter(1)], store.Load().Filters);
+            Same([Policies.Filter(1)], store.Load().Filters);
         }
 
         Assert.Equal(before, File.ReadAllBytes(StorePath));
     }
 
-    [Theory]
-    [InlineData("")]
-    [InlineData("not a guid")]
-    [InlineData("00000000-0000-0000-0000-000000000000")]
-    public void Apply_AnAddedKeyThatIsNotAGuid_ThrowsAndStoresNothing(string key)
+    [Fact]
+    public void Apply_AnAddedObjectWithKeyGuidNull_ThrowsAndStoresNothing()
     {
         using var store = SqlitePolicyStore.Open(StorePath);
         store.Apply(new PolicyChangeSet { AddedFilters = [Policies.Filter(1)] });
-        var bad = Policies.Sublayer(2);
-        bad.Key = key;
+        var bad = Policies.Sublayer(2) with { Key = Guid.Empty };
 
         var ex = Assert.Throws<PolicyStoreException>(() => store.Apply(new PolicyChangeSet
         {
-            DeletedFilters = [Guid.Parse(Policies.Key(1))],
+            DeletedFilters = [Policies.Key(1)],
             AddedFilters = [Policies.Filter(3)],
             AddedSublayers = [bad],
         }));
 
         Assert.Contains(StorePath, ex.Message, StringComparison.Ordinal);
-        Assert.Contains("sublayer", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("sublayer with key GUID_NULL", ex.Message, StringComparison.Ordinal);
         var policy = store.Load();
-        Assert.Equal([Policies.Filter(1)], policy.Filters);
+        Same([Policies.Filter(1)], policy.Filters);
         Assert.Empty(policy.Sublayers);
     }
 
@@ -331,8 +307,8 @@ public sealed class SqlitePolicyStoreTests : IDisposable
 
         var ex = Assert.Throws<PolicyStoreException>(() => store.Apply(new PolicyChangeSet
         {
-            DeletedProviders = [Guid.Parse(Policies.Key(1))],
-            DeletedFilters = [Guid.Parse(Policies.Key(1))],
+            DeletedProviders = [Policies.Key(1)],
+            DeletedFilters = [Policies.Key(1)],
             AddedFilters = [Policies.Filter(4), Policies.Filter(5)],
         }));
 
@@ -346,8 +322,8 @@ public sealed class SqlitePolicyStoreTests : IDisposable
             Scalar(other, "DROP TRIGGER fail");
         }
 
-        store.Apply(new PolicyChangeSet { DeletedFilters = [Guid.Parse(Policies.Key(1))], AddedFilters = [Policies.Filter(5)] });
-        Assert.Equal([Policies.Filter(2), Policies.Filter(5)], store.Load().Filters);
+        store.Apply(new PolicyChangeSet { DeletedFilters = [Policies.Key(1)], AddedFilters = [Policies.Filter(5)] });
+        Same([Policies.Filter(2), Policies.Filter(5)], store.Load().Filters);
     }
 
     [Fact]
@@ -437,6 +413,46 @@ public sealed class SqlitePolicyStoreTests : IDisposable
         }
 
         AssertRefused(StorePath, $"schema version 7 is newer than this wfpd understands ({SqlitePolicyStore.SchemaVersion})");
+    }
+
+    [Fact]
+    public void Open_StoreOfTheProtocolMessageSchema_IsRefusedNamingTheFile()
+    {
+        // Schema version 1, as earlier builds wrote it: the management API's protobuf messages in BLOB columns.
+        using (var other = Raw(StorePath, SqliteOpenMode.ReadWriteCreate))
+        {
+            Scalar(other, "CREATE TABLE openwfp_schema (version INTEGER NOT NULL); INSERT INTO openwfp_schema VALUES (1);"
+                + string.Concat(((string[])["providers", "sublayers", "callouts", "provider_contexts"]).Select(t =>
+                    $"CREATE TABLE {t} (ordinal INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, data BLOB NOT NULL);"))
+                + "CREATE TABLE filters (ordinal INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, filter_id INTEGER NOT NULL, boot_time INTEGER NOT NULL, data BLOB NOT NULL);"
+                + $"INSERT INTO filters (key, filter_id, boot_time, data) VALUES ('{Policies.Key(1)}', 1, 0, x'0a2430');");
+        }
+
+        AssertRefused(StorePath, "schema version 1 (protocol messages, from an earlier wfpd) is no longer read; move the file aside and add the persistent policy again");
+    }
+
+    [Fact]
+    public void Rows_HoldTheStoresOwnJson()
+    {
+        StoreWithFilters(2);
+
+        using var connection = Raw(StorePath);
+        Assert.Equal("text", Scalar(connection, $"SELECT typeof(data) FROM filters WHERE key = '{Policies.Key(2)}'"));
+        Assert.Equal(70_002L, Scalar(connection, $"SELECT json_extract(data, '$.filterId') FROM filters WHERE key = '{Policies.Key(2)}'"));
+        Assert.Equal("filter 2", Scalar(connection, $"SELECT json_extract(data, '$.name') FROM filters WHERE key = '{Policies.Key(2)}'"));
+        Assert.Equal(0x0A00_0000L, Scalar(connection, $"SELECT json_extract(data, '$.conditions[2].value.value.uint') FROM filters WHERE key = '{Policies.Key(2)}'"));
+    }
+
+    [Fact]
+    public void Open_RowWithAMemberMissing_IsRefusedNamingTheMember()
+    {
+        StoreWithFilters(3);
+        using (var other = Raw(StorePath))
+        {
+            Scalar(other, $"UPDATE filters SET data = json_remove(data, '$.layerKey') WHERE key = '{Policies.Key(3)}'");
+        }
+
+        AssertRefused(StorePath, $"row filters/{Policies.Key(3)} does not parse: 'layerKey' is missing");
     }
 
     [Fact]
@@ -675,14 +691,18 @@ public sealed class SqlitePolicyStoreTests : IDisposable
         AssertPolicy(policy, [], [], [], [], []);
 
     private static void AssertPolicy(
-        StoredPolicy policy, Provider[] providers, Sublayer[] sublayers, Callout[] callouts, ProviderContext[] contexts, Filter[] filters)
+        StoredPolicy policy, ProviderSpec[] providers, SublayerSpec[] sublayers, CalloutSpec[] callouts, ProviderContextSpec[] contexts, FilterSpec[] filters)
     {
-        Assert.Equal(providers, policy.Providers);
-        Assert.Equal(sublayers, policy.Sublayers);
-        Assert.Equal(callouts, policy.Callouts);
-        Assert.Equal(contexts, policy.ProviderContexts);
-        Assert.Equal(filters, policy.Filters);
+        Same(providers, policy.Providers);
+        Same(sublayers, policy.Sublayers);
+        Same(callouts, policy.Callouts);
+        Same(contexts, policy.ProviderContexts);
+        Same(filters, policy.Filters);
     }
+
+    private static void Same<T>(IEnumerable<T> expected, IReadOnlyList<T> actual)
+        where T : class =>
+        Assert.Equal(expected, actual, SpecComparer<T>.Instance);
 
     private static SqliteConnection Raw(string path, SqliteOpenMode mode = SqliteOpenMode.ReadWrite)
     {

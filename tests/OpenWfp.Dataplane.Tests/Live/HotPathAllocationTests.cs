@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using OpenWfp.Bfe.NetEvents;
 using OpenWfp.Dataplane.Live;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
 using OpenWfp.Testing.Policy;
+using OpenWfp.NetEvents;
 
 namespace OpenWfp.Dataplane.Tests.Live;
 

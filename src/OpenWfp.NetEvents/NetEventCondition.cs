@@ -7,9 +7,9 @@ using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Security;
 using OpenWfp.Engine.Values;
 
-namespace OpenWfp.Bfe.NetEvents;
+namespace OpenWfp.NetEvents;
 
-/// <summary>The fields a net event template may test (SPEC §9.6, FWPM_NET_EVENT_ENUM_TEMPLATE0).</summary>
+/// <summary>The fields a net event template may test (FWPM_NET_EVENT_ENUM_TEMPLATE0, fwpmtypes.h).</summary>
 public enum NetEventField
 {
     /// <summary>FWPM_CONDITION_IP_PROTOCOL.</summary>
@@ -180,6 +180,7 @@ public sealed class NetEventCondition
         return new NetEventCondition(field, low, high, UInt128.MaxValue, 6);
     }
 
+#pragma warning disable RS0030 // IPAddress is for building queries (management side), never on the packet path.
     /// <summary>An address condition from an <see cref="IPAddress"/> and prefix length.</summary>
     /// <param name="field"><see cref="NetEventField.IpLocalAddress"/> or <see cref="NetEventField.IpRemoteAddress"/>.</param>
     /// <param name="address">An IPv4 or IPv6 address.</param>
@@ -216,6 +217,7 @@ public sealed class NetEventCondition
             ? ((byte)4, BinaryPrimitives.ReadUInt32BigEndian(bytes))
             : ((byte)6, BinaryPrimitives.ReadUInt128BigEndian(bytes[..written]));
     }
+#pragma warning restore RS0030
 
     /// <summary>
     /// The net event condition for an engine filter condition, as the BFE receives template conditions

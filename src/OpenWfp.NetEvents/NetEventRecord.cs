@@ -3,11 +3,11 @@ using System.Runtime.CompilerServices;
 using OpenWfp.Engine.Classify;
 using OpenWfp.Engine.Security;
 
-namespace OpenWfp.Bfe.NetEvents;
+namespace OpenWfp.NetEvents;
 
 /// <summary>
 /// One net event: the header (FWPM_NET_EVENT_HEADER3) and the CLASSIFY_DROP2 / CLASSIFY_ALLOW0 members, plus netsh's
-/// per-sublayer <c>terminatingFiltersInfo</c> (SPEC §9.6). A plain struct: a data plane fills one on the stack and
+/// per-sublayer <c>terminatingFiltersInfo</c>. A plain struct: a data plane fills one on the stack and
 /// passes it to <see cref="NetEventLog.Write"/>, which copies it into the ring without allocating.
 /// </summary>
 /// <remarks>

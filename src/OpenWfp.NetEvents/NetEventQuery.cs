@@ -1,9 +1,9 @@
 using OpenWfp.Engine.Errors;
 
-namespace OpenWfp.Bfe.NetEvents;
+namespace OpenWfp.NetEvents;
 
 /// <summary>
-/// FWPM_NET_EVENT_ENUM_TEMPLATE0 (SPEC §9.6; protocol message <c>NetEventTemplate</c>): a time window, a maximum count
+/// FWPM_NET_EVENT_ENUM_TEMPLATE0 (fwpmtypes.h; protocol message <c>NetEventTemplate</c>): a time window, a maximum count
 /// and conditions, all AND-ed.
 /// </summary>
 public sealed class NetEventQuery

@@ -1,8 +1,8 @@
-namespace OpenWfp.Bfe.NetEvents;
+namespace OpenWfp.NetEvents;
 
 /// <summary>
 /// FWPM_NET_EVENT_KEYWORD_* (fwpmtypes.h): the value of engine option FWPM_ENGINE_NET_EVENT_MATCH_ANY_KEYWORDS, which
-/// adds event kinds that are not collected by default (SPEC §9.6).
+/// adds event kinds that are not collected by default.
 /// </summary>
 [Flags]
 public enum NetEventKeywords : uint

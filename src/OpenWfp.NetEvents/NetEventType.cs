@@ -1,6 +1,6 @@
-namespace OpenWfp.Bfe.NetEvents;
+namespace OpenWfp.NetEvents;
 
-/// <summary>FWPM_NET_EVENT_TYPE (fwpmtypes.h): what kind of event a net event is (SPEC §9.6).</summary>
+/// <summary>FWPM_NET_EVENT_TYPE (fwpmtypes.h): what kind of event a net event is.</summary>
 /// <remarks>The values are ABI: they are the enum's order in fwpmtypes.h and travel as <c>NetEvent.type</c>.</remarks>
 public enum NetEventType : uint
 {

@@ -2,10 +2,10 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using OpenWfp.Engine.Errors;
 
-namespace OpenWfp.Bfe.NetEvents;
+namespace OpenWfp.NetEvents;
 
 /// <summary>
-/// The BFE's circular in-memory net event log (SPEC §9.6): data planes write events from packet threads, management
+/// The BFE's circular in-memory net event log (docs/DATAPLANE.md, "Net events"): data planes write events from packet threads, management
 /// clients query it with a template (FwpmNetEventEnum) and subscribe to new events (FwpmNetEventSubscribe).
 /// </summary>
 /// <remarks>

@@ -1,8 +1,8 @@
-namespace OpenWfp.Bfe.NetEvents;
+namespace OpenWfp.NetEvents;
 
 /// <summary>
 /// The <c>msFwpDirection</c> member of FWPM_NET_EVENT_CLASSIFY_DROP2 / CLASSIFY_ALLOW0: the FWP_DIRECTION_* constants
-/// of fwpmtypes.h (SPEC §9.6). These are not FWP_DIRECTION (0 outbound, 1 inbound) of the classify metadata.
+/// of fwpmtypes.h. These are not FWP_DIRECTION (0 outbound, 1 inbound) of the classify metadata.
 /// </summary>
 public enum NetEventDirection : uint
 {

@@ -1,0 +1,245 @@
+using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Policy;
+using OpenWfp.Engine.Values;
+using OpenWfp.Wire;
+
+namespace OpenWfp.Shim;
+
+// ALE flow state (docs/SHIM.md, "ALE: once per flow"): ALE decides once per flow; later packets of a permitted flow
+// skip the ALE layers, later packets of a blocked flow are dropped before any layer. After a commit, the next packet
+// of each flow reauthorizes at the ALE layer that created it. TCP meets FLOW_ESTABLISHED when its handshake completes
+// (SYN-ACK in for a client, the final ACK in for a server).
+public sealed partial class PacketShim
+{
+    /// <summary>
+    /// The ALE step for a packet that may start or continue a flow. Returns false when the packet is dropped.
+    /// <paramref name="flow"/> is the flow's slot when the caller already looked it up, else -1.
+    /// </summary>
+    private bool Ale(ShimLayers layers, ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk, ref int flow)
+    {
+        if (flow < 0)
+        {
+            flow = FindFlow(ref f, ref p, now, ref walk);
+        }
+
+        var outbound = f.Direction == FwpDirection.Outbound;
+        var tcp = p.Protocol == Tcp;
+        var flags = p.TcpFlags;
+        var syn = tcp && (flags & TcpFlags.Syn) != 0 && (flags & TcpFlags.Ack) == 0;
+        if (flow >= 0)
+        {
+            ref var e = ref _flows.At(flow);
+            if (syn && e.Stage == TcpStage.Closed && !e.Blocked)
+            {
+                // A new connection reusing a closed flow's ports: forget the old flow.
+                DeleteFlowContexts(_flows.Remove(flow));
+                flow = -1;
+            }
+        }
+
+        if (flow < 0)
+        {
+            if (tcp && (flags & TcpFlags.Rst) != 0)
+            {
+                // A reset outside any known flow starts nothing; it meets the non-ALE layers only.
+                return true;
+            }
+
+            return NewFlow(layers, ref f, ref p, now, ref walk, out flow);
+        }
+
+        ref var entry = ref _flows.At(flow);
+        entry.LastSeenNanoseconds = now;
+        walk.UseFlow(in entry);
+        f.AppId = entry.AppId;
+        f.UserId = entry.UserId;
+        if (entry.Generation != walk.Snapshot.Generation)
+        {
+            if (!Reauthorize(layers, ref f, ref entry, ref walk))
+            {
+                return false;
+            }
+        }
+        else if (entry.Blocked)
+        {
+            DropBlockedFlow(flow, ref walk);
+            return false;
+        }
+
+        if (tcp)
+        {
+            var progressed = TcpProgress(layers, ref f, ref entry, flags, outbound, ref walk);
+            walk.FlowEstablished = progressed && entry.Stage != TcpStage.Handshake;
+            return progressed;
+        }
+
+        walk.FlowEstablished = true;
+        return true;
+    }
+
+    private static bool NeedsIdentity(ShimLayers layers, PolicySnapshot snapshot) =>
+        (snapshot.FieldsRead(layers.AuthConnect.LayerId) & layers.AuthConnect.IdentityFields) != 0
+        || (snapshot.FieldsRead(layers.AuthRecvAccept.LayerId) & layers.AuthRecvAccept.IdentityFields) != 0
+        || (snapshot.FieldsRead(layers.FlowEstablished.LayerId) & layers.FlowEstablished.IdentityFields) != 0;
+
+    private bool NewFlow(ShimLayers layers, ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk, out int flow)
+    {
+        var key = KeyOf(in f, ref p);
+        var expired = default(ExpiredFlow);
+        flow = _flows.Add(key, now, in _timeouts, ref expired);
+        Notify(expired);
+        _counters.Flows++;
+        ref var e = ref _flows.At(flow);
+        e.Origin = f.Direction;
+        e.Generation = walk.Snapshot.Generation;
+        e.Stage = p.Protocol == Tcp ? ((p.TcpFlags & TcpFlags.Syn) != 0 ? TcpStage.Handshake : TcpStage.Established) : TcpStage.None;
+        // Finding the process behind a socket costs far more than classifying, so it is done only when a filter
+        // (or a callout, which may read anything) at an ALE layer of this flow reads ALE_APP_ID or ALE_USER_ID.
+        if (_options.FlowOwners is { } owners && NeedsIdentity(layers, walk.Snapshot))
+        {
+            e.OwnerLookedUp = true;
+            if (owners.TryResolve(new FlowTuple(f.IpVersion, f.Protocol, f.LocalAddress, f.LocalPort, f.RemoteAddress, f.RemotePort, f.Direction == FwpDirection.Outbound), out var owner))
+            {
+                e.AppId = owner.AppId;
+                e.UserId = owner.Token is { } token ? FwpValue.FromToken(token) : default;
+                e.ProcessId = owner.ProcessId;
+            }
+        }
+
+        walk.UseFlow(in e);
+
+        f.AppId = e.AppId;
+        f.UserId = e.UserId;
+        var auth = f.Direction == FwpDirection.Outbound ? layers.AuthConnect : layers.AuthRecvAccept;
+        e.AleLayerId = auth.LayerId;
+        if (!Classify(auth, ref f, ref walk, false, e.FlowId))
+        {
+            e.Blocked = true;
+            walk.FlowBlocked = true;
+            e.FilterId = walk.FilterId;
+            return false;
+        }
+
+        e.FilterId = walk.StepFilterId;
+
+        // Non-TCP flows are established as soon as they are authorized; TCP waits for its handshake.
+        if (p.Protocol != Tcp && !Classify(layers.FlowEstablished, ref f, ref walk, false, e.FlowId))
+        {
+            e.Blocked = true;
+            walk.FlowBlocked = true;
+            e.FilterId = walk.FilterId;
+            return false;
+        }
+
+        walk.FlowEstablished = e.Stage != TcpStage.Handshake;
+        return true;
+    }
+
+    private bool Reauthorize(ShimLayers layers, ref PacketFacts f, ref FlowEntry e, ref Walk walk)
+    {
+        _counters.Reauthorizations++;
+        e.Generation = walk.Snapshot.Generation;
+        var auth = e.Origin == FwpDirection.Outbound ? layers.AuthConnect : layers.AuthRecvAccept;
+        // The layer that created the flow classifies again, even when this packet travels the other way (docs/SHIM.md, "ALE: once per flow");
+        // the fields are local/remote, so they read the same from either side.
+        var reauth = f;
+        reauth.Flags |= ConditionFlags.IsReauthorize;
+        reauth.ReauthorizeReason = StackValues.ReauthorizeReasonPolicyChange;
+        reauth.Direction = e.Origin;
+        var permitted = Classify(auth, ref reauth, ref walk, true, e.FlowId);
+        e.Blocked = !permitted;
+        walk.FlowBlocked = !permitted;
+        e.FilterId = walk.StepFilterId;
+        return permitted;
+    }
+
+    private bool TcpProgress(ShimLayers layers, ref PacketFacts f, ref FlowEntry e, TcpFlags flags, bool outbound, ref Walk walk)
+    {
+        if ((flags & TcpFlags.Rst) != 0)
+        {
+            e.Stage = TcpStage.Closed;
+            return true;
+        }
+
+        if ((flags & TcpFlags.Fin) != 0)
+        {
+            e.Fins |= (byte)(outbound ? 1 : 2);
+        }
+
+        if (e.Stage == TcpStage.Handshake && !outbound)
+        {
+            var synAck = (flags & (TcpFlags.Syn | TcpFlags.Ack)) == (TcpFlags.Syn | TcpFlags.Ack);
+            var finalAck = (flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Ack;
+            if ((e.Origin == FwpDirection.Outbound && synAck) || (e.Origin == FwpDirection.Inbound && finalAck))
+            {
+                e.Stage = TcpStage.Established;
+                var established = f;
+                established.Direction = e.Origin;
+                if (!Classify(layers.FlowEstablished, ref established, ref walk, false, e.FlowId))
+                {
+                    e.Blocked = true;
+                    walk.FlowBlocked = true;
+                    e.FilterId = walk.FilterId;
+                    return false;
+                }
+            }
+        }
+
+        if (e.Fins == 3)
+        {
+            e.Stage = TcpStage.Closed;
+        }
+
+        return true;
+    }
+
+    private void DropBlockedFlow(int flow, ref Walk walk)
+    {
+        ref var e = ref _flows.At(flow);
+        _counters.FlowBlockedDrops++;
+        walk.UseFlow(in e);
+        walk.FlowBlocked = true;
+        walk.Block(e.AleLayerId, e.FilterId, absorbed: false, ShimReason.FlowBlocked);
+    }
+
+    private int FindFlow(ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk)
+    {
+        var expired = default(ExpiredFlow);
+        var flow = _flows.Find(KeyOf(in f, ref p), now, in _timeouts, ref expired);
+        Notify(expired);
+        if (flow >= 0)
+        {
+            walk.UseFlow(in _flows.At(flow));
+        }
+
+        return flow;
+    }
+
+    /// <summary>The ALE flow key (docs/SHIM.md): the 5-tuple; for ICMP echo, the identifier in place of ports.</summary>
+    private static FlowKey KeyOf(in PacketFacts f, ref ParsedPacket p)
+    {
+        if (p.Protocol is Icmp or IcmpV6)
+        {
+            var id = p.Has(PacketFlags.IcmpEcho) ? p.IcmpId : (ushort)((p.IcmpType << 8) | p.IcmpCode);
+            return new FlowKey(f.LocalAddress, f.RemoteAddress, id, 0, p.Protocol, p.IpVersion);
+        }
+
+        return new FlowKey(f.LocalAddress, f.RemoteAddress, f.HasPorts ? f.LocalPort : (ushort)0, f.HasPorts ? f.RemotePort : (ushort)0, p.Protocol, p.IpVersion);
+    }
+
+    private void Notify(ExpiredFlow expired)
+    {
+        if (expired.FlowId != 0)
+        {
+            DeleteFlowContexts(expired.FlowId);
+        }
+    }
+
+    private void DeleteFlowContexts(ulong flowId)
+    {
+        if (!_engine.FlowContexts.IsEmpty)
+        {
+            _engine.FlowContexts.DeleteFlow(flowId);
+        }
+    }
+}
