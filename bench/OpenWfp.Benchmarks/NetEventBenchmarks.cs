@@ -1,10 +1,10 @@
 using BenchmarkDotNet.Attributes;
-using OpenWfp.NetEvents;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Classify;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
+using OpenWfp.NetEvents;
 
 namespace OpenWfp.Benchmarks;
 

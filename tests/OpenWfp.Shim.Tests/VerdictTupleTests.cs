@@ -1,9 +1,9 @@
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Security;
 using OpenWfp.Engine.Values;
-using OpenWfp.Wire;
 using OpenWfp.Testing.Packets;
 using OpenWfp.Testing.Policy;
+using OpenWfp.Wire;
 
 namespace OpenWfp.Shim.Tests;
 

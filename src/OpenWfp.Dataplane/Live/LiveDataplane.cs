@@ -1,7 +1,7 @@
-using OpenWfp.NetEvents;
 using OpenWfp.Dataplane.Rules;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Policy;
+using OpenWfp.NetEvents;
 using OpenWfp.Netlink;
 
 namespace OpenWfp.Dataplane.Live;

@@ -3,8 +3,8 @@ using OpenWfp.Dataplane.Live;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
-using OpenWfp.Testing.Policy;
 using OpenWfp.NetEvents;
+using OpenWfp.Testing.Policy;
 
 namespace OpenWfp.Dataplane.Tests.Live;
 
