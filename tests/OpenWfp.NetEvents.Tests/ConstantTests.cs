@@ -1,7 +1,7 @@
 
 namespace OpenWfp.NetEvents.Tests;
 
-/// <summary>Pins the constants mirrored from fwpmtypes.h (values from SPEC §9.6).</summary>
+/// <summary>Pins the constants mirrored from fwpmtypes.h (FWPM_NET_EVENT_TYPE and the keyword flags, as Microsoft Learn documents them).</summary>
 public sealed class ConstantTests
 {
     [Fact]

@@ -6,7 +6,7 @@ using OpenWfp.Engine.Values;
 
 namespace OpenWfp.NetEvents.Tests;
 
-/// <summary>Templates: the time window, the maximum count and each kind of condition (SPEC §9.6).</summary>
+/// <summary>Templates: the time window, the maximum count and each kind of condition (FWPM_NET_EVENT_ENUM_TEMPLATE0; docs/WFPD.md, Net events).</summary>
 public sealed class QueryTests
 {
     private static readonly UInt128 V6A = ((UInt128)0x2001_0db8_0000_0000UL << 64) | 1;          // 2001:db8::1

@@ -2,7 +2,7 @@ using OpenWfp.Engine.Errors;
 
 namespace OpenWfp.NetEvents.Tests;
 
-/// <summary>What is recorded: FWPM_ENGINE_COLLECT_NET_EVENTS and the keywords (SPEC §9.6).</summary>
+/// <summary>What is recorded: FWPM_ENGINE_COLLECT_NET_EVENTS and the keywords (docs/WFPD.md, Net events).</summary>
 public sealed class RecordingTests
 {
     [Fact]

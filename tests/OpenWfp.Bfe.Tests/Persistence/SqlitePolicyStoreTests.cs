@@ -170,7 +170,7 @@ public sealed class SqlitePolicyStoreTests : IDisposable
     public void Apply_Deletes_RemoveOnlyThatKindsObject()
     {
         using var store = SqlitePolicyStore.Open(StorePath);
-        // Keys are unique per object type only (SPEC §2.1): a filter and a provider context may share a GUID.
+        // Keys are unique per object type only (docs/ERRORS.md, Lifetimes and references): a filter and a provider context may share a GUID.
         store.Apply(new PolicyChangeSet
         {
             AddedProviders = [Policies.Provider(1)],
