@@ -2,7 +2,7 @@ namespace OpenWfp.Netlink;
 
 /// <summary>
 /// A ctnetlink socket for the mark operations of reauthorization: count entries by mark, and clear mark bits so the
-/// next packet of each flow is queued again (DATAPLANE.md §2.2). Not thread-safe; the socket belongs to the network
+/// next packet of each flow is queued again (docs/DATAPLANE.md, Reauthorization). Not thread-safe; the socket belongs to the network
 /// namespace of the thread that called <see cref="Open"/>.
 /// </summary>
 public sealed class ConntrackClient : IDisposable

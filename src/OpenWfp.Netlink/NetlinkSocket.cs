@@ -5,7 +5,7 @@ namespace OpenWfp.Netlink;
 
 /// <summary>
 /// A raw AF_NETLINK socket (nfnetlink, sock_diag, …). .NET's <c>Socket</c> cannot create one — its
-/// <c>AddressFamily</c> has no netlink member and unknown families are refused (DATAPLANE.md §4.1) — so the descriptor
+/// <c>AddressFamily</c> has no netlink member and unknown families are refused by .NET's socket constructor — so the descriptor
 /// comes from socket(2) and bind(2) through LibraryImport and lives in a <see cref="SafeHandle"/>. Send and receive work
 /// on spans and allocate nothing.
 /// </summary>

@@ -4,7 +4,7 @@ namespace OpenWfp.Wire;
 
 /// <summary>
 /// Recomputes the checksums of an IP packet in place, e.g. after a callout rewrote bytes of an NFQUEUE payload: the
-/// kernel marks a replaced payload CHECKSUM_NONE, so it must carry correct checksums (DATAPLANE.md §1.5).
+/// kernel marks a replaced payload CHECKSUM_NONE, so it must carry correct checksums (the NFQA_PAYLOAD replacement path of net/netfilter/nfnetlink_queue.c).
 /// </summary>
 public static class Checksums
 {

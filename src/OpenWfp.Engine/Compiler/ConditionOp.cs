@@ -4,7 +4,7 @@ namespace OpenWfp.Engine.Compiler;
 
 /// <summary>
 /// One compiled condition: 12 bytes. Operands live in the program's side arrays (<c>Bounds64</c>, <c>Bounds128</c>,
-/// <c>Refs</c>) so that the op array stays dense (STYLE §C.3).
+/// <c>Refs</c>) so that the op array stays dense and cache-friendly.
 /// </summary>
 internal readonly struct ConditionOp
 {

@@ -228,7 +228,7 @@ internal sealed partial class LayerProgram
         return Unregistered(in filter);
     }
 
-    /// <summary>SPEC §2.6: TERMINATING/UNKNOWN act as BLOCK (hard), or PERMIT with PERMIT_IF_CALLOUT_UNREGISTERED; INSPECTION is skipped.</summary>
+    /// <summary>docs/ARBITRATION.md, Unregistered callouts: TERMINATING/UNKNOWN act as BLOCK (hard), or PERMIT with PERMIT_IF_CALLOUT_UNREGISTERED; INSPECTION is skipped.</summary>
     private static Outcome Unregistered(in CompiledFilter filter)
     {
         if (filter.Kind == FilterKind.CalloutInspection)

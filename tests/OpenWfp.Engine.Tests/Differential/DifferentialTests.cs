@@ -155,7 +155,7 @@ public class DifferentialTests
         Assert.Equal(1u, skipped.Rights);
 
         // Two agreeing soft PERMITs: the first one stays the reported filter, as in docs/ARBITRATION.md, Worked examples, example 2 (an observed
-        // Windows net event) shows; §5.2's pseudo-code alone would report the later one (docs/ENGINE.md).
+        // Windows net event) shows; a plain reading of the arbitration loop would report the later one (docs/ARBITRATION.md, The algorithm).
         Assert.Equal(permitIf.FilterId, skipped.FilterId);
         AssertEngineAgrees(engine, layer, values, skipped);
     }
