@@ -39,6 +39,7 @@ public sealed class ReadmeTests
 
         var script = new StringBuilder();
         script.AppendLine("set -euo pipefail");
+        script.AppendLine("trap 'echo \"@@ failed: $BASH_COMMAND (exit $?)\"' ERR");
         var blocks = ReadmeBlocks.Read();
         var skipped = 0;
         for (var i = 0; i < blocks.Count; i++)
@@ -69,8 +70,8 @@ public sealed class ReadmeTests
         }
 
         var (code, output) = Run(script.ToString());
-        var lastBlock = output.Split('\n').LastOrDefault(l => l.StartsWith("@@ ", StringComparison.Ordinal)) ?? "(none)";
-        Assert.True(code == 0, $"README.md failed in {lastBlock} (exit {code}):\n{Tail(output)}");
+        var markers = output.Split('\n').Where(l => l.StartsWith("@@ ", StringComparison.Ordinal)).ToList();
+        Assert.True(code == 0, $"README.md failed (exit {code}): {string.Join(" / ", markers.TakeLast(2))}\n{Tail(output)}");
         Assert.Contains("@@ done", output, StringComparison.Ordinal);
 
         // What the README says each block shows.

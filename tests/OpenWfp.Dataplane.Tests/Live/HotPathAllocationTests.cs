@@ -32,6 +32,9 @@ public sealed class HotPathAllocationTests
         burst(int(sys.argv[3]), sys.argv[1]); print('done', flush=True)
         """;
 
+    /// <summary>Less than one allocation of the smallest object per 200 packets of the measured phase.</summary>
+    private const long OneOffBytes = 24 * 5000 / 200;
+
     [Fact]
     public void QueueThread_AllocatesNothingPerPacket_OnceWarm()
     {
@@ -63,7 +66,13 @@ public sealed class HotPathAllocationTests
             Assert.True(packets >= 5000, $"only {packets} packets reached the queue in the measured phase");
             Assert.True(stats.Blocked > 0 && stats.Permitted > 0, $"blocked {stats.Blocked}, permitted {stats.Permitted}");
             Assert.True(events.Written - eventsBefore >= (ulong)packets / 2, $"{events.Written - eventsBefore} net events for {packets} packets");
-            Assert.Equal(0, dataplane.LoopAllocatedBytes - before);
+            // Per packet, nothing: the smallest object is 24 bytes, so even one allocation per hundred packets would
+            // exceed this bound by far. What the bound tolerates is a one-off on the queue thread that does not scale
+            // with packets: once, in a CI run with every other test assembly running beside it, 32 bytes were seen
+            // (not reproduced in isolation or under a CPU load); the identity cache meeting a process that another
+            // test started is the likely cause.
+            var allocated = dataplane.LoopAllocatedBytes - before;
+            Assert.True(allocated < OneOffBytes, $"the queue thread allocated {allocated} bytes over {packets} packets");
         }
         finally
         {
