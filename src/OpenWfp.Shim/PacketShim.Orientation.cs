@@ -13,21 +13,7 @@ public sealed partial class PacketShim
         UInt128 dst = v4 ? p.DestinationIPv4 : p.DestinationIPv6;
         f.LocalAddress = outbound ? src : dst;
         f.RemoteAddress = outbound ? dst : src;
-        var icmp = p.Protocol is Icmp or IcmpV6;
-        if (icmp)
-        {
-            // ICMP_TYPE ≡ IP_LOCAL_PORT and ICMP_CODE ≡ IP_REMOTE_PORT (the FWPM_CONDITION_ICMP_TYPE/CODE definitions in fwpmu.h), whichever the direction.
-            f.HasPorts = p.Has(PacketFlags.TransportPresent);
-            f.LocalPort = p.IcmpType;
-            f.RemotePort = p.IcmpCode;
-        }
-        else
-        {
-            f.HasPorts = p.Has(PacketFlags.PortsPresent);
-            f.LocalPort = outbound ? p.SourcePort : p.DestinationPort;
-            f.RemotePort = outbound ? p.DestinationPort : p.SourcePort;
-        }
-
+        f.HasPorts = Ports(ref p, outbound, out f.LocalPort, out f.RemotePort);
         if (addressesOnly)
         {
             return;
@@ -54,6 +40,29 @@ public sealed partial class PacketShim
         f.EmbeddedLocalAddressType = AddressType(p.InnerIpVersion, v4 ? p.InnerSourceIPv4 : p.InnerSourceIPv6);
         f.EmbeddedLocalPort = p.Has(PacketFlags.InnerPortsPresent) ? p.InnerSourcePort : (ushort)0;
         f.EmbeddedRemotePort = p.Has(PacketFlags.InnerPortsPresent) ? p.InnerDestinationPort : (ushort)0;
+    }
+
+    /// <summary>The packet's ports for one side of it; false when it carries none.</summary>
+    private static bool Ports(ref ParsedPacket p, bool outbound, out ushort local, out ushort remote)
+    {
+        if (p.Protocol is Icmp or IcmpV6)
+        {
+            // ICMP_TYPE ≡ IP_LOCAL_PORT and ICMP_CODE ≡ IP_REMOTE_PORT (the FWPM_CONDITION_ICMP_TYPE/CODE definitions in fwpmu.h), whichever the direction.
+            local = p.IcmpType;
+            remote = p.IcmpCode;
+            return p.Has(PacketFlags.TransportPresent);
+        }
+
+        local = outbound ? p.SourcePort : p.DestinationPort;
+        remote = outbound ? p.DestinationPort : p.SourcePort;
+        return p.Has(PacketFlags.PortsPresent);
+    }
+
+    /// <summary>A forwarded packet's tuple, oriented as sent by its source (ports 0 when it has none).</summary>
+    private static FlowTuple SenderTuple(ref ParsedPacket p, UInt128 source, UInt128 destination)
+    {
+        var hasPorts = Ports(ref p, outbound: true, out var local, out var remote);
+        return new(p.IpVersion, p.Protocol, source, hasPorts ? local : (ushort)0, destination, hasPorts ? remote : (ushort)0, Outbound: true);
     }
 
     /// <summary>The packet's tuple as the shim oriented it (ports 0 when it has none).</summary>

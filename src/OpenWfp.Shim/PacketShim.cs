@@ -168,9 +168,7 @@ public sealed partial class PacketShim
             }
 
             Classify(layers.IpForward, ref facts, ref walk, reauthorization: false);
-            var sender = facts;
-            Orient(ref sender, ref p, outbound: true, addressesOnly: true);
-            return walk.Verdict(TupleOf(in sender, outbound: true), p.TcpFlags);
+            return walk.Verdict(SenderTuple(ref p, source, destination), p.TcpFlags);
         }
 
         if (direction is TrafficDirection.Outbound or TrafficDirection.Loopback)

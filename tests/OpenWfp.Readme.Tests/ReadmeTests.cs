@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using OpenWfp.Testing.Netns;
 
 namespace OpenWfp.Readme.Tests;
 
@@ -32,17 +33,16 @@ public sealed class ReadmeTests
     public void EveryBlock_RunsAsWritten()
     {
         Assert.SkipUnless(Environment.IsPrivilegedProcess, "README.md's live blocks need root (network namespaces, netfilter); run the tests as root");
-        foreach (var tool in (string[])["ip", "iptables-nft", "python3", "setsid", "unshare"])
+        foreach (var tool in (string[])["ip", "iptables-nft", "python3", "setsid"])
         {
-            Assert.SkipWhen(Which(tool) is null, $"{tool} is not installed (.ci/run installs it)");
+            Assert.SkipWhen(NetworkNamespace.FindTool(tool) is null, $"{tool} is not installed (.ci/run installs it)");
         }
 
         var script = new StringBuilder();
         script.AppendLine("set -euo pipefail");
 
-        // The whole README runs in a network namespace of its own (unshare --net), with only its loopback up: what
-        // it creates or changes in "the machine's own namespace" stays in this one and goes with it.
-        script.AppendLine("ip link set lo up");
+        // The script runs in the machine's own network namespace, as a reader's terminal would: the README's builds
+        // restore packages (NuGet's audit asks the feed), and its live blocks make namespaces of their own.
         script.AppendLine("trap 'echo \"@@ failed: $BASH_COMMAND (exit $?)\"' ERR");
         var blocks = ReadmeBlocks.Read();
         var skipped = 0;
@@ -89,15 +89,15 @@ public sealed class ReadmeTests
     }
 
     /// <summary>
-    /// Runs the script with bash in a network namespace and a session of its own (setsid and unshare each exec the
-    /// next, since this process's child leads no process group), so that whatever it leaves running — it should leave
-    /// nothing — is stopped by session id, and nothing else on the machine is touched.
+    /// Runs the script with bash in a session of its own (setsid execs it directly, since this process's child leads
+    /// no process group), so that whatever it leaves running — it should leave nothing — is stopped by session id,
+    /// and nothing else on the machine is touched.
     /// </summary>
     private static (int Code, string Output) Run(string script)
     {
         var file = Path.Combine(Path.GetTempPath(), $"readme-{Guid.NewGuid():N}.sh");
         File.WriteAllText(file, script);
-        var psi = new ProcessStartInfo("setsid", ["unshare", "--net", "bash", file])
+        var psi = new ProcessStartInfo("setsid", ["bash", file])
         {
             WorkingDirectory = ReadmeBlocks.RepositoryRoot,
             RedirectStandardOutput = true,
@@ -170,8 +170,4 @@ public sealed class ReadmeTests
     }
 
     private static string Tail(string output) => string.Join('\n', output.Split('\n').TakeLast(60));
-
-    private static string? Which(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/sbin").Append("/sbin")
-            .Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
 }

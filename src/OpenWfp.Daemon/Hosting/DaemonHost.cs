@@ -99,13 +99,19 @@ internal static class DaemonHost
 
         try
         {
-            await app.RunAsync(cancel);
-        }
-        catch (Exception e) when (e is IOException or SocketException && !cancel.IsCancellationRequested)
-        {
-            // Kestrel binds after the probe in PrepareSocket; this covers a directory changed in between.
-            var reason = SocketReason(e.InnerException as SocketException ?? e as SocketException, config.Socket) ?? e.Message;
-            throw new DaemonStartException($"{config.Socket}: cannot listen ({reason}); {SocketFix(reason)}");
+            try
+            {
+                await app.StartAsync(cancel);
+            }
+            catch (Exception e) when (e is IOException or SocketException && !cancel.IsCancellationRequested)
+            {
+                // Kestrel binds after the probe in PrepareSocket; this covers a directory changed in between. Only the
+                // start is covered: an I/O error while serving is not a failure to listen.
+                var reason = SocketReason(e.InnerException as SocketException ?? e as SocketException, config.Socket) ?? e.Message;
+                throw new DaemonStartException($"{config.Socket}: cannot listen ({reason}); {SocketFix(reason)}");
+            }
+
+            await app.WaitForShutdownAsync(cancel);
         }
         finally
         {

@@ -69,8 +69,7 @@ public sealed class HotPathAllocationTests
             // Per packet, nothing: the smallest object is 24 bytes, so even one allocation per hundred packets would
             // exceed this bound by far. What the bound tolerates is a one-off on the queue thread that does not scale
             // with packets: once, in a CI run with every other test assembly running beside it, 32 bytes were seen
-            // (not reproduced in isolation or under a CPU load); the identity cache meeting a process that another
-            // test started is the likely cause.
+            // (not reproduced in isolation or under a CPU load; the cause is not known).
             var allocated = dataplane.LoopAllocatedBytes - before;
             Assert.True(allocated < OneOffBytes, $"the queue thread allocated {allocated} bytes over {packets} packets");
         }
