@@ -50,7 +50,8 @@ internal static class WfpCli
             "  wfp classify --policy p.json --layer ALE_AUTH_CONNECT_V4 --value IP_REMOTE_ADDRESS=203.0.113.10 --value IP_REMOTE_PORT=443\n" +
             "  wfp explain  --policy p.json --layer ALE_AUTH_CONNECT_V4 --value IP_PROTOCOL=tcp --json\n" +
             "  wfp import   wfpstate.xml --out policy.json     read a netsh wfp show state/filters dump\n" +
-            "  wfp export   --policy policy.json --out filters.xml\n\n" +
+            "  wfp export   --policy policy.json --out filters.xml\n" +
+            "  wfp diff     before.xml after.xml                what differs between two policies, and which decisions change\n\n" +
             "Against the running wfpd (--socket PATH, else $OPENWFP_SOCKET, else /run/openwfp/bfe.sock):\n" +
             "  wfp wait     [--timeout 30]                      until wfpd answers\n" +
             "  wfp apply    policy.json                         every object in one transaction\n" +
@@ -69,6 +70,7 @@ internal static class WfpCli
         root.Subcommands.Add(ReplayCommandDefinition.Create(a => Guard(console(), () => new ReplayCommand(console()).Run(a))));
         root.Subcommands.Add(ImportCommandDefinition.Create(a => Guard(console(), () => new ImportCommand(console()).Run(a))));
         root.Subcommands.Add(ExportCommandDefinition.Create(a => Guard(console(), () => new ExportCommand(console()).Run(a))));
+        root.Subcommands.Add(DiffCommandDefinition.Create(a => Guard(console(), () => new DiffCommand(console()).Run(a))));
         root.Subcommands.Add(ApplyCommand.Create(a => Guard(console(), () => new ApplyCommand(console()).Run(a))));
         root.Subcommands.Add(ShowCommandDefinition.Create(a => Guard(console(), () => new ShowCommand(console()).Run(a))));
         root.Subcommands.Add(AddFilterCommandDefinition.Create(a => Guard(console(), () => new AddFilterCommand(console()).Run(a))));
