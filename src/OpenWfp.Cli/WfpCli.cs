@@ -21,6 +21,12 @@ internal static class WfpCli
             return 1;
         }
 
+        if (MisplacedDaemonOption(parse) is { } misplaced)
+        {
+            console.Error.WriteLine($"wfp: {misplaced} does not apply to '{parse.CommandResult.Command.Name}', which works on files, not on wfpd (see '{HelpCommand(parse)}')");
+            return 1;
+        }
+
         try
         {
             current = console with { DaemonWait = Daemon.SocketOption.ReadWait(parse) };
@@ -85,6 +91,27 @@ internal static class WfpCli
             return 1;
         });
         return root;
+    }
+
+    // The root's --socket and --wait may stand before any command, so the parser takes them for commands that never
+    // talk to wfpd (replay, import, diff) too; silently ignoring one would let a script believe it read the daemon.
+    private static string? MisplacedDaemonOption(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        if (command == parse.RootCommandResult.Command)
+        {
+            return null;
+        }
+
+        foreach (var global in parse.RootCommandResult.Command.Options.Where(o => o.Name is Daemon.SocketOption.Name or Daemon.SocketOption.WaitName))
+        {
+            if (!command.Options.Any(o => o.Name == global.Name) && parse.GetResult(global) is not null)
+            {
+                return global.Name;
+            }
+        }
+
+        return null;
     }
 
     // System.CommandLine lists choices on several lines; a user error is one line. A word it does not know explains

@@ -91,6 +91,18 @@ public sealed class DaemonOptionTests : IDisposable
     }
 
     [Theory]
+    [InlineData("--socket /tmp/wfp-x.sock replay", "--socket", "replay")]
+    [InlineData("replay --socket /tmp/wfp-x.sock", "--socket", "replay")]
+    [InlineData("--socket import wfpstate.xml", "--socket", "import")]
+    [InlineData("diff a.json b.json --wait 3", "--wait", "diff")]
+    public void DaemonOptionOnACommandThatWorksOnFiles_IsOneLine_NotIgnored(string command, string option, string name)
+    {
+        var (code, output, err) = CliRunner.Run(command.Split(' '));
+        Assert.Equal((1, ""), (code, output));
+        Assert.Equal($"wfp: {option} does not apply to '{name}', which works on files, not on wfpd (see 'wfp {name} --help')\n", err.ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
     [InlineData("-1")]
     [InlineData("100000")]
     public void WaitOutOfRange_IsOneLine(string seconds)
