@@ -41,13 +41,17 @@ internal static class InputResolver
         return LoadPolicyText(text, path, warnings);
     }
 
-    /// <summary>The text of a policy file; a missing or unreadable file is a user error.</summary>
+    /// <summary>The text of a policy file, gunzipped when it is gzip (netsh dumps run to megabytes and are often kept compressed); a missing or unreadable file is a user error.</summary>
     public static string ReadPolicyText(string path)
     {
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = ReadMaybeGzip(path);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new CliUserException($"{path}: not a readable gzip file: {ex.Message}");
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -59,6 +63,24 @@ internal static class InputResolver
         }
 
         return text;
+    }
+
+    // gzip's magic (RFC 1952, section 2.3.1): ID1 = 0x1f, ID2 = 0x8b.
+    private static string ReadMaybeGzip(string path)
+    {
+        using var file = File.OpenRead(path);
+        Span<byte> magic = stackalloc byte[2];
+        var read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        file.Position = 0;
+        if (read == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+        {
+            using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+            using var reader = new StreamReader(gzip, detectEncodingFromByteOrderMarks: true);
+            return reader.ReadToEnd();
+        }
+
+        using var plain = new StreamReader(file, detectEncodingFromByteOrderMarks: true);
+        return plain.ReadToEnd();
     }
 
     /// <summary>Whether a policy file's text is XML (a netsh dump, or XML that is not one) rather than native JSON.</summary>
