@@ -465,11 +465,15 @@ public sealed class LayerCatalogTests
         Assert.StartsWith("observed in netsh wfp show state, Windows build 26100", reserved.Note);
         Assert.Equal(FwpDataType.TokenAccessInformation, userId.IncomingType);
         Assert.Null(userId.IncomingTypeNote);
-        Assert.Equal(FwpDataType.TokenInformation, remoteUserId.IncomingType);
-        Assert.Equal("FWP_TOKEN_INFORMATION_TYPE (inferred)", remoteUserId.IncomingTypeNote);
+        // The token fields have the types Windows reports, not guesses: no annotation is left.
+        Assert.Equal(FwpDataType.TokenAccessInformation, remoteUserId.IncomingType);
+        Assert.Null(remoteUserId.IncomingTypeNote);
+        Assert.Contains("as netsh wfp show state reports it", remoteUserId.Note, StringComparison.Ordinal);
         Assert.Equal(FwpDataType.TokenAccessInformation, packageFamily.IncomingType);
-        Assert.StartsWith("token/blob-like", packageFamily.IncomingTypeNote);
+        Assert.Null(packageFamily.IncomingTypeNote);
         Assert.Equal([FwpDataType.SecurityDescriptor], packageFamily.ConditionTypes);
+        Assert.Equal(FwpDataType.TokenInformation, LayerCatalog.Layer("RPC_UM").Field("REMOTE_USER_TOKEN").IncomingType);
+        Assert.All(LayerCatalog.Layers.SelectMany(l => l.Fields), f => Assert.Null(f.IncomingTypeNote));
     }
 
     [Fact]

@@ -150,4 +150,40 @@ public sealed class ObservedLayerTests
         Assert.Equal(aliasOf, callout.AliasOf);
         Assert.Equal(aliasOf ?? name, LayerCatalog.BuiltinNameOf(callout.Key));
     }
+
+    [Fact]
+    public void EveryBuiltinKeyNetshPrintsResolvesBothWays()
+    {
+        var path = Path.Combine(CatalogJson.RepoRoot, "tests/OpenWfp.Engine.Tests/Catalog/Data/netsh-builtin-keys.txt");
+        var rows = File.ReadLines(path).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split(' ')).ToArray();
+        var failures = new List<string>();
+
+        Assert.True(rows.Length > 300, $"only {rows.Length} names in {path}");
+        foreach (var row in rows)
+        {
+            var (element, name) = (row[0], row[1]);
+            Guid? key = element switch
+            {
+                "layerKey" or "applicableLayer" => LayerCatalog.TryFindLayer(name, out var l) ? l.Key : null,
+                "fieldKey" => LayerCatalog.TryFindCondition(name, out var c) ? c.Key : null,
+                "calloutKey" or "filterType" => LayerCatalog.TryFindCallout(name, out var co) ? co.Key : null,
+                "providerKey" => LayerCatalog.TryFindProvider(name, out var p) ? p.Key : null,
+                "providerContextKey" => LayerCatalog.TryFindProviderContext(name, out var pc) ? pc.Key : null,
+                "subLayerKey" or "defaultSubLayerKey" => LayerCatalog.TryFindSublayer(name, out var sl) ? sl.Key : null,
+                _ => throw new InvalidOperationException($"{path}: unexpected element '{element}'"),
+            };
+
+            // netsh prints one name per GUID, the canonical one: the catalog must give the same name back.
+            if (key is null)
+            {
+                failures.Add($"{element} {name}: not found");
+            }
+            else if (LayerCatalog.BuiltinNameOf(key.Value) != name)
+            {
+                failures.Add($"{element} {name}: its GUID {key} is named {LayerCatalog.BuiltinNameOf(key.Value)}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
 }
