@@ -1,5 +1,5 @@
-using V1 = OpenWfp.Protocol.V1;
 using static OpenWfp.Client.FwpmConstants;
+using V1 = OpenWfp.Protocol.V1;
 
 namespace OpenWfp.Client;
 
