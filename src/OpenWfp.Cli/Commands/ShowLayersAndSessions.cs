@@ -19,18 +19,7 @@ internal sealed class ShowLayersAndSessions(CliConsole console)
     {
         if (args.Json)
         {
-            console.Out.WriteLine(JsonReport.Build(w =>
-            {
-                DaemonJson.Head(w, socket);
-                w.WriteStartArray("layers");
-                foreach (var l in layers)
-                {
-                    WriteLayer(w, l);
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }));
+            WriteJsonList(socket, "layers", layers, WriteLayer);
             return;
         }
 
@@ -66,32 +55,24 @@ internal sealed class ShowLayersAndSessions(CliConsole console)
     {
         if (args.Json)
         {
-            console.Out.WriteLine(JsonReport.Build(w =>
+            WriteJsonList(socket, "sessions", sessions, (w, s) =>
             {
-                DaemonJson.Head(w, socket);
-                w.WriteStartArray("sessions");
-                foreach (var s in sessions)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("sessionKey", s.SessionKey.ToString());
-                    w.WriteString("name", s.DisplayData?.Name);
-                    w.WriteString("description", s.DisplayData?.Description);
-                    w.WriteNumber("flags", s.Flags);
-                    w.WriteBoolean("dynamic", (s.Flags & FwpmConstants.FWPM_SESSION_FLAG_DYNAMIC) != 0);
-                    w.WriteNumber("txnWaitTimeoutInMSec", s.TxnWaitTimeoutInMSec);
-                    w.WriteNumber("processId", s.ProcessId);
-                    w.WriteNumber("uid", s.Uid);
-                    w.WriteString("sid", s.Sid);
-                    w.WriteString("username", s.Username);
-                    w.WriteBoolean("kernelMode", s.KernelMode);
-                    w.WriteBoolean("inTransaction", s.InTransaction);
-                    w.WriteBoolean("self", s.SessionKey.ToString() == ownKey);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
+                w.WriteStartObject();
+                w.WriteString("sessionKey", s.SessionKey.ToString());
+                w.WriteString("name", s.DisplayData?.Name);
+                w.WriteString("description", s.DisplayData?.Description);
+                w.WriteNumber("flags", s.Flags);
+                w.WriteBoolean("dynamic", (s.Flags & FwpmConstants.FWPM_SESSION_FLAG_DYNAMIC) != 0);
+                w.WriteNumber("txnWaitTimeoutInMSec", s.TxnWaitTimeoutInMSec);
+                w.WriteNumber("processId", s.ProcessId);
+                w.WriteNumber("uid", s.Uid);
+                w.WriteString("sid", s.Sid);
+                w.WriteString("username", s.Username);
+                w.WriteBoolean("kernelMode", s.KernelMode);
+                w.WriteBoolean("inTransaction", s.InTransaction);
+                w.WriteBoolean("self", s.SessionKey.ToString() == ownKey);
                 w.WriteEndObject();
-            }));
+            });
             return;
         }
 
@@ -117,18 +98,7 @@ internal sealed class ShowLayersAndSessions(CliConsole console)
         var contexts = state.ProviderContexts.OrderBy(c => c.ProviderContextId).ToList();
         if (args.Json)
         {
-            console.Out.WriteLine(JsonReport.Build(w =>
-            {
-                DaemonJson.Head(w, socket);
-                w.WriteStartArray("providerContexts");
-                foreach (var c in contexts)
-                {
-                    AddObjectCommand.WriteProviderContext(w, c, names);
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }));
+            WriteJsonList(socket, "providerContexts", contexts, (w, c) => AddObjectCommand.WriteProviderContext(w, c, names));
             return;
         }
 
@@ -153,6 +123,21 @@ internal sealed class ShowLayersAndSessions(CliConsole console)
 
         table.Write(console.Out);
     }
+
+    // One document: the head, then the items as one array under `property`.
+    private void WriteJsonList<T>(string socket, string property, IEnumerable<T> items, Action<Utf8JsonWriter, T> write) =>
+        console.Out.WriteLine(JsonReport.Build(w =>
+        {
+            DaemonJson.Head(w, socket);
+            w.WriteStartArray(property);
+            foreach (var item in items)
+            {
+                write(w, item);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }));
 
     private static void WriteLayer(Utf8JsonWriter w, FwpmLayer0 l)
     {
