@@ -28,6 +28,7 @@ public sealed partial class BaseFilteringEngine : IDisposable
     private readonly ConcurrentDictionary<Guid, BfeSession> _sessions = new();
     private readonly ConcurrentDictionary<(ObjectKind Kind, Guid Key), Guid> _dynamicOwners = new();
     private readonly IPolicyStore? _store;
+    private readonly TimeProvider _time;
     private ImmutableDictionary<Guid, FilterSpec> _bootTimeFilters = ImmutableDictionary<Guid, FilterSpec>.Empty;
 
     /// <summary>A BFE over a new engine; <paramref name="store"/> null keeps nothing across restarts.</summary>
@@ -39,8 +40,9 @@ public sealed partial class BaseFilteringEngine : IDisposable
     {
         Access = access;
         _store = store;
+        _time = timeProvider ?? TimeProvider.System;
         Engine = new FilterEngine(engineOptions);
-        NetEvents = new NetEventLog(timeProvider: timeProvider ?? TimeProvider.System);
+        NetEvents = new NetEventLog(timeProvider: _time);
     }
 
     /// <summary>The filter engine classify runs on.</summary>
@@ -61,14 +63,25 @@ public sealed partial class BaseFilteringEngine : IDisposable
     /// <summary>Net events: classify drops (and allows with the CLASSIFY_ALLOW keyword); docs/WFPD.md, Net events.</summary>
     public NetEventLog NetEvents { get; }
 
-    /// <summary>FWPM_ENGINE_OPTION values (TXN_WATCHDOG and friends are kept but have no effect yet).</summary>
-    public ConcurrentDictionary<uint, uint> Options { get; } = new() { [EngineOptions.CollectNetEvents] = 1, [EngineOptions.NetEventMatchAnyKeywords] = 0 };
+    /// <summary>FWPM_ENGINE_OPTION values; TXN_WATCHDOG_TIMEOUT_IN_MSEC bounds how long a write transaction may sit idle (docs/WFPD.md, Transactions).</summary>
+    public ConcurrentDictionary<uint, uint> Options { get; } = new()
+    {
+        [EngineOptions.CollectNetEvents] = 1,
+        [EngineOptions.NetEventMatchAnyKeywords] = 0,
+        [EngineOptions.TxnWatchdogTimeoutInMsec] = EngineOptions.DefaultTxnWatchdogTimeoutInMsec,
+    };
 
     /// <summary>FwpmEngineOpen0: a new session for <paramref name="caller"/>.</summary>
-    public BfeSession OpenSession(CallerIdentity caller, string? name = null, bool dynamic = false, TimeSpan? txnWait = null)
+    /// <param name="caller">Who opens it.</param>
+    /// <param name="name">displayData.name.</param>
+    /// <param name="dynamic">FWPM_SESSION_FLAG_DYNAMIC.</param>
+    /// <param name="txnWait">txnWaitTimeoutInMSec; null or zero for the default, <see cref="Timeout.InfiniteTimeSpan"/> to wait forever.</param>
+    /// <param name="description">displayData.description.</param>
+    public BfeSession OpenSession(CallerIdentity caller, string? name = null, bool dynamic = false, TimeSpan? txnWait = null, string? description = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var session = new BfeSession(Guid.NewGuid(), name ?? "", dynamic, caller, txnWait is { } w && w > TimeSpan.Zero ? w : FilterEngine.DefaultTransactionTimeout);
+        var wait = txnWait is { } w && (w > TimeSpan.Zero || w == Timeout.InfiniteTimeSpan) ? w : FilterEngine.DefaultTransactionTimeout;
+        var session = new BfeSession(Guid.NewGuid(), name ?? "", dynamic, caller, wait, description);
         _sessions[session.Key] = session;
         return session;
     }
@@ -91,8 +104,12 @@ public sealed partial class BaseFilteringEngine : IDisposable
             }
 
             session.IsClosed = true;
-            session.Write?.Abort();
-            session.Write = null;
+            if (session.Write is { } txn)
+            {
+                session.Write = null;
+                ReleaseWrite(session, txn, commit: null);
+            }
+
             session.ReadSnapshot = null;
         }
 
@@ -121,7 +138,7 @@ public sealed partial class BaseFilteringEngine : IDisposable
         {
             try
             {
-                using var txn = Engine.BeginTransaction(TimeSpan.FromSeconds(30));
+                var txn = AcquireWrite(TimeSpan.FromSeconds(30));
                 var log = new ChangeLog();
                 foreach (var kind in new[] { ObjectKind.Filter, ObjectKind.ProviderContext, ObjectKind.Callout, ObjectKind.Sublayer, ObjectKind.Provider })
                 {
@@ -138,7 +155,7 @@ public sealed partial class BaseFilteringEngine : IDisposable
                     }
                 }
 
-                CommitCore(session, txn, log);
+                ReleaseWrite(null, txn, () => CommitCore(session, txn, log));
                 return;
             }
             catch (WfpException e) when (e.Error == WfpError.Timeout && attempt < 20)
@@ -167,36 +184,28 @@ public sealed partial class BaseFilteringEngine : IDisposable
                 throw new WfpException(WfpError.TxnInProgress, "the session already has a transaction open");
             }
 
+            session.AbortedByWatchdog = false;
             if (readOnly)
             {
                 session.ReadSnapshot = Engine.Current;
             }
             else
             {
-                session.Write = Engine.BeginTransaction(session.TxnWait);
+                session.Write = AcquireWrite(session.TxnWait);
                 session.Pending = new ChangeLog();
+                StartWatchdog(session);
             }
         }
     }
 
     /// <summary>FwpmTransactionCommit0.</summary>
-    public void CommitTransaction(BfeSession session) => EndTransaction(session, txn =>
-    {
-        try
-        {
-            CommitCore(session, txn, session.Pending);
-        }
-        finally
-        {
-            txn.Dispose();
-        }
-    });
+    public void CommitTransaction(BfeSession session) => EndTransaction(session, commit: true);
 
     /// <summary>FwpmTransactionAbort0.</summary>
-    public void AbortTransaction(BfeSession session) => EndTransaction(session, txn => txn.Abort());
+    public void AbortTransaction(BfeSession session) => EndTransaction(session, commit: false);
 
     /// <summary>Ends the session's transaction: a read-only one just lets go of its snapshot.</summary>
-    private static void EndTransaction(BfeSession session, Action<EngineTransaction> end)
+    private void EndTransaction(BfeSession session, bool commit)
     {
         lock (session.Gate)
         {
@@ -207,9 +216,20 @@ public sealed partial class BaseFilteringEngine : IDisposable
                 return;
             }
 
+            if (session.AbortedByWatchdog)
+            {
+                session.AbortedByWatchdog = false;
+                if (commit)
+                {
+                    throw new WfpException(WfpError.TxnAborted, "the transaction was aborted: it sat idle longer than the engine's transaction watchdog allows (engine option TXN_WATCHDOG_TIMEOUT_IN_MSEC)");
+                }
+
+                return;
+            }
+
             var txn = session.Write ?? throw new WfpException(WfpError.NoTxnInProgress, "the session has no transaction open");
             session.Write = null;
-            end(txn);
+            ReleaseWrite(session, txn, commit ? () => CommitCore(session, txn, session.Pending) : null);
         }
     }
 
@@ -220,7 +240,13 @@ public sealed partial class BaseFilteringEngine : IDisposable
         lock (session.Gate)
         {
             EnsureOpen(session);
-            return session.Write?.View ?? session.ReadSnapshot ?? Engine.Current;
+            if (session.Write is { } txn)
+            {
+                session.LastActivity = _time.GetTimestamp();
+                return txn.View;
+            }
+
+            return session.ReadSnapshot ?? Engine.Current;
         }
     }
 
@@ -236,17 +262,28 @@ public sealed partial class BaseFilteringEngine : IDisposable
                 throw new WfpException(WfpError.IncompatibleTxn, $"{what}: the session's transaction is read-only");
             }
 
+            if (session.AbortedByWatchdog)
+            {
+                throw new WfpException(WfpError.TxnAborted, $"{what}: the session's transaction was aborted by the transaction watchdog; abort it and begin again");
+            }
+
             if (session.Write is { } txn)
             {
+                session.LastActivity = _time.GetTimestamp();
+
                 // A failed call does not doom the explicit transaction (docs/WFPD.md, The API): the engine left the working copy as it was.
                 return operation(txn, session.Pending);
             }
 
-            using var implicitTxn = Engine.BeginTransaction(session.TxnWait);
+            var implicitTxn = AcquireWrite(session.TxnWait);
             var log = new ChangeLog();
-            var result = operation(implicitTxn, log);
-            CommitCore(session, implicitTxn, log);
-            return result;
+            var result = default(T);
+            ReleaseWrite(null, implicitTxn, () =>
+            {
+                result = operation(implicitTxn, log);
+                CommitCore(session, implicitTxn, log);
+            });
+            return result!;
         }
     }
 
@@ -346,4 +383,10 @@ public static class EngineOptions
 
     /// <summary>FWPM_ENGINE_TXN_WATCHDOG_TIMEOUT_IN_MSEC.</summary>
     public const uint TxnWatchdogTimeoutInMsec = 5;
+
+    /// <summary>
+    /// The watchdog's default: a write transaction idle for a minute is aborted. Microsoft Learn lists the option
+    /// without a default; docs/WFPD.md (Transactions) says why this one.
+    /// </summary>
+    public const uint DefaultTxnWatchdogTimeoutInMsec = 60_000;
 }

@@ -61,9 +61,10 @@ internal static class WfpCli
             "Against the running wfpd (--socket PATH, else $OPENWFP_SOCKET, else /run/openwfp/bfe.sock):\n" +
             "  wfp wait     [--timeout 30]                      until wfpd answers\n" +
             "  wfp apply    policy.json                         every object in one transaction\n" +
-            "  wfp show     filters|sublayers|callouts|providers|state|netevents [--json]\n" +
+            "  wfp show     filters|sublayers|callouts|providers|provider-contexts|layers|sessions|state|netevents [--json]\n" +
             "  wfp add filter --layer ALE_AUTH_CONNECT_V4 --condition \"IP_REMOTE_PORT == 23\" --action block\n" +
-            "  wfp delete filter 12\n" +
+            "  wfp add      provider|sublayer|callout|provider-context --name NAME …\n" +
+            "  wfp delete   filter 12   (or provider|sublayer|callout|provider-context KEY|NAME)\n" +
             "  wfp events   --follow\n" +
             "  wfp classify --socket --layer ALE_AUTH_CONNECT_V4 --value IP_REMOTE_PORT=23   (also explain, export)\n" +
             "Global options, before or after the command: --socket [PATH] (wfpd's socket), --wait SECONDS (keep retrying\n" +
@@ -79,8 +80,12 @@ internal static class WfpCli
         root.Subcommands.Add(DiffCommandDefinition.Create(a => Guard(console(), () => new DiffCommand(console()).Run(a))));
         root.Subcommands.Add(ApplyCommand.Create(a => Guard(console(), () => new ApplyCommand(console()).Run(a))));
         root.Subcommands.Add(ShowCommandDefinition.Create(a => Guard(console(), () => new ShowCommand(console()).Run(a))));
-        root.Subcommands.Add(AddFilterCommandDefinition.Create(a => Guard(console(), () => new AddFilterCommand(console()).Run(a))));
-        root.Subcommands.Add(DeleteFilterCommand.Create(a => Guard(console(), () => new DeleteFilterCommand(console()).Run(a))));
+        var add = AddFilterCommandDefinition.Create(a => Guard(console(), () => new AddFilterCommand(console()).Run(a)));
+        AddObjectCommand.Register(add, a => Guard(console(), () => new AddObjectCommand(console()).Run(a)));
+        root.Subcommands.Add(add);
+        var delete = DeleteFilterCommand.Create(a => Guard(console(), () => new DeleteFilterCommand(console()).Run(a)));
+        DeleteObjectCommand.Register(delete, a => Guard(console(), () => new DeleteObjectCommand(console()).Run(a)));
+        root.Subcommands.Add(delete);
         root.Subcommands.Add(EventsCommand.Create(a => Guard(console(), () => new EventsCommand(console()).Run(a))));
         root.Subcommands.Add(WaitCommand.Create(a => Guard(console(), () => new WaitCommand(console()).Run(a))));
         root.Options.Add(Daemon.SocketOption.CreateGlobal());
@@ -185,6 +190,13 @@ internal static class WfpCli
         catch (Exception ex) when (ex is CliUserException or PolicyFileException or WfpException)
         {
             console.Error.WriteLine("wfp: " + ex.Message.ReplaceLineEndings(" "));
+
+            // An add that broke several rules: each further error on a line of its own (docs/CLI.md, Errors).
+            foreach (var line in (ex as CliUserException)?.MoreErrors ?? [])
+            {
+                console.Error.WriteLine("  " + line.ReplaceLineEndings(" "));
+            }
+
             return 1;
         }
     }

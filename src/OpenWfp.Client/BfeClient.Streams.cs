@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Grpc.Core;
 using OpenWfp.Protocol.Mapping;
-using V1 = OpenWfp.Protocol.V1;
 
 namespace OpenWfp.Client;
 
@@ -16,27 +15,33 @@ public sealed partial class BfeClient
     /// <paramref name="cancellationToken"/> is cancelled or the client is disposed.
     /// </summary>
     /// <remarks>
+    /// <para>
     /// The subscription is registered when enumeration starts. bfe.proto gives no acknowledgement that it is in place,
     /// so the first <c>MoveNextAsync</c> waits up to <see cref="BfeClientOptions.SubscriptionStartTimeout"/> for the
     /// daemon's response headers; a change committed before the daemon registered the subscription is not reported.
+    /// </para>
+    /// <para>
+    /// A subscriber that falls too far behind (the daemon keeps a bounded queue per subscription) gets the changes queued
+    /// so far, then a <see cref="Engine.Errors.WfpException"/> of FWP_E_NOTIFICATION_DROPPED, and the stream ends:
+    /// enumerate again to catch up.
+    /// </para>
     /// </remarks>
     /// <param name="objectTypes">The object types to report; null or empty for all.</param>
     /// <param name="flags">FWPM_SUBSCRIPTION_FLAG_NOTIFY_ON_ADD / _ON_DELETE; 0 for both.</param>
     /// <param name="filterTemplate">For filters, which ones; null for all.</param>
+    /// <param name="providerKey">Every kind: only objects of this provider (a provider: that one); null for any.</param>
+    /// <param name="layerKey">Callouts and filters: only those of this layer; null for any.</param>
     /// <param name="cancellationToken">Ends the subscription.</param>
     /// <returns>The changes.</returns>
     public async IAsyncEnumerable<BfeChange> SubscribeChangesAsync(
         IReadOnlyCollection<BfeObjectType>? objectTypes = null,
         uint flags = 0,
         FwpmFilterEnumTemplate0? filterTemplate = null,
+        Guid? providerKey = null,
+        Guid? layerKey = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var request = new V1.SubscribeChangesRequest { Flags = flags, FilterTemplate = ClientMap.ToProto(filterTemplate) };
-        foreach (var type in objectTypes ?? [])
-        {
-            request.ObjectTypes.Add((uint)type);
-        }
-
+        var request = ClientMap.SubscribeRequest(objectTypes, flags, filterTemplate, providerKey, layerKey);
         using var call = await StartStreamAsync(o => Raw.SubscribeChanges(request, o), cancellationToken).ConfigureAwait(false);
         while (await MoveNextAsync(call, cancellationToken).ConfigureAwait(false))
         {

@@ -34,6 +34,71 @@ internal static class ClientMap
         return p;
     }
 
+    public static V1.SubscribeChangesRequest SubscribeRequest(IReadOnlyCollection<BfeObjectType>? objectTypes, uint flags, FwpmFilterEnumTemplate0? filterTemplate, Guid? providerKey, Guid? layerKey)
+    {
+        var request = new V1.SubscribeChangesRequest
+        {
+            Flags = flags,
+            ProviderKey = ProtoMap.KeyToProto(providerKey),
+            LayerKey = ProtoMap.KeyToProto(layerKey is { } l && l != Guid.Empty ? l : null),
+        };
+        if (filterTemplate is not null)
+        {
+            request.FilterTemplate = ToProto(filterTemplate);
+        }
+
+        foreach (var type in objectTypes ?? [])
+        {
+            request.ObjectTypes.Add((uint)type);
+        }
+
+        return request;
+    }
+
+    public static BfeChangeSubscription ToSubscription(V1.ChangeSubscription s) => new(
+        TryKey(s.SessionKey),
+        [.. s.ObjectTypes.Select(t => (BfeObjectType)t)],
+        s.Flags,
+        s.ProviderKey.Length == 0 ? null : TryKey(s.ProviderKey),
+        s.LayerKey.Length == 0 ? null : TryKey(s.LayerKey),
+        s.FilterTemplate is not { } t ? null : new FwpmFilterEnumTemplate0
+        {
+            ProviderKey = t.ProviderKey.Length == 0 ? null : TryKey(t.ProviderKey),
+            LayerKey = TryKey(t.LayerKey),
+            EnumType = t.EnumType,
+            Flags = t.Flags,
+            ActionMask = t.ActionMask == 0 ? 0xFFFFFFFF : t.ActionMask,
+            CalloutKey = t.CalloutKey.Length == 0 ? null : TryKey(t.CalloutKey),
+            SublayerKey = t.SublayerKey.Length == 0 ? null : TryKey(t.SublayerKey),
+            FilterConditions = [.. t.Conditions.Select((c, i) => ProtoMap.ToCondition(c, $"conditions[{i}]"))],
+        });
+
+    public static FwpmLayer0 ToLayer(V1.Layer l) => new(
+        TryKey(l.Key),
+        ProtoMap.ToDisplayData(l.DisplayData),
+        l.Flags,
+        [.. l.Fields.Select(f => new FwpmField0(TryKey(f.FieldKey), f.Type, (Engine.Values.FwpDataType)f.DataType, f.Name))],
+        TryKey(l.DefaultSublayerKey),
+        (ushort)l.LayerId,
+        l.Name);
+
+    public static FwpmSession0 ToSession(V1.Session s) => new()
+    {
+        SessionKey = TryKey(s.SessionKey),
+        DisplayData = ProtoMap.ToDisplayData(s.DisplayData),
+        Flags = s.Flags,
+        TxnWaitTimeoutInMSec = s.TxnWaitTimeoutMs,
+        ProcessId = s.ProcessId,
+        Sid = s.Sid,
+        Username = s.UserName,
+        KernelMode = s.KernelMode,
+        Uid = s.Uid,
+        InTransaction = s.InTransaction,
+    };
+
+    public static V1.EnumTemplate ToProto(FwpmProviderEnumTemplate0? template) =>
+        new() { ProviderKey = ProtoMap.KeyToProto(template?.ProviderKey) };
+
     public static V1.EnumTemplate ToProto(FwpmSubLayerEnumTemplate0? template) =>
         new() { ProviderKey = ProtoMap.KeyToProto(template?.ProviderKey) };
 
@@ -63,6 +128,12 @@ internal static class ClientMap
         p.StartTimeUnixNs = template.StartTime is { } start ? ToUnixNanoseconds(start) : 0;
         p.EndTimeUnixNs = template.EndTime is { } end ? ToUnixNanoseconds(end) : 0;
         p.MaxCount = template.MaxCount;
+        p.FilterId = template.FilterId;
+        if (template.LayerId is { } layer)
+        {
+            p.LayerId = layer;
+        }
+
         foreach (var c in template.FilterConditions ?? [])
         {
             p.Conditions.Add(ProtoMap.ToProto(c));

@@ -28,7 +28,7 @@ namespace OpenWfp.Client;
 /// <see cref="FwpmEngineHandle.Client"/>) offers the same calls asynchronously.
 /// </para>
 /// </remarks>
-public static class Fwpm
+public static partial class Fwpm
 {
     private const uint NullPointer = (uint)WfpError.NullPointer;
 
@@ -451,38 +451,13 @@ public static class Fwpm
     /// <param name="context">Passed to the callback.</param>
     /// <param name="changeHandle">The subscription handle; invalid on failure.</param>
     /// <returns>ERROR_SUCCESS or an error (FWP_E_TXN_IN_PROGRESS inside a transaction, …).</returns>
-    public static uint FilterSubscribeChanges0(FwpmEngineHandle engineHandle, FwpmFilterSubscription0 subscription, FwpmFilterChangeCallback0 callback, object? context, out FwpmChangeHandle changeHandle)
-    {
-        changeHandle = new FwpmChangeHandle(null, null);
-        if (subscription is null || callback is null)
-        {
-            return Null(engineHandle);
-        }
-
-        var request = new V1.SubscribeChangesRequest
-        {
-            ObjectTypes = { (uint)V1.ObjectType.Filter },
-            Flags = subscription.Flags,
-            FilterTemplate = ClientMap.ToProto(subscription.EnumTemplate),
-        };
-        var code = Run(
+    public static uint FilterSubscribeChanges0(FwpmEngineHandle engineHandle, FwpmFilterSubscription0 subscription, FwpmFilterChangeCallback0 callback, object? context, out FwpmChangeHandle changeHandle) =>
+        SubscribeChanges(
             engineHandle,
-            c => Subscription.StartAsync(c, o => c.Raw.SubscribeChanges(request, o), (V1.ChangeEvent e) =>
-            {
-                if (e.ObjectType is V1.ObjectType.Filter or V1.ObjectType.Unspecified)
-                {
-                    var change = ClientMap.ToChange(e);
-                    callback(context, new FwpmFilterChange0(change.ChangeType, change.Key, change.Id));
-                }
-            }),
-            out var started);
-        if (started is not null)
-        {
-            changeHandle = new FwpmChangeHandle(engineHandle, started);
-        }
-
-        return code;
-    }
+            subscription is null || callback is null ? null : ClientMap.SubscribeRequest([BfeObjectType.Filter], subscription.Flags, subscription.EnumTemplate, null, null),
+            BfeObjectType.Filter,
+            c => callback!(context, new FwpmFilterChange0(c.ChangeType, c.Key, c.Id)),
+            out changeHandle);
 
     /// <summary>FwpmFilterUnsubscribeChanges0: ends the subscription; when it returns no callback of it runs any more (unless called from that callback).</summary>
     /// <param name="engineHandle">The engine handle the subscription was made with.</param>

@@ -30,11 +30,14 @@ public sealed class FwpmFilterEnumTemplate0
     public Guid? SublayerKey { get; set; }
 }
 
-/// <summary>FWPM_PROVIDER_ENUM_TEMPLATE0 (fwpmtypes.h): reserved; every provider is enumerated.</summary>
+/// <summary>FWPM_PROVIDER_ENUM_TEMPLATE0 (fwpmtypes.h): reserved on Windows, where every provider is enumerated.</summary>
 public sealed class FwpmProviderEnumTemplate0
 {
     /// <summary>reserved.</summary>
     public ulong Reserved { get; set; }
+
+    /// <summary>OpenWfp extension: only the provider with this key (for a change subscription: its changes); null for all.</summary>
+    public Guid? ProviderKey { get; set; }
 }
 
 /// <summary>FWPM_SUBLAYER_ENUM_TEMPLATE0 (fwpmtypes.h).</summary>
@@ -81,4 +84,10 @@ public sealed class FwpmNetEventEnumTemplate0
 
     /// <summary>OpenWfp extension: at most this many events; 0 for all that match.</summary>
     public uint MaxCount { get; set; }
+
+    /// <summary>OpenWfp extension: only events at this layer (its FWPS run-time id); null for every layer.</summary>
+    public ushort? LayerId { get; set; }
+
+    /// <summary>OpenWfp extension: only events this filter decided; 0 for any.</summary>
+    public ulong FilterId { get; set; }
 }

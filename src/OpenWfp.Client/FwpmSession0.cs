@@ -19,4 +19,22 @@ public sealed class FwpmSession0
 
     /// <summary>txnWaitTimeoutInMSec: how long TransactionBegin0 waits for the lock; 0 means the default (15 s), <see cref="FwpmConstants.INFINITE"/> forever.</summary>
     public uint TxnWaitTimeoutInMSec { get; set; }
+
+    /// <summary>processId: output of FwpmSessionEnum0, the process that opened the session (as the daemon sees its socket).</summary>
+    public uint ProcessId { get; set; }
+
+    /// <summary>sid: output of FwpmSessionEnum0, the opener's SID (S-1-22-1-uid; docs/WFPD.md).</summary>
+    public string? Sid { get; set; }
+
+    /// <summary>username: output of FwpmSessionEnum0, the opener's account name.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>kernelMode: output of FwpmSessionEnum0; always false, every session is a user-mode client.</summary>
+    public bool KernelMode { get; set; }
+
+    /// <summary>OpenWfp addition: the opener's uid.</summary>
+    public uint Uid { get; set; }
+
+    /// <summary>OpenWfp addition: whether the session has a transaction open right now.</summary>
+    public bool InTransaction { get; set; }
 }

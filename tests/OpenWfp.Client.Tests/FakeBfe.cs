@@ -23,7 +23,7 @@ internal sealed class FakeBfe : Bfe.BfeBase
     private readonly ConcurrentDictionary<ulong, ProviderContext> _contexts = new();
     private readonly ConcurrentDictionary<uint, uint> _options = new();
     private readonly ConcurrentQueue<RecordedCall> _calls = new();
-    private readonly ConcurrentDictionary<string, WfpError> _failures = new();
+    private readonly ConcurrentDictionary<string, WfpException> _failures = new();
     private readonly ConcurrentDictionary<string, bool> _unimplemented = new();
     private long _nextId = 1000;
 
@@ -48,7 +48,19 @@ internal sealed class FakeBfe : Bfe.BfeBase
     public void Unimplement(string method) => _unimplemented[method] = true;
 
     /// <summary>Makes <paramref name="method"/> fail with <paramref name="error"/> from now on.</summary>
-    public void Fail(string method, WfpError error) => _failures[method] = error;
+    public void Fail(string method, WfpError error) => _failures[method] = new WfpException(error, $"{method} fails as the test asked");
+
+    /// <summary>Makes <paramref name="method"/> fail with <paramref name="exception"/> (all its details) from now on.</summary>
+    public void Fail(string method, WfpException exception) => _failures[method] = exception;
+
+    /// <summary>What EnumLayers and GetLayer serve.</summary>
+    public List<Layer> Layers { get; } = [];
+
+    /// <summary>What EnumSessions serves.</summary>
+    public List<Session> Sessions { get; } = [];
+
+    /// <summary>What GetChangeSubscriptions serves.</summary>
+    public List<ChangeSubscription> Subscriptions { get; } = [];
 
     public override async Task OpenSession(OpenSessionRequest request, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context)
     {
@@ -296,6 +308,21 @@ internal sealed class FakeBfe : Bfe.BfeBase
         return Task.FromResult(new State { Filters = { _filters.Values }, Providers = { _providers.Values }, Generation = 7 });
     }
 
+    public override Task<LayerList> EnumLayers(Empty request, ServerCallContext context) =>
+        Ok(nameof(EnumLayers), request, context, new LayerList { Items = { Layers } });
+
+    public override Task<Layer> GetLayer(ObjectRef request, ServerCallContext context)
+    {
+        Check(nameof(GetLayer), request, context);
+        return Layers.FirstOrDefault(l => Matches(request, l.Key, l.LayerId)) is { } layer ? Task.FromResult(layer) : throw NotFound(WfpError.LayerNotFound, request);
+    }
+
+    public override Task<SessionList> EnumSessions(Empty request, ServerCallContext context) =>
+        Ok(nameof(EnumSessions), request, context, new SessionList { Items = { Sessions } });
+
+    public override Task<ChangeSubscriptionList> GetChangeSubscriptions(Empty request, ServerCallContext context) =>
+        Ok(nameof(GetChangeSubscriptions), request, context, new ChangeSubscriptionList { Items = { Subscriptions } });
+
     private static bool Matches(ObjectRef r, string key, ulong id) => r.Key.Length > 0 ? string.Equals(r.Key, key, StringComparison.OrdinalIgnoreCase) : r.Id == id;
 
     private static RpcException NotFound(WfpError error, ObjectRef r) =>
@@ -317,7 +344,7 @@ internal sealed class FakeBfe : Bfe.BfeBase
 
         if (_failures.TryGetValue(method, out var error))
         {
-            throw WfpErrorTrailers.ToRpcException(new WfpException(error, $"{method} fails as the test asked"));
+            throw WfpErrorTrailers.ToRpcException(error);
         }
     }
 

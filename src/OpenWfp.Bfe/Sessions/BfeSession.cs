@@ -9,10 +9,11 @@ namespace OpenWfp.Bfe.Sessions;
 /// </summary>
 public sealed class BfeSession
 {
-    internal BfeSession(Guid key, string name, bool dynamic, CallerIdentity caller, TimeSpan txnWait)
+    internal BfeSession(Guid key, string name, bool dynamic, CallerIdentity caller, TimeSpan txnWait, string? description = null)
     {
         Key = key;
         Name = name;
+        Description = description;
         IsDynamic = dynamic;
         Caller = caller;
         TxnWait = txnWait;
@@ -24,14 +25,20 @@ public sealed class BfeSession
     /// <summary>displayData.name.</summary>
     public string Name { get; }
 
+    /// <summary>displayData.description.</summary>
+    public string? Description { get; }
+
     /// <summary>FWPM_SESSION_FLAG_DYNAMIC.</summary>
     public bool IsDynamic { get; }
 
     /// <summary>The caller's credentials.</summary>
     public CallerIdentity Caller { get; }
 
-    /// <summary>txnWaitTimeoutInMSec.</summary>
+    /// <summary>txnWaitTimeoutInMSec (<see cref="Timeout.InfiniteTimeSpan"/> for INFINITE).</summary>
     public TimeSpan TxnWait { get; }
+
+    /// <summary>txnWaitTimeoutInMSec as FWPM_SESSION0 carries it: milliseconds, 0xFFFFFFFF for INFINITE.</summary>
+    public uint TxnWaitTimeoutInMSec => TxnWait == Timeout.InfiniteTimeSpan ? uint.MaxValue : (uint)Math.Min(uint.MaxValue - 1, TxnWait.TotalMilliseconds);
 
     /// <summary>True once closed: every later call fails.</summary>
     public bool IsClosed { get; internal set; }
@@ -53,4 +60,16 @@ public sealed class BfeSession
 
     /// <summary>Dynamic objects this session added (committed), by kind and key.</summary>
     internal HashSet<(Changes.ObjectKind Kind, Guid Key)> DynamicObjects { get; } = [];
+
+    /// <summary>When the session last used its open write transaction (the watchdog's idea of "idle"), as a clock timestamp.</summary>
+    internal long LastActivity { get; set; }
+
+    /// <summary>The watchdog timer of the open write transaction, or null.</summary>
+    internal ITimer? Watchdog { get; set; }
+
+    /// <summary>
+    /// True when the watchdog aborted the session's transaction: until the client ends it (commit or abort) or begins
+    /// another, its calls fail with FWP_E_TXN_ABORTED rather than run outside the transaction it believes open.
+    /// </summary>
+    internal bool AbortedByWatchdog { get; set; }
 }

@@ -15,6 +15,7 @@ namespace OpenWfp.Cli.Commands;
 /// <param name="Persistent">--persistent.</param>
 /// <param name="BootTime">--boottime.</param>
 /// <param name="Json">--json.</param>
+/// <param name="ProviderContext">--provider-context: key, id or display name; sets FWPM_FILTER_FLAG_HAS_PROVIDER_CONTEXT.</param>
 internal sealed record AddFilterArguments(
     string? Socket,
     string Layer,
@@ -29,4 +30,5 @@ internal sealed record AddFilterArguments(
     bool Hard,
     bool Persistent,
     bool BootTime,
-    bool Json);
+    bool Json,
+    string? ProviderContext = null);

@@ -40,6 +40,7 @@ internal sealed class AddFilterCommand(CliConsole console)
             var sublayer = Resolve($"--sublayer {args.Sublayer}", "sublayer", args.Sublayer, LayerCatalog.TryFindSublayer, sublayers.Select(s => (s.Key, s.DisplayData.Name)));
             var provider = Resolve($"--provider {args.Provider}", "provider", args.Provider, LayerCatalog.TryFindProvider, providers.Select(p => (p.Key, p.DisplayData.Name)));
             var callout = Resolve($"--action {args.Action}", "callout", calloutText, LayerCatalog.TryFindCallout, callouts.Select(c => (c.Key, c.DisplayData.Name)));
+            var context = await ResolveProviderContextAsync(client, args.ProviderContext).ConfigureAwait(false);
             var names = new PolicyText(new BfeState(providers, sublayers, callouts, [], [], 0));
             var filter = new FilterSpec
             {
@@ -47,8 +48,9 @@ internal sealed class AddFilterCommand(CliConsole console)
                 LayerKey = layer.Key,
                 SublayerKey = sublayer ?? Guid.Empty,
                 ProviderKey = provider,
+                ProviderContextKey = context,
                 Weight = weight,
-                Flags = flags,
+                Flags = flags | (context is null ? 0 : FilterFlags.HasProviderContext),
                 Conditions = conditions,
                 Action = callout is { } c ? FilterAction.Callout(actionType, c) : new FilterAction(actionType),
             };
@@ -116,6 +118,29 @@ internal sealed class AddFilterCommand(CliConsole console)
             _ => throw new CliUserException($"--action {text}: expected permit, block or callout:NAME (a callout's name or key, or a built-in FWPM_CALLOUT_* name)"),
         };
         return result;
+    }
+
+    // A provider context by key, run-time id or name: --provider-context is all a script has to name the one it added.
+    private static async Task<Guid?> ResolveProviderContextAsync(BfeClient client, string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var t = text.Trim();
+        if (Guid.TryParse(t, out var key))
+        {
+            return key;
+        }
+
+        if (ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id != 0)
+        {
+            return (await client.GetProviderContextAsync(id).ConfigureAwait(false)).Key;
+        }
+
+        var contexts = await client.EnumProviderContextsAsync().ConfigureAwait(false);
+        return ObjectNames.ByName($"--provider-context {text}", "provider-context", t, contexts.Select(c => (c.Key, c.DisplayData.Name)));
     }
 
     private static Guid? Resolve(string option, string kind, string? text, ObjectNames.BuiltinLookup builtin, IEnumerable<(Guid, string)> held)

@@ -50,6 +50,12 @@ internal static class AddFilterCommandDefinition
         var persistent = new Option<bool>("--persistent") { Description = "FWPM_FILTER_FLAG_PERSISTENT: stored, and back after wfpd restarts. Its sublayer and provider must be persistent (or built-in) too." };
         var bootTime = new Option<bool>("--boottime") { Description = "FWPM_FILTER_FLAG_BOOTTIME: stored, and enforced only while wfpd starts (until the persistent policy is in force)." };
         var json = new Option<bool>("--json") { Description = "Print the stored filter as one JSON document." };
+        var providerContext = new Option<string?>("--provider-context")
+        {
+            Description = "A provider context the filter carries (FWPM_FILTER_FLAG_HAS_PROVIDER_CONTEXT): its name, key or id, as " +
+                "'wfp add provider-context' made it. Its callout reads it; a permit or block filter just keeps it.",
+            HelpName = "NAME|KEY|ID",
+        };
         var command = new Command(
             "filter",
             "Add one filter to the running wfpd (FwpmFilterAdd0) and print its filter id and key. Without --persistent the " +
@@ -58,7 +64,7 @@ internal static class AddFilterCommandDefinition
             "  wfp add filter --layer ALE_AUTH_CONNECT_V4 --condition \"IP_REMOTE_PORT == 23\" --action block --name \"Block telnet\"\n" +
             "  wfp add filter -l ALE_AUTH_CONNECT_V4 -c \"IP_REMOTE_ADDRESS in 10.0.0.0/8\" -c \"IP_REMOTE_PORT in 1024-65535\" -a permit --hard\n" +
             "  wfp add filter -l ALE_AUTH_RECV_ACCEPT_V4 -c \"IP_PROTOCOL == tcp\" -c \"IP_LOCAL_PORT == 22\" -c \"IP_LOCAL_PORT == 2222\" -a block --persistent");
-        foreach (var o in new Option[] { socket, SocketOption.CreateWait(), layer, act, conditions, sublayer, weight, name, description, key, provider, hard, persistent, bootTime, json })
+        foreach (var o in new Option[] { socket, SocketOption.CreateWait(), layer, act, conditions, sublayer, weight, name, description, key, provider, hard, persistent, bootTime, providerContext, json })
         {
             command.Options.Add(o);
         }
@@ -77,8 +83,9 @@ internal static class AddFilterCommandDefinition
             parseResult.GetValue(hard),
             parseResult.GetValue(persistent),
             parseResult.GetValue(bootTime),
-            parseResult.GetValue(json))));
-        var add = new Command("add", "Add an object to the running wfpd. Only 'wfp add filter' so far; 'wfp apply FILE' adds whole policies.");
+            parseResult.GetValue(json),
+            parseResult.GetValue(providerContext))));
+        var add = new Command("add", "Add an object to the running wfpd. 'wfp apply FILE' adds whole policies.");
         add.Subcommands.Add(command);
         return add;
     }

@@ -31,7 +31,7 @@ internal sealed class DeleteFilterCommand(CliConsole console)
         command.Options.Add(SocketOption.CreateWait());
         command.Options.Add(json);
         command.SetAction(parseResult => action(new DeleteFilterArguments(SocketOption.Read(parseResult, socket), parseResult.GetValue(filter)!, parseResult.GetValue(json))));
-        var delete = new Command("delete", "Delete an object from the running wfpd. Only 'wfp delete filter' so far.");
+        var delete = new Command("delete", "Delete an object from the running wfpd.");
         delete.Subcommands.Add(command);
         return delete;
     }

@@ -9,7 +9,8 @@ namespace OpenWfp.Cli.Commands;
 /// <param name="Socket">--socket (null or "" for the environment or the default).</param>
 /// <param name="Follow">--follow: stream new events until Ctrl-C.</param>
 /// <param name="Json">--json: one JSON object per line.</param>
-internal sealed record EventsArguments(string? Socket, bool Follow, bool Json);
+/// <param name="Filters">The net event filters (--type, --layer, --app, --remote, --remote-port, --protocol, --since, --filter).</param>
+internal sealed record EventsArguments(string? Socket, bool Follow, bool Json, NetEventFilterArguments? Filters = null);
 
 /// <summary>
 /// The syntax and behaviour of <c>wfp events</c>: wfpd's net events as lines (FwpmNetEventEnum), and with
@@ -26,28 +27,34 @@ internal sealed class EventsCommand(CliConsole console)
             "events",
             "Print wfpd's net events, one line each: time, drop or allow, direction, layer, the deciding filter and the " +
             "5-tuple (with the application when known). Without --follow: the events in wfpd's ring, oldest first. " +
-            "'wfp show netevents' prints the ring as a table.\n\n" +
+            "'wfp show netevents' prints the ring as a table. The filter options select events (FWPM_NET_EVENT_ENUM_TEMPLATE0); " +
+            "given together they are AND-ed.\n\n" +
             "Examples:\n" +
             "  wfp events\n" +
             "  wfp events --follow\n" +
+            "  wfp events --type drop --remote 10.0.0.0/8 --since 1h\n" +
+            "  wfp events --follow --layer ALE_AUTH_CONNECT_V4 --protocol tcp --remote-port 443\n" +
             "  wfp events --follow --json | jq 'select(.type == \"drop\")'");
         command.Options.Add(socket);
         command.Options.Add(SocketOption.CreateWait());
         command.Options.Add(follow);
         command.Options.Add(json);
-        command.SetAction(parseResult => action(new EventsArguments(SocketOption.Read(parseResult, socket), parseResult.GetValue(follow), parseResult.GetValue(json))));
+        var filters = NetEventFilterArguments.AddTo(command);
+        command.SetAction(parseResult => action(new EventsArguments(SocketOption.Read(parseResult, socket), parseResult.GetValue(follow), parseResult.GetValue(json), filters(parseResult))));
         return command;
     }
 
-    public int Run(EventsArguments args) =>
-        DaemonSession.Run(args.Socket, console.DaemonWait, args.Follow ? "events --follow" : "events", async (client, _) =>
+    public int Run(EventsArguments args)
+    {
+        var template = (args.Filters ?? NetEventFilterArguments.None).ToTemplate(DateTimeOffset.UtcNow);
+        return DaemonSession.Run(args.Socket, console.DaemonWait, args.Follow ? "events --follow" : "events", async (client, _) =>
         {
             var state = await client.GetStateAsync().ConfigureAwait(false);
             var names = ShowCommand.FilterNames(state);
             var paint = new Painter(console.Color);
             if (!args.Follow)
             {
-                var events = await client.EnumNetEventsAsync().ConfigureAwait(false);
+                var events = await client.EnumNetEventsAsync(template).ConfigureAwait(false);
                 foreach (var e in events)
                 {
                     console.Out.WriteLine(Format(e, names, args.Json, paint));
@@ -56,7 +63,7 @@ internal sealed class EventsCommand(CliConsole console)
                 // As 'show netevents' says it. Not with --json: one object per event, so no events is no lines.
                 if (events.Count == 0 && !args.Json)
                 {
-                    console.Out.WriteLine("no net events");
+                    console.Out.WriteLine(template is null ? "no net events" : "no net events match");
                 }
 
                 return 0;
@@ -72,7 +79,7 @@ internal sealed class EventsCommand(CliConsole console)
             Console.CancelKeyPress += onCtrlC;
             try
             {
-                await foreach (var e in client.SubscribeNetEventsAsync(cancellationToken: stop.Token).ConfigureAwait(false))
+                await foreach (var e in client.SubscribeNetEventsAsync(template, stop.Token).ConfigureAwait(false))
                 {
                     if (e.FilterId != 0 && !names.ContainsKey(e.FilterId))
                     {
@@ -99,6 +106,7 @@ internal sealed class EventsCommand(CliConsole console)
 
             return 0;
         });
+    }
 
     internal static string Format(FwpmNetEvent e, IReadOnlyDictionary<ulong, string> names, bool json, Painter paint)
     {

@@ -14,8 +14,23 @@ internal sealed class ShowCommand(CliConsole console)
     public int Run(ShowArguments args)
     {
         var layer = args.Layer is null ? null : InputResolver.ResolveLayer(args.Layer);
+        var template = args.What == "netevents" ? (args.Events ?? NetEventFilterArguments.None).ToTemplate(DateTimeOffset.UtcNow) : null;
         return DaemonSession.Run(args.Socket, console.DaemonWait, "show " + args.What, async (client, socket) =>
         {
+            switch (args.What)
+            {
+                case "layers":
+                    var layers = layer is null
+                        ? await client.EnumLayersAsync().ConfigureAwait(false)
+                        : [await client.GetLayerAsync(layer.Key).ConfigureAwait(false)];
+                    new ShowLayersAndSessions(console).Layers(args, socket, layers, single: layer is not null);
+                    return 0;
+                case "sessions":
+                    var sessions = await client.EnumSessionsAsync().ConfigureAwait(false);
+                    new ShowLayersAndSessions(console).Sessions(args, socket, sessions, client.SessionKey);
+                    return 0;
+            }
+
             var state = await client.GetStateAsync().ConfigureAwait(false);
             var names = new PolicyText(state);
             switch (args.What)
@@ -32,12 +47,15 @@ internal sealed class ShowCommand(CliConsole console)
                 case "providers":
                     Providers(args, socket, state);
                     break;
+                case "provider-contexts":
+                    new ShowLayersAndSessions(console).ProviderContexts(args, socket, state, names);
+                    break;
                 case "state":
                     State(args, socket, state);
                     break;
                 default:
-                    var events = await client.EnumNetEventsAsync().ConfigureAwait(false);
-                    NetEvents(args, socket, state, events);
+                    var events = await client.EnumNetEventsAsync(template).ConfigureAwait(false);
+                    NetEvents(args, socket, state, events, filtered: template is not null);
                     break;
             }
 
@@ -303,7 +321,7 @@ internal sealed class ShowCommand(CliConsole console)
         table.Write(o, "  ");
     }
 
-    private void NetEvents(ShowArguments args, string socket, BfeState state, IReadOnlyList<FwpmNetEvent> events)
+    private void NetEvents(ShowArguments args, string socket, BfeState state, IReadOnlyList<FwpmNetEvent> events, bool filtered)
     {
         var filterNames = FilterNames(state);
         if (args.Json)
@@ -325,7 +343,7 @@ internal sealed class ShowCommand(CliConsole console)
 
         if (events.Count == 0)
         {
-            console.Out.WriteLine("no net events");
+            console.Out.WriteLine(filtered ? "no net events match" : "no net events");
             return;
         }
 

@@ -117,8 +117,13 @@ internal static class DaemonSession
             new($"{what}: this wfpd does not serve that call yet ({Message(ex)}) [{ErrorName(ex.Error)}]"),
         FwpmConstants.RPC_S_SERVER_UNAVAILABLE or FwpmConstants.RPC_S_CALL_FAILED or FwpmConstants.RPC_S_CALL_CANCELLED =>
             new($"{what}: lost the connection to wfpd ({Message(ex)}) [{ErrorName(ex.Error)}]"),
+        _ when ex.Details.Count > 1 => new(
+            $"{what}: {(ex.ObjectDescription is { } o ? o + ": " : "")}{Detail(ex.Details[0])}",
+            [.. ex.Details.Skip(1).Select(Detail)]),
         _ => new($"{what}: {Message(ex)} [{ErrorName(ex.Error)}]"),
     };
+
+    private static string Detail(WfpErrorDetail d) => $"{(d.Member.Length > 0 ? d.Member + ": " : "")}{d.Message} [{ErrorName(d.Error)}]";
 
     /// <summary>An error's message without the <c> [NAME (0x…)]</c> the engine appends (the CLI appends the name itself).</summary>
     /// <param name="ex">The error.</param>

@@ -65,6 +65,7 @@ internal static class DaemonJson
         w.WriteEndArray();
         w.WriteString("provider", names.Provider(f.ProviderKey));
         w.WriteString("providerKey", f.ProviderKey?.ToString());
+        w.WriteString("providerContextKey", f.ProviderContextKey?.ToString());
         w.WriteString("conditionsText", f.Conditions.Count == 0 ? "" : PolicyText.Conditions(f, forText: false));
         w.WriteStartArray("conditions");
         var layer = LayerCatalog.ByKey(f.LayerKey);

@@ -17,7 +17,8 @@ internal sealed partial class BfeService
     {
         bfe.Access.DemandRead(s.Caller, "enumerate net events");
         var list = new NetEventList { Dropped = bfe.NetEvents.Overwritten };
-        list.Items.AddRange(bfe.NetEvents.Query(Query(request)).Select(ToProto));
+        var matching = bfe.NetEvents.Query(Query(request)).Where(e => Extension(request, e));
+        list.Items.AddRange((request.MaxCount == 0 ? matching : matching.Take((int)Math.Min(request.MaxCount, int.MaxValue))).Select(ToProto));
         return list;
     });
 
@@ -41,9 +42,19 @@ internal sealed partial class BfeService
         try
         {
             await context.WriteResponseHeadersAsync([]);
+            var delivered = 0u;
             await foreach (var e in bfe.NetEvents.Subscribe(query, context.CancellationToken))
             {
+                if (!Extension(request, e))
+                {
+                    continue;
+                }
+
                 await responseStream.WriteAsync(ToProto(e));
+                if (++delivered == request.MaxCount)
+                {
+                    break;
+                }
             }
         }
         catch (OperationCanceledException)
@@ -110,6 +121,10 @@ internal sealed partial class BfeService
         return message;
     }
 
+    // The template's OpenWfp extensions (layer, deciding filter), which FWPM_NET_EVENT_ENUM_TEMPLATE0's conditions cannot say.
+    private static bool Extension(NetEventTemplate t, NetEventRecord e) =>
+        (!t.HasLayerId || e.LayerId == t.LayerId) && (t.FilterId == 0 || e.FilterId == t.FilterId);
+
     private static string Address(byte ipVersion, UInt128 address) => ipVersion switch
     {
         4 => FwpValueFormatter.FormatIPv4((uint)address),
@@ -125,7 +140,8 @@ internal sealed partial class BfeService
         {
             StartTimeUnixNs = t.StartTimeUnixNs,
             EndTimeUnixNs = t.EndTimeUnixNs,
-            MaxCount = (int)Math.Min(t.MaxCount, int.MaxValue),
+            // With an extension the count is taken after it (the callers do), not by the log before it.
+            MaxCount = t.HasLayerId || t.FilterId != 0 ? 0 : (int)Math.Min(t.MaxCount, int.MaxValue),
             Conditions = conditions,
         };
         try

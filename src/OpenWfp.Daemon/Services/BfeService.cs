@@ -2,7 +2,6 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Connections.Features;
 using OpenWfp.Bfe;
 using OpenWfp.Bfe.Access;
-using OpenWfp.Bfe.Changes;
 using OpenWfp.Bfe.Sessions;
 using OpenWfp.Daemon.Hosting;
 using OpenWfp.Engine.Catalog;
@@ -38,8 +37,13 @@ internal sealed partial class BfeService(BaseFilteringEngine bfe, ILogger<BfeSer
         var caller = Caller(context);
         bfe.Access.DemandRead(caller, "open a session");
         var dynamic = (request.Flags & 0x1) != 0;
-        var wait = request.TxnWaitTimeoutMs == 0 ? (TimeSpan?)null : TimeSpan.FromMilliseconds(request.TxnWaitTimeoutMs);
-        var session = bfe.OpenSession(caller, request.DisplayData?.Name, dynamic, wait);
+        var wait = request.TxnWaitTimeoutMs switch
+        {
+            0 => (TimeSpan?)null,
+            uint.MaxValue => Timeout.InfiniteTimeSpan, // INFINITE (winbase.h)
+            var ms => TimeSpan.FromMilliseconds(ms),
+        };
+        var session = bfe.OpenSession(caller, request.DisplayData?.Name, dynamic, wait, request.DisplayData is { Description.Length: > 0 } d ? d.Description : null);
         if (log.IsEnabled(LogLevel.Debug))
         {
             log.LogDebug("session {Session} opened by uid {Uid} pid {Pid} ({Kind})", session.Key, caller.Uid, caller.Pid, dynamic ? "dynamic" : "static");
@@ -170,9 +174,7 @@ internal sealed partial class BfeService(BaseFilteringEngine bfe, ILogger<BfeSer
 
     public override async Task SubscribeChanges(SubscribeChangesRequest request, IServerStreamWriter<ChangeEvent> responseStream, ServerCallContext context)
     {
-        var template = request.FilterTemplate is null ? null : Template(request.FilterTemplate);
-        var kinds = request.ObjectTypes.Select(t => (ObjectKind)t).ToHashSet();
-        var flags = request.Flags == 0 ? 0x3u : request.Flags;
+        var template = SubscriptionTemplate(request);
         using var subscription = Session(context, s =>
         {
             bfe.Access.DemandRead(s.Caller, "subscribe to changes");
@@ -181,15 +183,15 @@ internal sealed partial class BfeService(BaseFilteringEngine bfe, ILogger<BfeSer
                 throw new WfpException(WfpError.TxnInProgress, "subscriptions cannot be made inside a transaction");
             }
 
-            return bfe.Changes.Subscribe(s.Key, c =>
-                (kinds.Count == 0 || kinds.Contains(c.Kind))
-                && ((c.Type == ChangeType.Add && (flags & 0x1) != 0) || (c.Type == ChangeType.Delete && (flags & 0x2) != 0))
-                && (template is null || c.Kind != ObjectKind.Filter || template.Matches((FilterSpec)c.Object)));
+            return bfe.Changes.Subscribe(s.Key, template);
         });
         try
         {
             // The headers tell the client the subscription is registered: changes committed from now on reach it.
             await context.WriteResponseHeadersAsync([]);
+
+            // A subscriber cut off for falling behind reads what was queued, then the stream ends with the
+            // WfpException (FWP_E_NOTIFICATION_DROPPED) the queue was completed with.
             await foreach (var change in subscription.Reader.ReadAllAsync(context.CancellationToken))
             {
                 await responseStream.WriteAsync(new ChangeEvent

@@ -24,6 +24,15 @@ public static class WfpErrorTrailers
     /// <summary>The trailer with the error's value as <c>0x</c> and eight hex digits, e.g. <c>0x80320003</c>.</summary>
     public const string ErrorCodeKey = "fwp-error-code";
 
+    /// <summary>
+    /// One trailer per error when a call failed for several reasons (an add whose object breaks several rules): the
+    /// UTF-8 text <c>0xCODE TAB member TAB message</c>, in the order found; <see cref="ErrorCodeKey"/> is the first.
+    /// </summary>
+    public const string ErrorDetailKey = "fwp-error-detail-bin";
+
+    /// <summary>With <see cref="ErrorDetailKey"/>: which object was rejected (UTF-8), when the engine said.</summary>
+    public const string ErrorObjectKey = "fwp-error-object-bin";
+
     /// <summary>ERROR_ACCESS_DENIED (winerror.h), the plain Win32 form of <see cref="WfpError.AccessDenied"/>.</summary>
     private const uint Win32AccessDenied = 5;
 
@@ -129,7 +138,21 @@ public static class WfpErrorTrailers
     {
         ArgumentNullException.ThrowIfNull(exception);
         var status = new Status(StatusCodeFor(exception.Error), exception.Message);
-        return new RpcException(status, CreateTrailers(exception.Error), exception.Message);
+        var trailers = CreateTrailers(exception.Error);
+        if (exception.Details.Count > 1)
+        {
+            foreach (var d in exception.Details)
+            {
+                trailers.Add(ErrorDetailKey, System.Text.Encoding.UTF8.GetBytes($"{FormatCode(d.Error)}\t{d.Member}\t{d.Message}"));
+            }
+
+            if (exception.ObjectDescription is { } what)
+            {
+                trailers.Add(ErrorObjectKey, System.Text.Encoding.UTF8.GetBytes(what));
+            }
+        }
+
+        return new RpcException(status, trailers, exception.Message);
     }
 
     /// <summary>
@@ -145,7 +168,9 @@ public static class WfpErrorTrailers
         var detail = exception.Status.Detail ?? "";
         if (TryGetError(exception.Trailers, out var error))
         {
-            return new WfpException(error, StripSuffix(detail, error));
+            return TryGetDetails(exception.Trailers) is { Count: > 1 } details && details[0].Error == error
+                ? new WfpException(details, exception.Trailers.GetValueBytes(ErrorObjectKey) is { } what ? System.Text.Encoding.UTF8.GetString(what) : null)
+                : new WfpException(error, StripSuffix(detail, error));
         }
 
         error = ErrorForStatus(exception.StatusCode);
@@ -174,6 +199,34 @@ public static class WfpErrorTrailers
         StatusCode.Unimplemented => (WfpError)1745,
         _ => (WfpError)1726,
     };
+
+    /// <summary>Every error of a call that failed for several reasons (<see cref="ErrorDetailKey"/>), or null when the trailers carry none.</summary>
+    /// <param name="trailers">The trailers, or null.</param>
+    /// <returns>The errors in order, or null.</returns>
+    public static IReadOnlyList<WfpErrorDetail>? TryGetDetails(Metadata? trailers)
+    {
+        if (trailers is null)
+        {
+            return null;
+        }
+
+        var details = new List<WfpErrorDetail>();
+        foreach (var entry in trailers)
+        {
+            if (!string.Equals(entry.Key, ErrorDetailKey, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var parts = System.Text.Encoding.UTF8.GetString(entry.ValueBytes).Split('\t', 3);
+            if (parts.Length == 3 && TryParseCode(parts[0], out var e))
+            {
+                details.Add(new WfpErrorDetail(e, parts[1], parts[2]));
+            }
+        }
+
+        return details.Count == 0 ? null : details;
+    }
 
     // A server's WfpException message ends with " [NAME (0xCODE)]"; the restored exception adds it again.
     private static string StripSuffix(string detail, WfpError error)

@@ -109,26 +109,11 @@ public sealed class SessionTests
     }
 
     [Fact]
-    public void AWriteWaitingForAnotherSessionsTransaction_TimesOutAfterItsOwnWait()
-    {
-        using var bfe = NewBfe();
-        var holder = bfe.OpenSession(Root);
-        var waiter = bfe.OpenSession(Root, txnWait: TimeSpan.FromMilliseconds(100));
-        bfe.BeginTransaction(holder, readOnly: false);
-
-        var e = Assert.Throws<WfpException>(() => bfe.AddFilter(waiter, Filter("blocked writer", FilterAction.Block)));
-        Assert.Equal(WfpError.Timeout, e.Error);
-
-        bfe.AbortTransaction(holder);
-        Assert.Equal("blocked writer", bfe.AddFilter(waiter, Filter("blocked writer", FilterAction.Block)).DisplayData.Name);
-    }
-
-    [Fact]
     public void ClosingASession_AbortsItsOpenTransaction_AndReleasesTheWriteLock()
     {
         using var bfe = NewBfe();
         var holder = bfe.OpenSession(Root);
-        var next = bfe.OpenSession(Root, txnWait: TimeSpan.FromMilliseconds(100));
+        var next = bfe.OpenSession(Root);
         bfe.BeginTransaction(holder, readOnly: false);
         var pending = bfe.AddFilter(holder, Filter("never committed", FilterAction.Block));
 
