@@ -144,6 +144,10 @@ public sealed partial class BaseFilteringEngine
         });
     }
 
+    /// <summary>The key of the filter, callout or provider context with run-time id <paramref name="id"/> (the ById0 variants).</summary>
+    /// <exception cref="WfpException">No such object (FWP_E_*_NOT_FOUND).</exception>
+    public Guid ResolveKey(BfeSession session, ObjectKind kind, ulong id) => ResolveId(session, kind, id);
+
     /// <summary>
     /// Throws E_ACCESSDENIED unless the caller has <paramref name="rights"/> on the object. An object without its own
     /// descriptor has <see cref="DefaultObjectSecurity"/>, which grants exactly what the engine-wide rule already let
