@@ -278,6 +278,15 @@ public sealed class ClaimSet : IEquatable<ClaimSet>
         return true;
     }
 
+    /// <summary>The text form <see cref="Parse"/> reads: <c>name=value</c> pairs separated by <c>;</c>; empty for no claims.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString()
+    {
+        var builder = new StringBuilder();
+        AppendText(builder);
+        return builder.Length == 0 ? "" : builder.ToString(1, builder.Length - 1);
+    }
+
     internal void AppendText(StringBuilder builder)
     {
         foreach (var (scope, name, values) in _all)
