@@ -40,7 +40,7 @@ namespace OpenWfp.Engine.Security;
 /// (https://learn.microsoft.com/en-us/windows/win32/secauthz/implementing-an-appcontainer). This is why
 /// <c>O:LSD:(A;;CC;;;S-1-15-3-1)(A;;CC;;;WD)</c> does not match an app that lacks the internetClient capability
 /// although Everyone is in its token: Windows reports such connections blocked by the "InternetClient Default
-/// Rule" (docs/WFPD.md, Security).</item>
+/// Rule" (docs/IDENTITY.md, App-container tokens).</item>
 /// <item>Callback ACEs (<c>XA</c>, <c>XD</c>, <c>ZA</c>) apply only if, besides the SID, their condition holds
 /// (<see cref="ConditionalExpression.Evaluate"/>): an allow callback ACE applies only when the condition is TRUE, a
 /// deny callback ACE when it is TRUE or UNKNOWN, as MS-DTYP 2.5.3.1.1 specifies.</item>
