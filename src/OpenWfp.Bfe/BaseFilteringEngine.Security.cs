@@ -7,26 +7,6 @@ using OpenWfp.Engine.Security;
 
 namespace OpenWfp.Bfe;
 
-/// <summary>SECURITY_INFORMATION bits (winnt.h) that FwpmXxxGetSecurityInfoByKey0 / SetSecurityInfoByKey0 take.</summary>
-[Flags]
-public enum SecurityInformation : uint
-{
-    /// <summary>Nothing.</summary>
-    None = 0,
-
-    /// <summary>OWNER_SECURITY_INFORMATION.</summary>
-    Owner = 0x1,
-
-    /// <summary>GROUP_SECURITY_INFORMATION.</summary>
-    Group = 0x2,
-
-    /// <summary>DACL_SECURITY_INFORMATION.</summary>
-    Dacl = 0x4,
-
-    /// <summary>SACL_SECURITY_INFORMATION (not kept: a request for it is refused).</summary>
-    Sacl = 0x8,
-}
-
 /// <summary>
 /// Per-object security (docs/WFPD.md, Access control): the descriptor given on add, Get/SetSecurityInfo, and the
 /// per-object checks of https://learn.microsoft.com/en-us/windows/win32/fwp/access-control.

@@ -4,26 +4,6 @@ using V1 = OpenWfp.Protocol.V1;
 
 namespace OpenWfp.Client;
 
-/// <summary>SECURITY_INFORMATION bits (winnt.h) for the Get/SetSecurityInfo calls.</summary>
-[Flags]
-public enum SecurityInformation : uint
-{
-    /// <summary>Owner, group and DACL (what 0 asks the daemon for).</summary>
-    All = 0,
-
-    /// <summary>OWNER_SECURITY_INFORMATION.</summary>
-    Owner = 0x1,
-
-    /// <summary>GROUP_SECURITY_INFORMATION.</summary>
-    Group = 0x2,
-
-    /// <summary>DACL_SECURITY_INFORMATION.</summary>
-    Dacl = 0x4,
-
-    /// <summary>SACL_SECURITY_INFORMATION: refused, wfpd keeps no SACLs.</summary>
-    Sacl = 0x8,
-}
-
 /// <summary>Per-object security: GetSecurityInfo / SetSecurityInfo (docs/WFPD.md, Access control).</summary>
 public sealed partial class BfeClient
 {
@@ -36,7 +16,7 @@ public sealed partial class BfeClient
     /// <param name="information">Which parts to return.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The security descriptor.</returns>
-    public async Task<SecurityDescriptor> GetSecurityInfoAsync(BfeObjectType? objectType, Guid key, SecurityInformation information = SecurityInformation.All, CancellationToken cancellationToken = default)
+    public async Task<SecurityDescriptor> GetSecurityInfoAsync(BfeObjectType? objectType, Guid key, SecurityInformation information = SecurityInformation.None, CancellationToken cancellationToken = default)
     {
         var request = new V1.SecurityInfoRequest
         {

@@ -1,8 +1,7 @@
-using System.Diagnostics;
-using System.Globalization;
 using Grpc.Core;
 using OpenWfp.Protocol.V1;
 using OpenWfp.Testing.Daemon;
+using static OpenWfp.Daemon.Tests.OtherUser;
 using V1 = OpenWfp.Protocol.V1;
 
 namespace OpenWfp.Daemon.Tests;
@@ -19,7 +18,7 @@ public sealed class ObjectSecurityTests
     [Fact]
     public async Task ANonRootWriter_IsBoundByEachObjectsDescriptor()
     {
-        if (Run("id", "-u").Trim() != "0")
+        if (!IsRoot())
         {
             Assert.Skip("needs root to create a test user and group (runs as root in CI)");
         }
@@ -52,7 +51,7 @@ public sealed class ObjectSecurityTests
                 var hidden = await root.AddFilterAsync(Filter("hidden", "O:SYG:SYD:(A;;GA;;;SY)"));
                 await root.AddFilterAsync(Filter("default", ""));
                 string As(params string[] command) =>
-                    AsUser(uid, gid, work, [Path.Combine(client, "OpenWfp.Daemon.TestClient.dll"), command[0], socket, .. command[1..]]).Trim();
+                    AsUser(uid, gid, work, [Path.Combine(client, "OpenWfp.Daemon.TestClient.dll"), command[0], socket, .. command[1..]]).Output.Trim();
 
                 Assert.Equal($"get-filter ok {readable.Key}", As("get-filter", readable.Key));
                 Assert.Equal("delete-filter PermissionDenied E_ACCESSDENIED", As("delete-filter", readable.Key));
@@ -96,62 +95,4 @@ public sealed class ObjectSecurityTests
         Action = new FilterAction { Type = 0x1001 },
         SecurityDescriptor = sddl,
     };
-
-    private static string AsUser(string uid, string gid, string home, string[] dotnetArgs)
-    {
-        var psi = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])[$"--reuid={uid}", $"--regid={gid}", "--clear-groups", "dotnet", .. dotnetArgs])
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["DOTNET_CLI_HOME"] = home;
-        psi.Environment["HOME"] = home;
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        var error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return output + (error.Length > 0 ? "\n" + error : "");
-    }
-
-    private static string Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        var error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return p.ExitCode == 0 ? output : throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({p.ExitCode.ToString(CultureInfo.InvariantCulture)}): {error}");
-    }
-
-    private static void TryRun(string file, params string[] args)
-    {
-        try
-        {
-            Run(file, args);
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from))
-        {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        }
-
-        foreach (var dir in Directory.GetDirectories(from))
-        {
-            CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
-        }
-    }
 }

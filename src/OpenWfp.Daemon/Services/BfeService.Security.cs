@@ -1,5 +1,4 @@
 using Grpc.Core;
-using OpenWfp.Bfe;
 using OpenWfp.Bfe.Changes;
 using OpenWfp.Bfe.Sessions;
 using OpenWfp.Engine.Errors;
