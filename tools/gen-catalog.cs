@@ -147,6 +147,7 @@ internal static class Generator
         WriteConditions(w, root);
         WriteBuiltins(w, root, "sublayers", "CreateSublayers");
         WriteBuiltins(w, root, "providers", "CreateProviders");
+        WriteBuiltins(w, root, "provider_contexts", "CreateProviderContexts");
         WriteBuiltins(w, root, "callouts", "CreateCallouts");
         WriteBuiltins(w, root, "keying_modules", "CreateKeyingModules");
 
@@ -312,7 +313,7 @@ internal static class Generator
     {
         var flagValues = metadataFlags.ToDictionary(f => f.Name, f => f.Value, StringComparer.Ordinal);
         w.Line("// LayerInfo columns: key, name, FWPS name, run-time id, is kernel, is discard, IP version, direction, family,");
-        w.Line("// since, field enum, fields, metadata flags (OR), metadata flag names.");
+        w.Line("// since, field enum, note, fields, metadata flags (OR), metadata flag names.");
         w.Line("// LayerFieldInfo columns: index, FWPS name, name, condition name, condition key, condition alias of,");
         w.Line("// incoming type, incoming type note, condition types, since, note.");
         w.Line("private static LayerInfo[] CreateLayers() =>");
@@ -349,6 +350,12 @@ internal static class Generator
             var family = RequiredString(Prop(layer, "family", where), where + ".family");
             var since = RequiredString(Prop(layer, "guid_since", where), where + ".guid_since");
             var fieldEnum = RequiredString(Prop(layer, "field_enum", where), where + ".field_enum");
+            var layerNote = OptionalString(layer, "note", where);
+            if ((since.Length == 0 || fieldEnum.Length == 0) && layerNote is null)
+            {
+                // Only a layer the SDK does not define may lack these, and its note must say where it comes from.
+                throw new GenerationException($"{where}: empty guid_since or field_enum without a note saying why");
+            }
             var fields = Prop(layer, "fields", where);
             var fieldCount = Prop(layer, "field_count", where).GetInt32();
             if (fields.GetArrayLength() != fieldCount)
@@ -378,7 +385,7 @@ internal static class Generator
             w.Indent++;
             w.Line($"new Guid({Str(key)}), {Str(name)}, {Str(fwpsName)}, {layerId.ToString(CultureInfo.InvariantCulture)}, "
                 + $"{Bool(isKernel)}, {Bool(isDiscard)}, {ipVersion}, {direction},");
-            w.Line($"{Str(family)}, {Str(since)}, {Str(fieldEnum)},");
+            w.Line($"{Str(family)}, {Str(since)}, {Str(fieldEnum)}, {Str(layerNote)},");
             if (fieldCount == 0)
             {
                 w.Line("[],");

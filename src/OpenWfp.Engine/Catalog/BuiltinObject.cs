@@ -1,7 +1,7 @@
 namespace OpenWfp.Engine.Catalog;
 
 /// <summary>
-/// A built-in WFP object known only by name and GUID: a sublayer, provider, callout or keying module from
+/// A built-in WFP object known only by name and GUID: a sublayer, provider, provider context, callout or keying module from
 /// <c>fwpmu.h</c>.
 /// </summary>
 public sealed class BuiltinObject

@@ -4,8 +4,8 @@ using System.Diagnostics.CodeAnalysis;
 namespace OpenWfp.Engine.Catalog;
 
 /// <summary>
-/// The built-in WFP catalog: the 97 filtering layers with their run-time ids and fields, the condition identifiers,
-/// and the built-in sublayers, providers, callouts and keying modules. The data is generated from
+/// The built-in WFP catalog: the filtering layers with their run-time ids and fields, the condition identifiers,
+/// and the built-in sublayers, providers, provider contexts, callouts and keying modules. The data is generated from
 /// <c>Catalog/layers.json</c> by <c>tools/gen-catalog.cs</c> (see <c>Generated/LayerCatalog.g.cs</c>); the lookups are
 /// built once, on first use, and are safe to use from any thread.
 /// </summary>
@@ -15,6 +15,7 @@ public static partial class LayerCatalog
     private const string ConditionPrefix = "FWPM_CONDITION_";
     private const string SublayerPrefix = "FWPM_SUBLAYER_";
     private const string ProviderPrefix = "FWPM_PROVIDER_";
+    private const string ProviderContextPrefix = "FWPM_PROVIDER_CONTEXT_";
     private const string CalloutPrefix = "FWPM_CALLOUT_";
     private const string KeyingModulePrefix = "FWPM_KEYING_MODULE_";
 
@@ -23,6 +24,7 @@ public static partial class LayerCatalog
     private static readonly ConditionInfo[] ConditionArray = CreateConditions();
     private static readonly BuiltinObject[] SublayerArray = CreateSublayers();
     private static readonly BuiltinObject[] ProviderArray = CreateProviders();
+    private static readonly BuiltinObject[] ProviderContextArray = CreateProviderContexts();
     private static readonly BuiltinObject[] CalloutArray = CreateCallouts();
     private static readonly BuiltinObject[] KeyingModuleArray = CreateKeyingModules();
 
@@ -46,6 +48,7 @@ public static partial class LayerCatalog
 
     private static readonly FrozenDictionary<string, BuiltinObject> SublayersByName = BuildBuiltinNameIndex(SublayerArray, SublayerPrefix);
     private static readonly FrozenDictionary<string, BuiltinObject> ProvidersByName = BuildBuiltinNameIndex(ProviderArray, ProviderPrefix);
+    private static readonly FrozenDictionary<string, BuiltinObject> ProviderContextsByName = BuildBuiltinNameIndex(ProviderContextArray, ProviderContextPrefix);
     private static readonly FrozenDictionary<string, BuiltinObject> CalloutsByName = BuildBuiltinNameIndex(CalloutArray, CalloutPrefix);
     private static readonly FrozenDictionary<string, BuiltinObject> KeyingModulesByName = BuildBuiltinNameIndex(KeyingModuleArray, KeyingModulePrefix);
 
@@ -65,6 +68,9 @@ public static partial class LayerCatalog
 
     /// <summary>The built-in providers (<c>FWPM_PROVIDER_*</c>), in source order.</summary>
     public static IReadOnlyList<BuiltinObject> Providers { get; } = Array.AsReadOnly(ProviderArray);
+
+    /// <summary>The built-in provider contexts (<c>FWPM_PROVIDER_CONTEXT_*</c>), in source order.</summary>
+    public static IReadOnlyList<BuiltinObject> ProviderContexts { get; } = Array.AsReadOnly(ProviderContextArray);
 
     /// <summary>The built-in callouts (<c>FWPM_CALLOUT_*</c>), in source order.</summary>
     public static IReadOnlyList<BuiltinObject> Callouts { get; } = Array.AsReadOnly(CalloutArray);
@@ -183,6 +189,16 @@ public static partial class LayerCatalog
     public static bool TryFindProvider(string nameOrKey, [MaybeNullWhen(false)] out BuiltinObject provider) =>
         TryFindBuiltin(ProvidersByName, ProviderArray, nameOrKey, out provider);
 
+    /// <summary>
+    /// Finds a built-in provider context by name (<c>FWPM_PROVIDER_CONTEXT_</c> prefix optional, case-insensitive) or
+    /// GUID text.
+    /// </summary>
+    /// <param name="nameOrKey">The name or GUID text.</param>
+    /// <param name="providerContext">The provider context found.</param>
+    /// <returns><see langword="true"/> if a provider context was found.</returns>
+    public static bool TryFindProviderContext(string nameOrKey, [MaybeNullWhen(false)] out BuiltinObject providerContext) =>
+        TryFindBuiltin(ProviderContextsByName, ProviderContextArray, nameOrKey, out providerContext);
+
     /// <summary>Finds a built-in callout by name (<c>FWPM_CALLOUT_</c> prefix optional, case-insensitive) or GUID text.</summary>
     /// <param name="nameOrKey">The name or GUID text.</param>
     /// <param name="callout">The callout found.</param>
@@ -198,7 +214,7 @@ public static partial class LayerCatalog
         TryFindBuiltin(KeyingModulesByName, KeyingModuleArray, nameOrKey, out keyingModule);
 
     /// <summary>
-    /// The name of the built-in layer, condition, sublayer, provider, callout or keying module with GUID
+    /// The name of the built-in layer, condition, sublayer, provider, provider context, callout or keying module with GUID
     /// <paramref name="key"/> (the canonical name where aliases share a GUID), or <see langword="null"/>.
     /// </summary>
     /// <param name="key">A GUID.</param>
@@ -305,7 +321,7 @@ public static partial class LayerCatalog
             names.TryAdd(key, condition.Name);
         }
 
-        foreach (var group in (BuiltinObject[][])[SublayerArray, ProviderArray, CalloutArray, KeyingModuleArray])
+        foreach (var group in (BuiltinObject[][])[SublayerArray, ProviderArray, ProviderContextArray, CalloutArray, KeyingModuleArray])
         {
             // Canonical names first so that a GUID shared with an alias reports the canonical name.
             foreach (var item in group)

@@ -24,6 +24,7 @@ public sealed class LayerInfo
         string family,
         string since,
         string fieldEnum,
+        string? note,
         LayerFieldInfo[] fields,
         uint metadataFields,
         string[] metadataFieldNames)
@@ -40,6 +41,7 @@ public sealed class LayerInfo
         Family = family;
         Since = since;
         FieldEnum = fieldEnum;
+        Note = note;
         _fields = fields;
         Fields = Array.AsReadOnly(fields);
         MetadataFields = metadataFields;
@@ -87,11 +89,23 @@ public sealed class LayerInfo
     /// <summary>A short human-readable description of the layer's place in the stack.</summary>
     public string Family { get; }
 
-    /// <summary>The first NTDDI version whose headers define the layer GUID, e.g. <c>WIN6</c>.</summary>
+    /// <summary>
+    /// The first NTDDI version whose headers define the layer GUID, e.g. <c>WIN6</c>; empty for a layer the SDK does
+    /// not define (see <see cref="Note"/>).
+    /// </summary>
     public string Since { get; }
 
-    /// <summary>The <c>FWPS_FIELDS_*</c> enum that lists the fields (discard layers share their base layer's enum).</summary>
+    /// <summary>
+    /// The <c>FWPS_FIELDS_*</c> enum that lists the fields (discard layers share their base layer's enum); empty when
+    /// the SDK has none and the fields come from what Windows reports (see <see cref="Note"/>).
+    /// </summary>
     public string FieldEnum { get; }
+
+    /// <summary>
+    /// Where the layer comes from when not only from the SDK headers, e.g. that it was observed in
+    /// <c>netsh wfp show state</c> output of a named Windows build; otherwise <see langword="null"/>.
+    /// </summary>
+    public string? Note { get; }
 
     /// <summary>The layer's data fields, in FWPS index order (<c>Fields[i].Index == i</c>).</summary>
     public IReadOnlyList<LayerFieldInfo> Fields { get; }

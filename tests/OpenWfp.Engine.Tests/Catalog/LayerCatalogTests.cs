@@ -19,7 +19,7 @@ public sealed class LayerCatalogTests
     public static TheoryData<string> LayerNames =>
         new(CatalogJson.Layers.Select(l => l.GetProperty("layer").GetString()!));
 
-    public static TheoryData<string> BuiltinGroups => new("sublayers", "providers", "callouts", "keying_modules");
+    public static TheoryData<string> BuiltinGroups => new("sublayers", "providers", "provider_contexts", "callouts", "keying_modules");
 
     // ---- The generated catalog against layers.json -------------------------------------------------------------
 
@@ -28,7 +28,8 @@ public sealed class LayerCatalogTests
     {
         var expected = CatalogJson.Layers.Select(l => l.GetProperty("layer").GetString()).ToArray();
 
-        Assert.Equal(97, expected.Length);
+        // The 97 layers of fwpmu.h and the two ALE accept redirect layers Windows reports without an SDK name.
+        Assert.Equal(99, expected.Length);
         Assert.Equal(expected, LayerCatalog.Layers.Select(l => l.Name));
     }
 
@@ -58,6 +59,7 @@ public sealed class LayerCatalogTests
         m.Check(where, "Family", json.GetProperty("family").GetString(), layer.Family);
         m.Check(where, "Since", json.GetProperty("guid_since").GetString(), layer.Since);
         m.Check(where, "FieldEnum", json.GetProperty("field_enum").GetString(), layer.FieldEnum);
+        m.Check(where, "Note", CatalogJson.Str(json, "note"), layer.Note);
         m.Check(where, "field_count vs Fields.Count", json.GetProperty("field_count").GetInt32(), layer.Fields.Count);
         m.Check(where, "ToString()", layerName, layer.ToString());
 
@@ -102,7 +104,8 @@ public sealed class LayerCatalogTests
     public void ConditionsMatchJson()
     {
         var json = CatalogJson.Root.GetProperty("conditions").EnumerateArray().ToArray();
-        Assert.Equal(146, json.Length);
+        // 138 DEFINE_GUIDs and 10 #define aliases of fwpmu.h.
+        Assert.Equal(148, json.Length);
         Assert.Equal(json.Length, LayerCatalog.Conditions.Count);
 
         var m = new Mismatches();
@@ -144,6 +147,7 @@ public sealed class LayerCatalogTests
         {
             "sublayers" => (LayerCatalog.Sublayers, "FWPM_SUBLAYER_"),
             "providers" => (LayerCatalog.Providers, "FWPM_PROVIDER_"),
+            "provider_contexts" => (LayerCatalog.ProviderContexts, "FWPM_PROVIDER_CONTEXT_"),
             "callouts" => (LayerCatalog.Callouts, "FWPM_CALLOUT_"),
             "keying_modules" => (LayerCatalog.KeyingModules, "FWPM_KEYING_MODULE_"),
             _ => throw new ArgumentOutOfRangeException(nameof(group)),
@@ -171,6 +175,7 @@ public sealed class LayerCatalogTests
             {
                 "sublayers" => LayerCatalog.TryFindSublayer(shortName, out var s) ? s : null,
                 "providers" => LayerCatalog.TryFindProvider(shortName, out var p) ? p : null,
+                "provider_contexts" => LayerCatalog.TryFindProviderContext(shortName, out var pc) ? pc : null,
                 "callouts" => LayerCatalog.TryFindCallout(shortName, out var c) ? c : null,
                 _ => LayerCatalog.TryFindKeyingModule(shortName, out var k) ? k : null,
             };
@@ -191,9 +196,9 @@ public sealed class LayerCatalogTests
             json.OrderBy(p => p.Key, StringComparer.Ordinal),
             LayerCatalog.FwpsBuiltinLayers.OrderBy(p => p.Key, StringComparer.Ordinal));
 
-        // Ids with no FWPM layer (reserved ids, the MAX sentinel) are in the enum but not in Layers.
+        // Only the MAX sentinel has no layer: the reserved ids 83/84 are the ALE accept redirect layers.
         var withoutLayer = json.Where(p => LayerCatalog.ById(p.Value) is null).Select(p => p.Key).Order(StringComparer.Ordinal);
-        Assert.Equal(["FWPS_BUILTIN_LAYER_MAX", "FWPS_LAYER_RESERVED_LAYER_10", "FWPS_LAYER_RESERVED_LAYER_9"], withoutLayer);
+        Assert.Equal(["FWPS_BUILTIN_LAYER_MAX"], withoutLayer);
     }
 
     [Fact]
@@ -376,7 +381,7 @@ public sealed class LayerCatalogTests
         Assert.False(LayerCatalog.TryFindCallout(unknown.ToString("B"), out _));
         Assert.Null(LayerCatalog.ByKey(unknown));
         Assert.Null(LayerCatalog.ByKey(Guid.Empty));
-        Assert.Null(LayerCatalog.ById(LayerCatalog.FwpsBuiltinLayers["FWPS_LAYER_RESERVED_LAYER_9"]));
+        Assert.Null(LayerCatalog.ById(LayerCatalog.FwpsBuiltinLayers["FWPS_BUILTIN_LAYER_MAX"]));
         Assert.Null(LayerCatalog.ById(ushort.MaxValue));
         Assert.Null(LayerCatalog.ConditionNameOf(unknown));
         Assert.Null(LayerCatalog.BuiltinNameOf(unknown));
@@ -403,7 +408,7 @@ public sealed class LayerCatalogTests
         Assert.True(LayerCatalog.TryFindCondition("FWPM_CONDITION_IP_SOURCE_ADDRESS", out var sourceAddress));
 
         Assert.Equal(-1, layer.FieldIndexOf(sourceAddress.Key)); // only at forward/vSwitch layers
-        Assert.Equal(-1, layer.FieldIndexOf(Guid.Empty)); // reserved fields have no key
+        Assert.Equal(-1, layer.FieldIndexOf(Guid.Empty)); // no field has the empty key
         Assert.Equal(-1, layer.FieldIndexOf(AleAuthConnectV4)); // a layer key, not a condition key
     }
 
@@ -452,17 +457,23 @@ public sealed class LayerCatalogTests
         var remoteUserId = connect.FindField("ALE_REMOTE_USER_ID")!;
         var packageFamily = connect.FindField("PACKAGE_FAMILY_NAME")!;
 
-        Assert.Null(reserved.ConditionName);
-        Assert.Null(reserved.ConditionKey);
-        Assert.Equal(FwpDataType.Empty, reserved.IncomingType);
-        Assert.Empty(reserved.ConditionTypes);
+        // Windows lists FWPM_CONDITION_RESERVED0 (a byte blob) for the field fwpsu.h calls RESERVED_0.
+        Assert.Equal("FWPM_CONDITION_RESERVED0", reserved.ConditionName);
+        Assert.Equal(new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), reserved.ConditionKey);
+        Assert.Equal(FwpDataType.ByteBlob, reserved.IncomingType);
+        Assert.Equal([FwpDataType.ByteBlob], reserved.ConditionTypes);
+        Assert.StartsWith("observed in netsh wfp show state, Windows build 26100", reserved.Note);
         Assert.Equal(FwpDataType.TokenAccessInformation, userId.IncomingType);
         Assert.Null(userId.IncomingTypeNote);
-        Assert.Equal(FwpDataType.TokenInformation, remoteUserId.IncomingType);
-        Assert.Equal("FWP_TOKEN_INFORMATION_TYPE (inferred)", remoteUserId.IncomingTypeNote);
+        // The token fields have the types Windows reports, not guesses: no annotation is left.
+        Assert.Equal(FwpDataType.TokenAccessInformation, remoteUserId.IncomingType);
+        Assert.Null(remoteUserId.IncomingTypeNote);
+        Assert.Contains("as netsh wfp show state reports it", remoteUserId.Note, StringComparison.Ordinal);
         Assert.Equal(FwpDataType.TokenAccessInformation, packageFamily.IncomingType);
-        Assert.StartsWith("token/blob-like", packageFamily.IncomingTypeNote);
+        Assert.Null(packageFamily.IncomingTypeNote);
         Assert.Equal([FwpDataType.SecurityDescriptor], packageFamily.ConditionTypes);
+        Assert.Equal(FwpDataType.TokenInformation, LayerCatalog.Layer("RPC_UM").Field("REMOTE_USER_TOKEN").IncomingType);
+        Assert.All(LayerCatalog.Layers.SelectMany(l => l.Fields), f => Assert.Null(f.IncomingTypeNote));
     }
 
     [Fact]

@@ -32,6 +32,8 @@ public sealed class LayerIdsTests
         Assert.Equal(0, LayerIds.InboundIpPacketV4);
         Assert.Equal(8, LayerIds.IpForwardV4);
         Assert.Equal(56, LayerIds.InboundMacFrameEthernet);
+        Assert.Equal(83, LayerIds.AleAcceptRedirectV4);
+        Assert.Equal(84, LayerIds.AleAcceptRedirectV6);
     }
 
     [Fact]
@@ -44,9 +46,9 @@ public sealed class LayerIdsTests
     [Fact]
     public void LayerById_UnknownId_Throws()
     {
-        // 83 and 84 are reserved ids with no management layer.
-        var e = Assert.Throws<KeyNotFoundException>(() => LayerCatalog.Layer((ushort)83));
-        Assert.Equal("no WFP layer has run-time id 83", e.Message);
+        // 99 is FWPS_BUILTIN_LAYER_MAX, the end marker of the run-time id enum, not a layer.
+        var e = Assert.Throws<KeyNotFoundException>(() => LayerCatalog.Layer((ushort)99));
+        Assert.Equal("no WFP layer has run-time id 99", e.Message);
     }
 
     [Fact]

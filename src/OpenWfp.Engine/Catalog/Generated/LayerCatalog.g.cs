@@ -8,7 +8,7 @@ namespace OpenWfp.Engine.Catalog;
 public static partial class LayerCatalog
 {
     // LayerInfo columns: key, name, FWPS name, run-time id, is kernel, is discard, IP version, direction, family,
-    // since, field enum, fields, metadata flags (OR), metadata flag names.
+    // since, field enum, note, fields, metadata flags (OR), metadata flag names.
     // LayerFieldInfo columns: index, FWPS name, name, condition name, condition key, condition alias of,
     // incoming type, incoming type note, condition types, since, note.
     private static LayerInfo[] CreateLayers() =>
@@ -16,7 +16,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_IPPACKET_V4 (id 0)
         new LayerInfo(
             new Guid("c86fd1bf-21cd-497e-a0bb-17425c885c58"), "FWPM_LAYER_INBOUND_IPPACKET_V4", "FWPS_LAYER_INBOUND_IPPACKET_V4", 0, true, false, IpVersion.V4, LayerDirection.Inbound,
-            "network layer, inbound IP packet (after IP header parse, before IPsec/reassembly)", "WIN6", "FWPS_FIELDS_INBOUND_IPPACKET_V4",
+            "network layer, inbound IP packet (after IP header parse, before IPsec/reassembly)", "WIN6", "FWPS_FIELDS_INBOUND_IPPACKET_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_IPPACKET_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_IPPACKET_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -34,7 +34,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_IPPACKET_V4_DISCARD (id 1)
         new LayerInfo(
             new Guid("b5a230d0-a8c0-44f2-916e-991b53ded1f7"), "FWPM_LAYER_INBOUND_IPPACKET_V4_DISCARD", "FWPS_LAYER_INBOUND_IPPACKET_V4_DISCARD", 1, true, true, IpVersion.V4, LayerDirection.Inbound,
-            "network layer, inbound IP packet (after IP header parse, before IPsec/reassembly)", "WIN6", "FWPS_FIELDS_INBOUND_IPPACKET_V4",
+            "network layer, inbound IP packet (after IP header parse, before IPsec/reassembly)", "WIN6", "FWPS_FIELDS_INBOUND_IPPACKET_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_IPPACKET_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_IPPACKET_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -52,7 +52,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_IPPACKET_V6 (id 2)
         new LayerInfo(
             new Guid("f52032cb-991c-46e7-971d-2601459a91ca"), "FWPM_LAYER_INBOUND_IPPACKET_V6", "FWPS_LAYER_INBOUND_IPPACKET_V6", 2, true, false, IpVersion.V6, LayerDirection.Inbound,
-            "network layer, inbound IP packet (after IP header parse, before IPsec/reassembly)", "WIN6", "FWPS_FIELDS_INBOUND_IPPACKET_V6",
+            "network layer, inbound IP packet (after IP header parse, before IPsec/reassembly)", "WIN6", "FWPS_FIELDS_INBOUND_IPPACKET_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_IPPACKET_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_IPPACKET_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -70,7 +70,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_IPPACKET_V6_DISCARD (id 3)
         new LayerInfo(
             new Guid("bb24c279-93b4-47a2-83ad-ae1698b50885"), "FWPM_LAYER_INBOUND_IPPACKET_V6_DISCARD", "FWPS_LAYER_INBOUND_IPPACKET_V6_DISCARD", 3, true, true, IpVersion.V6, LayerDirection.Inbound,
-            "network layer, inbound IP packet (after IP header parse, before IPsec/reassembly)", "WIN6", "FWPS_FIELDS_INBOUND_IPPACKET_V6",
+            "network layer, inbound IP packet (after IP header parse, before IPsec/reassembly)", "WIN6", "FWPS_FIELDS_INBOUND_IPPACKET_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_IPPACKET_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_IPPACKET_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -88,7 +88,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_IPPACKET_V4 (id 4)
         new LayerInfo(
             new Guid("1e5c9fae-8a84-4135-a331-950b54229ecd"), "FWPM_LAYER_OUTBOUND_IPPACKET_V4", "FWPS_LAYER_OUTBOUND_IPPACKET_V4", 4, true, false, IpVersion.V4, LayerDirection.Outbound,
-            "network layer, outbound IP packet (just before fragmentation, after IPsec)", "WIN6", "FWPS_FIELDS_OUTBOUND_IPPACKET_V4",
+            "network layer, outbound IP packet (just before fragmentation, after IPsec)", "WIN6", "FWPS_FIELDS_OUTBOUND_IPPACKET_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_IPPACKET_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_IPPACKET_V4_IP_LOCAL_ADDRESS_TYPE", "IP_LOCAL_ADDRESS_TYPE", "FWPM_CONDITION_IP_LOCAL_ADDRESS_TYPE", new Guid("6ec7f6c4-376b-45d7-9e9c-d337cedcd237"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
@@ -106,7 +106,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_IPPACKET_V4_DISCARD (id 5)
         new LayerInfo(
             new Guid("08e4bcb5-b647-48f3-953c-e5ddbd03937e"), "FWPM_LAYER_OUTBOUND_IPPACKET_V4_DISCARD", "FWPS_LAYER_OUTBOUND_IPPACKET_V4_DISCARD", 5, true, true, IpVersion.V4, LayerDirection.Outbound,
-            "network layer, outbound IP packet (just before fragmentation, after IPsec)", "WIN6", "FWPS_FIELDS_OUTBOUND_IPPACKET_V4",
+            "network layer, outbound IP packet (just before fragmentation, after IPsec)", "WIN6", "FWPS_FIELDS_OUTBOUND_IPPACKET_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_IPPACKET_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_IPPACKET_V4_IP_LOCAL_ADDRESS_TYPE", "IP_LOCAL_ADDRESS_TYPE", "FWPM_CONDITION_IP_LOCAL_ADDRESS_TYPE", new Guid("6ec7f6c4-376b-45d7-9e9c-d337cedcd237"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
@@ -124,7 +124,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_IPPACKET_V6 (id 6)
         new LayerInfo(
             new Guid("a3b3ab6b-3564-488c-9117-f34e82142763"), "FWPM_LAYER_OUTBOUND_IPPACKET_V6", "FWPS_LAYER_OUTBOUND_IPPACKET_V6", 6, true, false, IpVersion.V6, LayerDirection.Outbound,
-            "network layer, outbound IP packet (just before fragmentation, after IPsec)", "WIN6", "FWPS_FIELDS_OUTBOUND_IPPACKET_V6",
+            "network layer, outbound IP packet (just before fragmentation, after IPsec)", "WIN6", "FWPS_FIELDS_OUTBOUND_IPPACKET_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_IPPACKET_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_IPPACKET_V6_IP_LOCAL_ADDRESS_TYPE", "IP_LOCAL_ADDRESS_TYPE", "FWPM_CONDITION_IP_LOCAL_ADDRESS_TYPE", new Guid("6ec7f6c4-376b-45d7-9e9c-d337cedcd237"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
@@ -142,7 +142,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_IPPACKET_V6_DISCARD (id 7)
         new LayerInfo(
             new Guid("9513d7c4-a934-49dc-91a7-6ccb80cc02e3"), "FWPM_LAYER_OUTBOUND_IPPACKET_V6_DISCARD", "FWPS_LAYER_OUTBOUND_IPPACKET_V6_DISCARD", 7, true, true, IpVersion.V6, LayerDirection.Outbound,
-            "network layer, outbound IP packet (just before fragmentation, after IPsec)", "WIN6", "FWPS_FIELDS_OUTBOUND_IPPACKET_V6",
+            "network layer, outbound IP packet (just before fragmentation, after IPsec)", "WIN6", "FWPS_FIELDS_OUTBOUND_IPPACKET_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_IPPACKET_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_IPPACKET_V6_IP_LOCAL_ADDRESS_TYPE", "IP_LOCAL_ADDRESS_TYPE", "FWPM_CONDITION_IP_LOCAL_ADDRESS_TYPE", new Guid("6ec7f6c4-376b-45d7-9e9c-d337cedcd237"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
@@ -160,7 +160,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_IPFORWARD_V4 (id 8)
         new LayerInfo(
             new Guid("a82acc24-4ee1-4ee1-b465-fd1d25cb10a4"), "FWPM_LAYER_IPFORWARD_V4", "FWPS_LAYER_IPFORWARD_V4", 8, true, false, IpVersion.V4, LayerDirection.Forward,
-            "forwarding path", "WIN6", "FWPS_FIELDS_IPFORWARD_V4",
+            "forwarding path", "WIN6", "FWPS_FIELDS_IPFORWARD_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_IPFORWARD_V4_IP_SOURCE_ADDRESS", "IP_SOURCE_ADDRESS", "FWPM_CONDITION_IP_SOURCE_ADDRESS", new Guid("ae96897e-2e94-4bc9-b313-b27ee80e574d"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_IPFORWARD_V4_IP_DESTINATION_ADDRESS", "IP_DESTINATION_ADDRESS", "FWPM_CONDITION_IP_DESTINATION_ADDRESS", new Guid("2d79133b-b390-45c6-8699-acaceaafed33"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -183,7 +183,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_IPFORWARD_V4_DISCARD (id 9)
         new LayerInfo(
             new Guid("9e9ea773-2fae-4210-8f17-34129ef369eb"), "FWPM_LAYER_IPFORWARD_V4_DISCARD", "FWPS_LAYER_IPFORWARD_V4_DISCARD", 9, true, true, IpVersion.V4, LayerDirection.Forward,
-            "forwarding path", "WIN6", "FWPS_FIELDS_IPFORWARD_V4",
+            "forwarding path", "WIN6", "FWPS_FIELDS_IPFORWARD_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_IPFORWARD_V4_IP_SOURCE_ADDRESS", "IP_SOURCE_ADDRESS", "FWPM_CONDITION_IP_SOURCE_ADDRESS", new Guid("ae96897e-2e94-4bc9-b313-b27ee80e574d"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_IPFORWARD_V4_IP_DESTINATION_ADDRESS", "IP_DESTINATION_ADDRESS", "FWPM_CONDITION_IP_DESTINATION_ADDRESS", new Guid("2d79133b-b390-45c6-8699-acaceaafed33"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -206,7 +206,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_IPFORWARD_V6 (id 10)
         new LayerInfo(
             new Guid("7b964818-19c7-493a-b71f-832c3684d28c"), "FWPM_LAYER_IPFORWARD_V6", "FWPS_LAYER_IPFORWARD_V6", 10, true, false, IpVersion.V6, LayerDirection.Forward,
-            "forwarding path", "WIN6", "FWPS_FIELDS_IPFORWARD_V6",
+            "forwarding path", "WIN6", "FWPS_FIELDS_IPFORWARD_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_IPFORWARD_V6_IP_SOURCE_ADDRESS", "IP_SOURCE_ADDRESS", "FWPM_CONDITION_IP_SOURCE_ADDRESS", new Guid("ae96897e-2e94-4bc9-b313-b27ee80e574d"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_IPFORWARD_V6_IP_DESTINATION_ADDRESS", "IP_DESTINATION_ADDRESS", "FWPM_CONDITION_IP_DESTINATION_ADDRESS", new Guid("2d79133b-b390-45c6-8699-acaceaafed33"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -229,7 +229,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_IPFORWARD_V6_DISCARD (id 11)
         new LayerInfo(
             new Guid("31524a5d-1dfe-472f-bb93-518ee945d8a2"), "FWPM_LAYER_IPFORWARD_V6_DISCARD", "FWPS_LAYER_IPFORWARD_V6_DISCARD", 11, true, true, IpVersion.V6, LayerDirection.Forward,
-            "forwarding path", "WIN6", "FWPS_FIELDS_IPFORWARD_V6",
+            "forwarding path", "WIN6", "FWPS_FIELDS_IPFORWARD_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_IPFORWARD_V6_IP_SOURCE_ADDRESS", "IP_SOURCE_ADDRESS", "FWPM_CONDITION_IP_SOURCE_ADDRESS", new Guid("ae96897e-2e94-4bc9-b313-b27ee80e574d"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_IPFORWARD_V6_IP_DESTINATION_ADDRESS", "IP_DESTINATION_ADDRESS", "FWPM_CONDITION_IP_DESTINATION_ADDRESS", new Guid("2d79133b-b390-45c6-8699-acaceaafed33"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -252,7 +252,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_TRANSPORT_V4 (id 12)
         new LayerInfo(
             new Guid("5926dfc8-e3cf-4426-a283-dc393f5d0f9d"), "FWPM_LAYER_INBOUND_TRANSPORT_V4", "FWPS_LAYER_INBOUND_TRANSPORT_V4", 12, true, false, IpVersion.V4, LayerDirection.Inbound,
-            "transport layer, inbound packet (before transport processing)", "WIN6", "FWPS_FIELDS_INBOUND_TRANSPORT_V4",
+            "transport layer, inbound packet (before transport processing)", "WIN6", "FWPS_FIELDS_INBOUND_TRANSPORT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_TRANSPORT_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_TRANSPORT_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -275,7 +275,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_TRANSPORT_V4_DISCARD (id 13)
         new LayerInfo(
             new Guid("ac4a9833-f69d-4648-b261-6dc84835ef39"), "FWPM_LAYER_INBOUND_TRANSPORT_V4_DISCARD", "FWPS_LAYER_INBOUND_TRANSPORT_V4_DISCARD", 13, true, true, IpVersion.V4, LayerDirection.Inbound,
-            "transport layer, inbound packet (before transport processing)", "WIN6", "FWPS_FIELDS_INBOUND_TRANSPORT_V4",
+            "transport layer, inbound packet (before transport processing)", "WIN6", "FWPS_FIELDS_INBOUND_TRANSPORT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_TRANSPORT_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_TRANSPORT_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -298,7 +298,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_TRANSPORT_V6 (id 14)
         new LayerInfo(
             new Guid("634a869f-fc23-4b90-b0c1-bf620a36ae6f"), "FWPM_LAYER_INBOUND_TRANSPORT_V6", "FWPS_LAYER_INBOUND_TRANSPORT_V6", 14, true, false, IpVersion.V6, LayerDirection.Inbound,
-            "transport layer, inbound packet (before transport processing)", "WIN6", "FWPS_FIELDS_INBOUND_TRANSPORT_V6",
+            "transport layer, inbound packet (before transport processing)", "WIN6", "FWPS_FIELDS_INBOUND_TRANSPORT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_TRANSPORT_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_TRANSPORT_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -321,7 +321,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_TRANSPORT_V6_DISCARD (id 15)
         new LayerInfo(
             new Guid("2a6ff955-3b2b-49d2-9848-ad9d72dcaab7"), "FWPM_LAYER_INBOUND_TRANSPORT_V6_DISCARD", "FWPS_LAYER_INBOUND_TRANSPORT_V6_DISCARD", 15, true, true, IpVersion.V6, LayerDirection.Inbound,
-            "transport layer, inbound packet (before transport processing)", "WIN6", "FWPS_FIELDS_INBOUND_TRANSPORT_V6",
+            "transport layer, inbound packet (before transport processing)", "WIN6", "FWPS_FIELDS_INBOUND_TRANSPORT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_TRANSPORT_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_TRANSPORT_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -344,7 +344,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_TRANSPORT_V4 (id 16)
         new LayerInfo(
             new Guid("09e61aea-d214-46e2-9b21-b26b0b2f28c8"), "FWPM_LAYER_OUTBOUND_TRANSPORT_V4", "FWPS_LAYER_OUTBOUND_TRANSPORT_V4", 16, true, false, IpVersion.V4, LayerDirection.Outbound,
-            "transport layer, outbound packet (top of network layer)", "WIN6", "FWPS_FIELDS_OUTBOUND_TRANSPORT_V4",
+            "transport layer, outbound packet (top of network layer)", "WIN6", "FWPS_FIELDS_OUTBOUND_TRANSPORT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_TRANSPORT_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_TRANSPORT_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -368,7 +368,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_TRANSPORT_V4_DISCARD (id 17)
         new LayerInfo(
             new Guid("c5f10551-bdb0-43d7-a313-50e211f4d68a"), "FWPM_LAYER_OUTBOUND_TRANSPORT_V4_DISCARD", "FWPS_LAYER_OUTBOUND_TRANSPORT_V4_DISCARD", 17, true, true, IpVersion.V4, LayerDirection.Outbound,
-            "transport layer, outbound packet (top of network layer)", "WIN6", "FWPS_FIELDS_OUTBOUND_TRANSPORT_V4",
+            "transport layer, outbound packet (top of network layer)", "WIN6", "FWPS_FIELDS_OUTBOUND_TRANSPORT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_TRANSPORT_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_TRANSPORT_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -392,7 +392,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_TRANSPORT_V6 (id 18)
         new LayerInfo(
             new Guid("e1735bde-013f-4655-b351-a49e15762df0"), "FWPM_LAYER_OUTBOUND_TRANSPORT_V6", "FWPS_LAYER_OUTBOUND_TRANSPORT_V6", 18, true, false, IpVersion.V6, LayerDirection.Outbound,
-            "transport layer, outbound packet (top of network layer)", "WIN6", "FWPS_FIELDS_OUTBOUND_TRANSPORT_V6",
+            "transport layer, outbound packet (top of network layer)", "WIN6", "FWPS_FIELDS_OUTBOUND_TRANSPORT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_TRANSPORT_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_TRANSPORT_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -416,7 +416,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_TRANSPORT_V6_DISCARD (id 19)
         new LayerInfo(
             new Guid("f433df69-ccbd-482e-b9b2-57165658c3b3"), "FWPM_LAYER_OUTBOUND_TRANSPORT_V6_DISCARD", "FWPS_LAYER_OUTBOUND_TRANSPORT_V6_DISCARD", 19, true, true, IpVersion.V6, LayerDirection.Outbound,
-            "transport layer, outbound packet (top of network layer)", "WIN6", "FWPS_FIELDS_OUTBOUND_TRANSPORT_V6",
+            "transport layer, outbound packet (top of network layer)", "WIN6", "FWPS_FIELDS_OUTBOUND_TRANSPORT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_TRANSPORT_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_TRANSPORT_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -440,7 +440,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_STREAM_V4 (id 20)
         new LayerInfo(
             new Guid("3b89653c-c170-49e4-b1cd-e0eeeee19a3e"), "FWPM_LAYER_STREAM_V4", "FWPS_LAYER_STREAM_V4", 20, true, false, IpVersion.V4, LayerDirection.Both,
-            "TCP stream data (bidirectional, per stream)", "WIN6", "FWPS_FIELDS_STREAM_V4",
+            "TCP stream data (bidirectional, per stream)", "WIN6", "FWPS_FIELDS_STREAM_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_STREAM_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_STREAM_V4_IP_LOCAL_ADDRESS_TYPE", "IP_LOCAL_ADDRESS_TYPE", "FWPM_CONDITION_IP_LOCAL_ADDRESS_TYPE", new Guid("6ec7f6c4-376b-45d7-9e9c-d337cedcd237"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
@@ -456,7 +456,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_STREAM_V4_DISCARD (id 21)
         new LayerInfo(
             new Guid("25c4c2c2-25ff-4352-82f9-c54a4a4726dc"), "FWPM_LAYER_STREAM_V4_DISCARD", "FWPS_LAYER_STREAM_V4_DISCARD", 21, true, true, IpVersion.V4, LayerDirection.Both,
-            "TCP stream data (bidirectional, per stream)", "WIN6", "FWPS_FIELDS_STREAM_V4",
+            "TCP stream data (bidirectional, per stream)", "WIN6", "FWPS_FIELDS_STREAM_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_STREAM_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_STREAM_V4_IP_LOCAL_ADDRESS_TYPE", "IP_LOCAL_ADDRESS_TYPE", "FWPM_CONDITION_IP_LOCAL_ADDRESS_TYPE", new Guid("6ec7f6c4-376b-45d7-9e9c-d337cedcd237"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
@@ -472,7 +472,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_STREAM_V6 (id 22)
         new LayerInfo(
             new Guid("47c9137a-7ec4-46b3-b6e4-48e926b1eda4"), "FWPM_LAYER_STREAM_V6", "FWPS_LAYER_STREAM_V6", 22, true, false, IpVersion.V6, LayerDirection.Both,
-            "TCP stream data (bidirectional, per stream)", "WIN6", "FWPS_FIELDS_STREAM_V6",
+            "TCP stream data (bidirectional, per stream)", "WIN6", "FWPS_FIELDS_STREAM_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_STREAM_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_STREAM_V6_IP_LOCAL_ADDRESS_TYPE", "IP_LOCAL_ADDRESS_TYPE", "FWPM_CONDITION_IP_LOCAL_ADDRESS_TYPE", new Guid("6ec7f6c4-376b-45d7-9e9c-d337cedcd237"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
@@ -488,7 +488,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_STREAM_V6_DISCARD (id 23)
         new LayerInfo(
             new Guid("10a59fc7-b628-4c41-9eb8-cf37d55103cf"), "FWPM_LAYER_STREAM_V6_DISCARD", "FWPS_LAYER_STREAM_V6_DISCARD", 23, true, true, IpVersion.V6, LayerDirection.Both,
-            "TCP stream data (bidirectional, per stream)", "WIN6", "FWPS_FIELDS_STREAM_V6",
+            "TCP stream data (bidirectional, per stream)", "WIN6", "FWPS_FIELDS_STREAM_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_STREAM_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_STREAM_V6_IP_LOCAL_ADDRESS_TYPE", "IP_LOCAL_ADDRESS_TYPE", "FWPM_CONDITION_IP_LOCAL_ADDRESS_TYPE", new Guid("6ec7f6c4-376b-45d7-9e9c-d337cedcd237"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
@@ -504,7 +504,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_DATAGRAM_DATA_V4 (id 24)
         new LayerInfo(
             new Guid("3d08bf4e-45f6-4930-a922-417098e20027"), "FWPM_LAYER_DATAGRAM_DATA_V4", "FWPS_LAYER_DATAGRAM_DATA_V4", 24, true, false, IpVersion.V4, LayerDirection.Both,
-            "datagram data (UDP/raw) per datagram, bidirectional", "WIN6", "FWPS_FIELDS_DATAGRAM_DATA_V4",
+            "datagram data (UDP/raw) per datagram, bidirectional", "WIN6", "FWPS_FIELDS_DATAGRAM_DATA_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_DATAGRAM_DATA_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_DATAGRAM_DATA_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -526,7 +526,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_DATAGRAM_DATA_V4_DISCARD (id 25)
         new LayerInfo(
             new Guid("18e330c6-7248-4e52-aaab-472ed67704fd"), "FWPM_LAYER_DATAGRAM_DATA_V4_DISCARD", "FWPS_LAYER_DATAGRAM_DATA_V4_DISCARD", 25, true, true, IpVersion.V4, LayerDirection.Both,
-            "datagram data (UDP/raw) per datagram, bidirectional", "WIN6", "FWPS_FIELDS_DATAGRAM_DATA_V4",
+            "datagram data (UDP/raw) per datagram, bidirectional", "WIN6", "FWPS_FIELDS_DATAGRAM_DATA_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_DATAGRAM_DATA_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_DATAGRAM_DATA_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -548,7 +548,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_DATAGRAM_DATA_V6 (id 26)
         new LayerInfo(
             new Guid("fa45fe2f-3cba-4427-87fc-57b9a4b10d00"), "FWPM_LAYER_DATAGRAM_DATA_V6", "FWPS_LAYER_DATAGRAM_DATA_V6", 26, true, false, IpVersion.V6, LayerDirection.Both,
-            "datagram data (UDP/raw) per datagram, bidirectional", "WIN6", "FWPS_FIELDS_DATAGRAM_DATA_V6",
+            "datagram data (UDP/raw) per datagram, bidirectional", "WIN6", "FWPS_FIELDS_DATAGRAM_DATA_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_DATAGRAM_DATA_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_DATAGRAM_DATA_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -570,7 +570,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_DATAGRAM_DATA_V6_DISCARD (id 27)
         new LayerInfo(
             new Guid("09d1dfe1-9b86-4a42-be9d-8c315b92a5d0"), "FWPM_LAYER_DATAGRAM_DATA_V6_DISCARD", "FWPS_LAYER_DATAGRAM_DATA_V6_DISCARD", 27, true, true, IpVersion.V6, LayerDirection.Both,
-            "datagram data (UDP/raw) per datagram, bidirectional", "WIN6", "FWPS_FIELDS_DATAGRAM_DATA_V6",
+            "datagram data (UDP/raw) per datagram, bidirectional", "WIN6", "FWPS_FIELDS_DATAGRAM_DATA_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_DATAGRAM_DATA_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_DATAGRAM_DATA_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -592,7 +592,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_ICMP_ERROR_V4 (id 28)
         new LayerInfo(
             new Guid("61499990-3cb6-4e84-b950-53b94b6964f3"), "FWPM_LAYER_INBOUND_ICMP_ERROR_V4", "FWPS_LAYER_INBOUND_ICMP_ERROR_V4", 28, true, false, IpVersion.V4, LayerDirection.Inbound,
-            "received ICMP error messages", "WIN6", "FWPS_FIELDS_INBOUND_ICMP_ERROR_V4",
+            "received ICMP error messages", "WIN6", "FWPS_FIELDS_INBOUND_ICMP_ERROR_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_ICMP_ERROR_V4_EMBEDDED_PROTOCOL", "EMBEDDED_PROTOCOL", "FWPM_CONDITION_EMBEDDED_PROTOCOL", new Guid("07784107-a29e-4c7b-9ec7-29c44afafdbc"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_ICMP_ERROR_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -622,7 +622,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_ICMP_ERROR_V4_DISCARD (id 29)
         new LayerInfo(
             new Guid("a6b17075-ebaf-4053-a4e7-213c8121ede5"), "FWPM_LAYER_INBOUND_ICMP_ERROR_V4_DISCARD", "FWPS_LAYER_INBOUND_ICMP_ERROR_V4_DISCARD", 29, true, true, IpVersion.V4, LayerDirection.Inbound,
-            "received ICMP error messages", "WIN6", "FWPS_FIELDS_INBOUND_ICMP_ERROR_V4",
+            "received ICMP error messages", "WIN6", "FWPS_FIELDS_INBOUND_ICMP_ERROR_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_ICMP_ERROR_V4_EMBEDDED_PROTOCOL", "EMBEDDED_PROTOCOL", "FWPM_CONDITION_EMBEDDED_PROTOCOL", new Guid("07784107-a29e-4c7b-9ec7-29c44afafdbc"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_ICMP_ERROR_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -652,7 +652,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_ICMP_ERROR_V6 (id 30)
         new LayerInfo(
             new Guid("65f9bdff-3b2d-4e5d-b8c6-c720651fe898"), "FWPM_LAYER_INBOUND_ICMP_ERROR_V6", "FWPS_LAYER_INBOUND_ICMP_ERROR_V6", 30, true, false, IpVersion.V6, LayerDirection.Inbound,
-            "received ICMP error messages", "WIN6", "FWPS_FIELDS_INBOUND_ICMP_ERROR_V6",
+            "received ICMP error messages", "WIN6", "FWPS_FIELDS_INBOUND_ICMP_ERROR_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_ICMP_ERROR_V6_EMBEDDED_PROTOCOL", "EMBEDDED_PROTOCOL", "FWPM_CONDITION_EMBEDDED_PROTOCOL", new Guid("07784107-a29e-4c7b-9ec7-29c44afafdbc"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_ICMP_ERROR_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -682,7 +682,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_ICMP_ERROR_V6_DISCARD (id 31)
         new LayerInfo(
             new Guid("a6e7ccc0-08fb-468d-a472-9771d5595e09"), "FWPM_LAYER_INBOUND_ICMP_ERROR_V6_DISCARD", "FWPS_LAYER_INBOUND_ICMP_ERROR_V6_DISCARD", 31, true, true, IpVersion.V6, LayerDirection.Inbound,
-            "received ICMP error messages", "WIN6", "FWPS_FIELDS_INBOUND_ICMP_ERROR_V6",
+            "received ICMP error messages", "WIN6", "FWPS_FIELDS_INBOUND_ICMP_ERROR_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_ICMP_ERROR_V6_EMBEDDED_PROTOCOL", "EMBEDDED_PROTOCOL", "FWPM_CONDITION_EMBEDDED_PROTOCOL", new Guid("07784107-a29e-4c7b-9ec7-29c44afafdbc"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_ICMP_ERROR_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -712,7 +712,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_ICMP_ERROR_V4 (id 32)
         new LayerInfo(
             new Guid("41390100-564c-4b32-bc1d-718048354d7c"), "FWPM_LAYER_OUTBOUND_ICMP_ERROR_V4", "FWPS_LAYER_OUTBOUND_ICMP_ERROR_V4", 32, true, false, IpVersion.V4, LayerDirection.Outbound,
-            "sent ICMP error messages", "WIN6", "FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V4",
+            "sent ICMP error messages", "WIN6", "FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_ICMP_ERROR_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_ICMP_ERROR_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -734,7 +734,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_ICMP_ERROR_V4_DISCARD (id 33)
         new LayerInfo(
             new Guid("b3598d36-0561-4588-a6bf-e955e3f6264b"), "FWPM_LAYER_OUTBOUND_ICMP_ERROR_V4_DISCARD", "FWPS_LAYER_OUTBOUND_ICMP_ERROR_V4_DISCARD", 33, true, true, IpVersion.V4, LayerDirection.Outbound,
-            "sent ICMP error messages", "WIN6", "FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V4",
+            "sent ICMP error messages", "WIN6", "FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_ICMP_ERROR_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_ICMP_ERROR_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -756,7 +756,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_ICMP_ERROR_V6 (id 34)
         new LayerInfo(
             new Guid("7fb03b60-7b8d-4dfa-badd-980176fc4e12"), "FWPM_LAYER_OUTBOUND_ICMP_ERROR_V6", "FWPS_LAYER_OUTBOUND_ICMP_ERROR_V6", 34, true, false, IpVersion.V6, LayerDirection.Outbound,
-            "sent ICMP error messages", "WIN6", "FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V6",
+            "sent ICMP error messages", "WIN6", "FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_ICMP_ERROR_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_ICMP_ERROR_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -778,7 +778,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_ICMP_ERROR_V6_DISCARD (id 35)
         new LayerInfo(
             new Guid("65f2e647-8d0c-4f47-b19b-33a4d3f1357c"), "FWPM_LAYER_OUTBOUND_ICMP_ERROR_V6_DISCARD", "FWPS_LAYER_OUTBOUND_ICMP_ERROR_V6_DISCARD", 35, true, true, IpVersion.V6, LayerDirection.Outbound,
-            "sent ICMP error messages", "WIN6", "FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V6",
+            "sent ICMP error messages", "WIN6", "FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_ICMP_ERROR_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_ICMP_ERROR_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -800,7 +800,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4 (id 36)
         new LayerInfo(
             new Guid("1247d66d-0b60-4a15-8d44-7155d0f53a0c"), "FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4", "FWPS_LAYER_ALE_RESOURCE_ASSIGNMENT_V4", 36, true, false, IpVersion.V4, LayerDirection.NotApplicable,
-            "ALE: port/bind/raw/promiscuous resource assignment", "WIN6", "FWPS_FIELDS_ALE_RESOURCE_ASSIGNMENT_V4",
+            "ALE: port/bind/raw/promiscuous resource assignment", "WIN6", "FWPS_FIELDS_ALE_RESOURCE_ASSIGNMENT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -814,20 +814,20 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(9, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_INTERFACE_TYPE", "INTERFACE_TYPE", "FWPM_CONDITION_INTERFACE_TYPE", new Guid("daf8cd14-e09e-4c93-a5ae-c5c13b73ffca"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_TUNNEL_TYPE", "TUNNEL_TYPE", "FWPM_CONDITION_TUNNEL_TYPE", new Guid("77a40437-8779-4868-a261-f5a902f1c0cd"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_LOCAL_INTERFACE_PROFILE_ID", "LOCAL_INTERFACE_PROFILE_ID", "FWPM_CONDITION_LOCAL_INTERFACE_PROFILE_ID", new Guid("4ebf7562-9f18-4d06-9941-a7a625744d71"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
-                new LayerFieldInfo(12, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", null, null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
+                new LayerFieldInfo(12, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", "fwpmu.h defines FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT; netsh wfp show state lists the field as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT"),
                 new LayerFieldInfo(13, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(14, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(15, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(16, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(17, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(18, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(16, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_UINT8) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(17, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_UINT8) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(18, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B8u,
             ["FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4_DISCARD (id 37)
         new LayerInfo(
             new Guid("0b5812a2-c3ff-4eca-b88d-c79e20ac6322"), "FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4_DISCARD", "FWPS_LAYER_ALE_RESOURCE_ASSIGNMENT_V4_DISCARD", 37, true, true, IpVersion.V4, LayerDirection.NotApplicable,
-            "ALE: port/bind/raw/promiscuous resource assignment", "WIN6", "FWPS_FIELDS_ALE_RESOURCE_ASSIGNMENT_V4",
+            "ALE: port/bind/raw/promiscuous resource assignment", "WIN6", "FWPS_FIELDS_ALE_RESOURCE_ASSIGNMENT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -841,20 +841,20 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(9, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_INTERFACE_TYPE", "INTERFACE_TYPE", "FWPM_CONDITION_INTERFACE_TYPE", new Guid("daf8cd14-e09e-4c93-a5ae-c5c13b73ffca"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_TUNNEL_TYPE", "TUNNEL_TYPE", "FWPM_CONDITION_TUNNEL_TYPE", new Guid("77a40437-8779-4868-a261-f5a902f1c0cd"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_LOCAL_INTERFACE_PROFILE_ID", "LOCAL_INTERFACE_PROFILE_ID", "FWPM_CONDITION_LOCAL_INTERFACE_PROFILE_ID", new Guid("4ebf7562-9f18-4d06-9941-a7a625744d71"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
-                new LayerFieldInfo(12, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", null, null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
+                new LayerFieldInfo(12, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", "fwpmu.h defines FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT; netsh wfp show state lists the field as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT"),
                 new LayerFieldInfo(13, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(14, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(15, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(16, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(17, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(18, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(16, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_UINT8) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(17, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_UINT8) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(18, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B9u,
             ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6 (id 38)
         new LayerInfo(
             new Guid("55a650e1-5f0a-4eca-a653-88f53b26aa8c"), "FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6", "FWPS_LAYER_ALE_RESOURCE_ASSIGNMENT_V6", 38, true, false, IpVersion.V6, LayerDirection.NotApplicable,
-            "ALE: port/bind/raw/promiscuous resource assignment", "WIN6", "FWPS_FIELDS_ALE_RESOURCE_ASSIGNMENT_V6",
+            "ALE: port/bind/raw/promiscuous resource assignment", "WIN6", "FWPS_FIELDS_ALE_RESOURCE_ASSIGNMENT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -868,20 +868,20 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(9, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_INTERFACE_TYPE", "INTERFACE_TYPE", "FWPM_CONDITION_INTERFACE_TYPE", new Guid("daf8cd14-e09e-4c93-a5ae-c5c13b73ffca"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_TUNNEL_TYPE", "TUNNEL_TYPE", "FWPM_CONDITION_TUNNEL_TYPE", new Guid("77a40437-8779-4868-a261-f5a902f1c0cd"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_LOCAL_INTERFACE_PROFILE_ID", "LOCAL_INTERFACE_PROFILE_ID", "FWPM_CONDITION_LOCAL_INTERFACE_PROFILE_ID", new Guid("4ebf7562-9f18-4d06-9941-a7a625744d71"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
-                new LayerFieldInfo(12, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", null, null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
+                new LayerFieldInfo(12, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", "fwpmu.h defines FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT; netsh wfp show state lists the field as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT"),
                 new LayerFieldInfo(13, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(14, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(15, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(16, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(17, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(18, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(16, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(17, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(18, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B8u,
             ["FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6_DISCARD (id 39)
         new LayerInfo(
             new Guid("cbc998bb-c51f-4c1a-bb4f-9775fcacab2f"), "FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6_DISCARD", "FWPS_LAYER_ALE_RESOURCE_ASSIGNMENT_V6_DISCARD", 39, true, true, IpVersion.V6, LayerDirection.NotApplicable,
-            "ALE: port/bind/raw/promiscuous resource assignment", "WIN6", "FWPS_FIELDS_ALE_RESOURCE_ASSIGNMENT_V6",
+            "ALE: port/bind/raw/promiscuous resource assignment", "WIN6", "FWPS_FIELDS_ALE_RESOURCE_ASSIGNMENT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -895,20 +895,20 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(9, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_INTERFACE_TYPE", "INTERFACE_TYPE", "FWPM_CONDITION_INTERFACE_TYPE", new Guid("daf8cd14-e09e-4c93-a5ae-c5c13b73ffca"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_TUNNEL_TYPE", "TUNNEL_TYPE", "FWPM_CONDITION_TUNNEL_TYPE", new Guid("77a40437-8779-4868-a261-f5a902f1c0cd"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_LOCAL_INTERFACE_PROFILE_ID", "LOCAL_INTERFACE_PROFILE_ID", "FWPM_CONDITION_LOCAL_INTERFACE_PROFILE_ID", new Guid("4ebf7562-9f18-4d06-9941-a7a625744d71"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
-                new LayerFieldInfo(12, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", null, null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
+                new LayerFieldInfo(12, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", "fwpmu.h defines FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT; netsh wfp show state lists the field as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT"),
                 new LayerFieldInfo(13, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(14, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(15, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(16, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(17, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(18, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(16, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(17, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(18, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B9u,
             ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_AUTH_LISTEN_V4 (id 40)
         new LayerInfo(
             new Guid("88bb5dad-76d7-4227-9c71-df0a3ed7be7e"), "FWPM_LAYER_ALE_AUTH_LISTEN_V4", "FWPS_LAYER_ALE_AUTH_LISTEN_V4", 40, true, false, IpVersion.V4, LayerDirection.Inbound,
-            "ALE: TCP listen authorization", "WIN6", "FWPS_FIELDS_ALE_AUTH_LISTEN_V4",
+            "ALE: TCP listen authorization", "WIN6", "FWPS_FIELDS_ALE_AUTH_LISTEN_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -920,18 +920,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_INTERFACE_TYPE", "INTERFACE_TYPE", "FWPM_CONDITION_INTERFACE_TYPE", new Guid("daf8cd14-e09e-4c93-a5ae-c5c13b73ffca"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_TUNNEL_TYPE", "TUNNEL_TYPE", "FWPM_CONDITION_TUNNEL_TYPE", new Guid("77a40437-8779-4868-a261-f5a902f1c0cd"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_LOCAL_INTERFACE_PROFILE_ID", "LOCAL_INTERFACE_PROFILE_ID", "FWPM_CONDITION_LOCAL_INTERFACE_PROFILE_ID", new Guid("4ebf7562-9f18-4d06-9941-a7a625744d71"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
-                new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", null, null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
+                new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", "fwpmu.h defines FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT; netsh wfp show state lists the field as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT"),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(13, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(14, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(14, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B8u,
             ["FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_AUTH_LISTEN_V4_DISCARD (id 41)
         new LayerInfo(
             new Guid("371dfada-9f26-45fd-b4eb-c29eb212893f"), "FWPM_LAYER_ALE_AUTH_LISTEN_V4_DISCARD", "FWPS_LAYER_ALE_AUTH_LISTEN_V4_DISCARD", 41, true, true, IpVersion.V4, LayerDirection.Inbound,
-            "ALE: TCP listen authorization", "WIN6", "FWPS_FIELDS_ALE_AUTH_LISTEN_V4",
+            "ALE: TCP listen authorization", "WIN6", "FWPS_FIELDS_ALE_AUTH_LISTEN_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -943,18 +943,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_INTERFACE_TYPE", "INTERFACE_TYPE", "FWPM_CONDITION_INTERFACE_TYPE", new Guid("daf8cd14-e09e-4c93-a5ae-c5c13b73ffca"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_TUNNEL_TYPE", "TUNNEL_TYPE", "FWPM_CONDITION_TUNNEL_TYPE", new Guid("77a40437-8779-4868-a261-f5a902f1c0cd"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_LOCAL_INTERFACE_PROFILE_ID", "LOCAL_INTERFACE_PROFILE_ID", "FWPM_CONDITION_LOCAL_INTERFACE_PROFILE_ID", new Guid("4ebf7562-9f18-4d06-9941-a7a625744d71"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
-                new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", null, null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
+                new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", "fwpmu.h defines FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT; netsh wfp show state lists the field as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT"),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(13, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(14, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(14, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B9u,
             ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_AUTH_LISTEN_V6 (id 42)
         new LayerInfo(
             new Guid("7ac9de24-17dd-4814-b4bd-a9fbc95a321b"), "FWPM_LAYER_ALE_AUTH_LISTEN_V6", "FWPS_LAYER_ALE_AUTH_LISTEN_V6", 42, true, false, IpVersion.V6, LayerDirection.Inbound,
-            "ALE: TCP listen authorization", "WIN6", "FWPS_FIELDS_ALE_AUTH_LISTEN_V6",
+            "ALE: TCP listen authorization", "WIN6", "FWPS_FIELDS_ALE_AUTH_LISTEN_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -966,18 +966,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_INTERFACE_TYPE", "INTERFACE_TYPE", "FWPM_CONDITION_INTERFACE_TYPE", new Guid("daf8cd14-e09e-4c93-a5ae-c5c13b73ffca"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_TUNNEL_TYPE", "TUNNEL_TYPE", "FWPM_CONDITION_TUNNEL_TYPE", new Guid("77a40437-8779-4868-a261-f5a902f1c0cd"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_LOCAL_INTERFACE_PROFILE_ID", "LOCAL_INTERFACE_PROFILE_ID", "FWPM_CONDITION_LOCAL_INTERFACE_PROFILE_ID", new Guid("4ebf7562-9f18-4d06-9941-a7a625744d71"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
-                new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", null, null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
+                new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", "fwpmu.h defines FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT; netsh wfp show state lists the field as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT"),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(13, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(14, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(14, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B8u,
             ["FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_AUTH_LISTEN_V6_DISCARD (id 43)
         new LayerInfo(
             new Guid("60703b07-63c8-48e9-ada3-12b1af40a617"), "FWPM_LAYER_ALE_AUTH_LISTEN_V6_DISCARD", "FWPS_LAYER_ALE_AUTH_LISTEN_V6_DISCARD", 43, true, true, IpVersion.V6, LayerDirection.Inbound,
-            "ALE: TCP listen authorization", "WIN6", "FWPS_FIELDS_ALE_AUTH_LISTEN_V6",
+            "ALE: TCP listen authorization", "WIN6", "FWPS_FIELDS_ALE_AUTH_LISTEN_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -989,18 +989,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_INTERFACE_TYPE", "INTERFACE_TYPE", "FWPM_CONDITION_INTERFACE_TYPE", new Guid("daf8cd14-e09e-4c93-a5ae-c5c13b73ffca"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_TUNNEL_TYPE", "TUNNEL_TYPE", "FWPM_CONDITION_TUNNEL_TYPE", new Guid("77a40437-8779-4868-a261-f5a902f1c0cd"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_LOCAL_INTERFACE_PROFILE_ID", "LOCAL_INTERFACE_PROFILE_ID", "FWPM_CONDITION_LOCAL_INTERFACE_PROFILE_ID", new Guid("4ebf7562-9f18-4d06-9941-a7a625744d71"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
-                new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", null, null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
+                new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_SIO_FIREWALL_SOCKET_PROPERTY", "SIO_FIREWALL_SOCKET_PROPERTY", "FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", "fwpmu.h defines FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT; netsh wfp show state lists the field as FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT"),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(13, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(14, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(14, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B9u,
             ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4 (id 44)
         new LayerInfo(
             new Guid("e1cd9fe7-f4b5-4273-96c0-592e487b8650"), "FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4", "FWPS_LAYER_ALE_AUTH_RECV_ACCEPT_V4", 44, true, false, IpVersion.V4, LayerDirection.Inbound,
-            "ALE: inbound connection accept / first inbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V4",
+            "ALE: inbound connection accept / first inbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -1010,8 +1010,8 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(6, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_LOCAL_INTERFACE", "IP_LOCAL_INTERFACE", "FWPM_CONDITION_IP_LOCAL_INTERFACE", new Guid("4cd62a49-59c3-4969-b7f3-bda5d32890a4"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_FLAGS", "FLAGS", "FWPM_CONDITION_FLAGS", new Guid("632ce23b-5167-435c-86d7-e903684aa80c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_SIO_FIREWALL_SYSTEM_PORT", "SIO_FIREWALL_SYSTEM_PORT", "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -1037,18 +1037,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(32, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(33, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(34, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(35, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(36, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_2", "RESERVED_2", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_3", "RESERVED_3", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(35, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(36, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_2", "RESERVED_2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED2 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_3", "RESERVED_3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED3 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C04CCBEu,
             ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4_DISCARD (id 45)
         new LayerInfo(
             new Guid("9eeaa99b-bd22-4227-919f-0073c63357b1"), "FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4_DISCARD", "FWPS_LAYER_ALE_AUTH_RECV_ACCEPT_V4_DISCARD", 45, true, true, IpVersion.V4, LayerDirection.Inbound,
-            "ALE: inbound connection accept / first inbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V4",
+            "ALE: inbound connection accept / first inbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -1058,8 +1058,8 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(6, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_IP_LOCAL_INTERFACE", "IP_LOCAL_INTERFACE", "FWPM_CONDITION_IP_LOCAL_INTERFACE", new Guid("4cd62a49-59c3-4969-b7f3-bda5d32890a4"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_FLAGS", "FLAGS", "FWPM_CONDITION_FLAGS", new Guid("632ce23b-5167-435c-86d7-e903684aa80c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_SIO_FIREWALL_SYSTEM_PORT", "SIO_FIREWALL_SYSTEM_PORT", "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -1085,18 +1085,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(32, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(33, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(34, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(35, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(36, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_2", "RESERVED_2", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_3", "RESERVED_3", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(35, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(36, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_2", "RESERVED_2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED2 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_RESERVED_3", "RESERVED_3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED3 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C04CCBFu,
             ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6 (id 46)
         new LayerInfo(
             new Guid("a3b42c97-9f04-4672-b87e-cee9c483257f"), "FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6", "FWPS_LAYER_ALE_AUTH_RECV_ACCEPT_V6", 46, true, false, IpVersion.V6, LayerDirection.Inbound,
-            "ALE: inbound connection accept / first inbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V6",
+            "ALE: inbound connection accept / first inbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -1106,8 +1106,8 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(6, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_IP_LOCAL_INTERFACE", "IP_LOCAL_INTERFACE", "FWPM_CONDITION_IP_LOCAL_INTERFACE", new Guid("4cd62a49-59c3-4969-b7f3-bda5d32890a4"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_FLAGS", "FLAGS", "FWPM_CONDITION_FLAGS", new Guid("632ce23b-5167-435c-86d7-e903684aa80c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_SIO_FIREWALL_SYSTEM_PORT", "SIO_FIREWALL_SYSTEM_PORT", "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -1133,18 +1133,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(32, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(33, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(34, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(35, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(36, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_2", "RESERVED_2", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_3", "RESERVED_3", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(35, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(36, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_2", "RESERVED_2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED2 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_3", "RESERVED_3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED3 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C04CCBEu,
             ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6_DISCARD (id 47)
         new LayerInfo(
             new Guid("89455b97-dbe1-453f-a224-13da895af396"), "FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6_DISCARD", "FWPS_LAYER_ALE_AUTH_RECV_ACCEPT_V6_DISCARD", 47, true, true, IpVersion.V6, LayerDirection.Inbound,
-            "ALE: inbound connection accept / first inbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V6",
+            "ALE: inbound connection accept / first inbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -1154,8 +1154,8 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(6, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_IP_LOCAL_INTERFACE", "IP_LOCAL_INTERFACE", "FWPM_CONDITION_IP_LOCAL_INTERFACE", new Guid("4cd62a49-59c3-4969-b7f3-bda5d32890a4"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_FLAGS", "FLAGS", "FWPM_CONDITION_FLAGS", new Guid("632ce23b-5167-435c-86d7-e903684aa80c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_SIO_FIREWALL_SYSTEM_PORT", "SIO_FIREWALL_SYSTEM_PORT", "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -1181,18 +1181,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(32, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(33, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(34, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(35, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(36, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_2", "RESERVED_2", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_3", "RESERVED_3", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(35, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition (seen at FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6, which shares this field enum)"),
+                new LayerFieldInfo(36, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition (seen at FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6, which shares this field enum)"),
+                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_2", "RESERVED_2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED2 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition (seen at FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6, which shares this field enum)"),
+                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_RESERVED_3", "RESERVED_3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED3 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition (seen at FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6, which shares this field enum)"),
+                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C04CCBFu,
             ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_AUTH_CONNECT_V4 (id 48)
         new LayerInfo(
             new Guid("c38d57d1-05a7-4c33-904f-7fbceee60e82"), "FWPM_LAYER_ALE_AUTH_CONNECT_V4", "FWPS_LAYER_ALE_AUTH_CONNECT_V4", 48, true, false, IpVersion.V4, LayerDirection.Outbound,
-            "ALE: outbound connect / first outbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_CONNECT_V4",
+            "ALE: outbound connect / first outbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_CONNECT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -1202,8 +1202,8 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(6, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_DESTINATION_ADDRESS_TYPE", "IP_DESTINATION_ADDRESS_TYPE", "FWPM_CONDITION_IP_DESTINATION_ADDRESS_TYPE", new Guid("1ec1b7c9-4eea-4f5e-b9ef-76beaaaf17ee"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_LOCAL_INTERFACE", "IP_LOCAL_INTERFACE", "FWPM_CONDITION_IP_LOCAL_INTERFACE", new Guid("4cd62a49-59c3-4969-b7f3-bda5d32890a4"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN6", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_FLAGS", "FLAGS", "FWPM_CONDITION_FLAGS", new Guid("632ce23b-5167-435c-86d7-e903684aa80c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -1231,18 +1231,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(34, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(35, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_EFFECTIVE_NAME", "ALE_EFFECTIVE_NAME", "FWPM_CONDITION_ALE_EFFECTIVE_NAME", new Guid("b1277b9a-b781-40fc-9671-e5f1b989f34e"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(36, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_2", "RESERVED_2", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(40, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_3", "RESERVED_3", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(41, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_2", "RESERVED_2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED2 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(40, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_3", "RESERVED_3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED3 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(41, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C06CCBAu,
             ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_AUTH_CONNECT_V4_DISCARD (id 49)
         new LayerInfo(
             new Guid("d632a801-f5ba-4ad6-96e3-607017d9836a"), "FWPM_LAYER_ALE_AUTH_CONNECT_V4_DISCARD", "FWPS_LAYER_ALE_AUTH_CONNECT_V4_DISCARD", 49, true, true, IpVersion.V4, LayerDirection.Outbound,
-            "ALE: outbound connect / first outbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_CONNECT_V4",
+            "ALE: outbound connect / first outbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_CONNECT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -1252,8 +1252,8 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(6, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_DESTINATION_ADDRESS_TYPE", "IP_DESTINATION_ADDRESS_TYPE", "FWPM_CONDITION_IP_DESTINATION_ADDRESS_TYPE", new Guid("1ec1b7c9-4eea-4f5e-b9ef-76beaaaf17ee"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_IP_LOCAL_INTERFACE", "IP_LOCAL_INTERFACE", "FWPM_CONDITION_IP_LOCAL_INTERFACE", new Guid("4cd62a49-59c3-4969-b7f3-bda5d32890a4"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN6", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_FLAGS", "FLAGS", "FWPM_CONDITION_FLAGS", new Guid("632ce23b-5167-435c-86d7-e903684aa80c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -1281,18 +1281,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(34, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(35, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_ALE_EFFECTIVE_NAME", "ALE_EFFECTIVE_NAME", "FWPM_CONDITION_ALE_EFFECTIVE_NAME", new Guid("b1277b9a-b781-40fc-9671-e5f1b989f34e"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(36, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_2", "RESERVED_2", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(40, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_3", "RESERVED_3", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(41, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_2", "RESERVED_2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED2 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(40, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_RESERVED_3", "RESERVED_3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED3 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(41, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C06CCBBu,
             ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_AUTH_CONNECT_V6 (id 50)
         new LayerInfo(
             new Guid("4a72393b-319f-44bc-84c3-ba54dcb3b6b4"), "FWPM_LAYER_ALE_AUTH_CONNECT_V6", "FWPS_LAYER_ALE_AUTH_CONNECT_V6", 50, true, false, IpVersion.V6, LayerDirection.Outbound,
-            "ALE: outbound connect / first outbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_CONNECT_V6",
+            "ALE: outbound connect / first outbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_CONNECT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -1302,8 +1302,8 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(6, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_IP_DESTINATION_ADDRESS_TYPE", "IP_DESTINATION_ADDRESS_TYPE", "FWPM_CONDITION_IP_DESTINATION_ADDRESS_TYPE", new Guid("1ec1b7c9-4eea-4f5e-b9ef-76beaaaf17ee"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_IP_LOCAL_INTERFACE", "IP_LOCAL_INTERFACE", "FWPM_CONDITION_IP_LOCAL_INTERFACE", new Guid("4cd62a49-59c3-4969-b7f3-bda5d32890a4"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN6", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_FLAGS", "FLAGS", "FWPM_CONDITION_FLAGS", new Guid("632ce23b-5167-435c-86d7-e903684aa80c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -1331,18 +1331,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(34, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(35, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_EFFECTIVE_NAME", "ALE_EFFECTIVE_NAME", "FWPM_CONDITION_ALE_EFFECTIVE_NAME", new Guid("b1277b9a-b781-40fc-9671-e5f1b989f34e"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(36, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_2", "RESERVED_2", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(40, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_3", "RESERVED_3", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(41, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_2", "RESERVED_2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED2 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(40, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_3", "RESERVED_3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED3 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(41, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C06CCBAu,
             ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_AUTH_CONNECT_V6_DISCARD (id 51)
         new LayerInfo(
             new Guid("c97bc3b8-c9a3-4e33-8695-8e17aad4de09"), "FWPM_LAYER_ALE_AUTH_CONNECT_V6_DISCARD", "FWPS_LAYER_ALE_AUTH_CONNECT_V6_DISCARD", 51, true, true, IpVersion.V6, LayerDirection.Outbound,
-            "ALE: outbound connect / first outbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_CONNECT_V6",
+            "ALE: outbound connect / first outbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_CONNECT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -1352,8 +1352,8 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(6, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_IP_DESTINATION_ADDRESS_TYPE", "IP_DESTINATION_ADDRESS_TYPE", "FWPM_CONDITION_IP_DESTINATION_ADDRESS_TYPE", new Guid("1ec1b7c9-4eea-4f5e-b9ef-76beaaaf17ee"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_IP_LOCAL_INTERFACE", "IP_LOCAL_INTERFACE", "FWPM_CONDITION_IP_LOCAL_INTERFACE", new Guid("4cd62a49-59c3-4969-b7f3-bda5d32890a4"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN6", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_FLAGS", "FLAGS", "FWPM_CONDITION_FLAGS", new Guid("632ce23b-5167-435c-86d7-e903684aa80c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -1381,18 +1381,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(34, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(35, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_ALE_EFFECTIVE_NAME", "ALE_EFFECTIVE_NAME", "FWPM_CONDITION_ALE_EFFECTIVE_NAME", new Guid("b1277b9a-b781-40fc-9671-e5f1b989f34e"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(36, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_2", "RESERVED_2", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(40, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_3", "RESERVED_3", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(41, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(37, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(38, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_2", "RESERVED_2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED2 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(40, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_RESERVED_3", "RESERVED_3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED3 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(41, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C06CCBBu,
             ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4 (id 52)
         new LayerInfo(
             new Guid("af80470a-5596-4c13-9992-539e6fe57967"), "FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4", "FWPS_LAYER_ALE_FLOW_ESTABLISHED_V4", 52, true, false, IpVersion.V4, LayerDirection.Both,
-            "ALE: flow established notification/authorization", "WIN6", "FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V4",
+            "ALE: flow established notification/authorization", "WIN6", "FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -1402,8 +1402,8 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(6, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_DESTINATION_ADDRESS_TYPE", "IP_DESTINATION_ADDRESS_TYPE", "FWPM_CONDITION_IP_DESTINATION_ADDRESS_TYPE", new Guid("1ec1b7c9-4eea-4f5e-b9ef-76beaaaf17ee"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_LOCAL_INTERFACE", "IP_LOCAL_INTERFACE", "FWPM_CONDITION_IP_LOCAL_INTERFACE", new Guid("4cd62a49-59c3-4969-b7f3-bda5d32890a4"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN6", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_DIRECTION", "DIRECTION", "FWPM_CONDITION_DIRECTION", new Guid("8784c146-ca97-44d6-9fd1-19fb1840cbf7"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -1414,18 +1414,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(17, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(18, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(19, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(20, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(21, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(22, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_2", "RESERVED_2", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(23, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_3", "RESERVED_3", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(24, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(20, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(21, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(22, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_2", "RESERVED_2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED2 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(23, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_3", "RESERVED_3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED3 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(24, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C0080BAu,
             ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4_DISCARD (id 53)
         new LayerInfo(
             new Guid("146ae4a9-a1d2-4d43-a31a-4c42682b8e4f"), "FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4_DISCARD", "FWPS_LAYER_ALE_FLOW_ESTABLISHED_V4_DISCARD", 53, true, true, IpVersion.V4, LayerDirection.Both,
-            "ALE: flow established notification/authorization", "WIN6", "FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V4",
+            "ALE: flow established notification/authorization", "WIN6", "FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -1435,8 +1435,8 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(6, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_DESTINATION_ADDRESS_TYPE", "IP_DESTINATION_ADDRESS_TYPE", "FWPM_CONDITION_IP_DESTINATION_ADDRESS_TYPE", new Guid("1ec1b7c9-4eea-4f5e-b9ef-76beaaaf17ee"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_IP_LOCAL_INTERFACE", "IP_LOCAL_INTERFACE", "FWPM_CONDITION_IP_LOCAL_INTERFACE", new Guid("4cd62a49-59c3-4969-b7f3-bda5d32890a4"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN6", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_DIRECTION", "DIRECTION", "FWPM_CONDITION_DIRECTION", new Guid("8784c146-ca97-44d6-9fd1-19fb1840cbf7"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -1447,18 +1447,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(17, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(18, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(19, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(20, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(21, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(22, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_2", "RESERVED_2", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(23, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_3", "RESERVED_3", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(24, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(20, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(21, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(22, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_2", "RESERVED_2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED2 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(23, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_RESERVED_3", "RESERVED_3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED3 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(24, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C0080BBu,
             ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6 (id 54)
         new LayerInfo(
             new Guid("7021d2b3-dfa4-406e-afeb-6afaf7e70efd"), "FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6", "FWPS_LAYER_ALE_FLOW_ESTABLISHED_V6", 54, true, false, IpVersion.V6, LayerDirection.Both,
-            "ALE: flow established notification/authorization", "WIN6", "FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V6",
+            "ALE: flow established notification/authorization", "WIN6", "FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -1468,8 +1468,8 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(6, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_DESTINATION_ADDRESS_TYPE", "IP_DESTINATION_ADDRESS_TYPE", "FWPM_CONDITION_IP_DESTINATION_ADDRESS_TYPE", new Guid("1ec1b7c9-4eea-4f5e-b9ef-76beaaaf17ee"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_LOCAL_INTERFACE", "IP_LOCAL_INTERFACE", "FWPM_CONDITION_IP_LOCAL_INTERFACE", new Guid("4cd62a49-59c3-4969-b7f3-bda5d32890a4"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN6", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_DIRECTION", "DIRECTION", "FWPM_CONDITION_DIRECTION", new Guid("8784c146-ca97-44d6-9fd1-19fb1840cbf7"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -1480,18 +1480,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(17, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(18, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(19, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(20, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(21, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(22, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_2", "RESERVED_2", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(23, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_3", "RESERVED_3", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(24, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(20, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(21, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(22, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_2", "RESERVED_2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED2 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(23, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_3", "RESERVED_3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED3 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(24, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C0080BAu,
             ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6_DISCARD (id 55)
         new LayerInfo(
             new Guid("46928636-bbca-4b76-941d-0fa7f5d7d372"), "FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6_DISCARD", "FWPS_LAYER_ALE_FLOW_ESTABLISHED_V6_DISCARD", 55, true, true, IpVersion.V6, LayerDirection.Both,
-            "ALE: flow established notification/authorization", "WIN6", "FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V6",
+            "ALE: flow established notification/authorization", "WIN6", "FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", null),
@@ -1501,8 +1501,8 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(6, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenInformation, "FWP_TOKEN_INFORMATION_TYPE (inferred)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_REMOTE_USER_ID", "ALE_REMOTE_USER_ID", "FWPM_CONDITION_ALE_REMOTE_USER_ID", new Guid("f63073b7-0189-4ab0-95a4-6123cbfab862"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_REMOTE_MACHINE_ID", "ALE_REMOTE_MACHINE_ID", "FWPM_CONDITION_ALE_REMOTE_MACHINE_ID", new Guid("1aa47f51-7f93-4508-a271-81abb00c9cab"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_DESTINATION_ADDRESS_TYPE", "IP_DESTINATION_ADDRESS_TYPE", "FWPM_CONDITION_IP_DESTINATION_ADDRESS_TYPE", new Guid("1ec1b7c9-4eea-4f5e-b9ef-76beaaaf17ee"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_LOCAL_INTERFACE", "IP_LOCAL_INTERFACE", "FWPM_CONDITION_IP_LOCAL_INTERFACE", new Guid("4cd62a49-59c3-4969-b7f3-bda5d32890a4"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN6", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_DIRECTION", "DIRECTION", "FWPM_CONDITION_DIRECTION", new Guid("8784c146-ca97-44d6-9fd1-19fb1840cbf7"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -1513,18 +1513,18 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(17, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(18, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(19, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(20, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_0", "RESERVED_0", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(21, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_1", "RESERVED_1", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(22, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_2", "RESERVED_2", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(23, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_3", "RESERVED_3", null, null, null, FwpDataType.Empty, null, [], "WIN10_RS5", "reserved / no public FWPM_CONDITION GUID"),
-                new LayerFieldInfo(24, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(20, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_0", "RESERVED_0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED0 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(21, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_1", "RESERVED_1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED1 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(22, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_2", "RESERVED_2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED2 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(23, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_RESERVED_3", "RESERVED_3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS5", "observed in netsh wfp show state, Windows build 26100 (Windows 11 24H2): FwpmLayerGetByKey lists FWPM_CONDITION_RESERVED3 (FWP_BYTE_BLOB_TYPE) for this field; the SDK gives it no condition"),
+                new LayerFieldInfo(24, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C0080BBu,
             ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_INBOUND_MAC_FRAME_ETHERNET (id 56)
         new LayerInfo(
             new Guid("effb7edb-0055-4f9a-a231-4ff8131ad191"), "FWPM_LAYER_INBOUND_MAC_FRAME_ETHERNET", "FWPS_LAYER_INBOUND_MAC_FRAME_ETHERNET", 56, true, false, IpVersion.None, LayerDirection.Inbound,
-            "layer-2 MAC frame", "WIN8", "FWPS_FIELDS_INBOUND_MAC_FRAME_ETHERNET",
+            "layer-2 MAC frame", "WIN8", "FWPS_FIELDS_INBOUND_MAC_FRAME_ETHERNET", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_MAC_FRAME_ETHERNET_INTERFACE_MAC_ADDRESS", "INTERFACE_MAC_ADDRESS", "FWPM_CONDITION_INTERFACE_MAC_ADDRESS", new Guid("f6e63dce-1f4b-4c6b-b6ef-1165e71f8ee7"), null, FwpDataType.ByteArray6, null, [FwpDataType.ByteArray6], "WIN8", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_MAC_FRAME_ETHERNET_MAC_LOCAL_ADDRESS", "MAC_LOCAL_ADDRESS", "FWPM_CONDITION_MAC_LOCAL_ADDRESS", new Guid("d999e981-7948-4c83-b742-c84e3b678f8f"), null, FwpDataType.ByteArray6, null, [FwpDataType.ByteArray6], "WIN8", null),
@@ -1544,7 +1544,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_MAC_FRAME_ETHERNET (id 57)
         new LayerInfo(
             new Guid("694673bc-d6db-4870-adee-0acdbdb7f4b2"), "FWPM_LAYER_OUTBOUND_MAC_FRAME_ETHERNET", "FWPS_LAYER_OUTBOUND_MAC_FRAME_ETHERNET", 57, true, false, IpVersion.None, LayerDirection.Outbound,
-            "layer-2 MAC frame", "WIN8", "FWPS_FIELDS_OUTBOUND_MAC_FRAME_ETHERNET",
+            "layer-2 MAC frame", "WIN8", "FWPS_FIELDS_OUTBOUND_MAC_FRAME_ETHERNET", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_MAC_FRAME_ETHERNET_INTERFACE_MAC_ADDRESS", "INTERFACE_MAC_ADDRESS", "FWPM_CONDITION_INTERFACE_MAC_ADDRESS", new Guid("f6e63dce-1f4b-4c6b-b6ef-1165e71f8ee7"), null, FwpDataType.ByteArray6, null, [FwpDataType.ByteArray6], "WIN8", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_MAC_FRAME_ETHERNET_MAC_LOCAL_ADDRESS", "MAC_LOCAL_ADDRESS", "FWPM_CONDITION_MAC_LOCAL_ADDRESS", new Guid("d999e981-7948-4c83-b742-c84e3b678f8f"), null, FwpDataType.ByteArray6, null, [FwpDataType.ByteArray6], "WIN8", null),
@@ -1564,7 +1564,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_MAC_FRAME_NATIVE (id 58)
         new LayerInfo(
             new Guid("d4220bd3-62ce-4f08-ae88-b56e8526df50"), "FWPM_LAYER_INBOUND_MAC_FRAME_NATIVE", "FWPS_LAYER_INBOUND_MAC_FRAME_NATIVE", 58, true, false, IpVersion.None, LayerDirection.Inbound,
-            "layer-2 MAC frame", "WIN8", "FWPS_FIELDS_INBOUND_MAC_FRAME_NATIVE",
+            "layer-2 MAC frame", "WIN8", "FWPS_FIELDS_INBOUND_MAC_FRAME_NATIVE", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_MAC_FRAME_NATIVE_NDIS_MEDIA_TYPE", "NDIS_MEDIA_TYPE", "FWPM_CONDITION_NDIS_MEDIA_TYPE", new Guid("cb31cef1-791d-473b-89d1-61c5984304a0"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN8", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_MAC_FRAME_NATIVE_NDIS_PHYSICAL_MEDIA_TYPE", "NDIS_PHYSICAL_MEDIA_TYPE", "FWPM_CONDITION_NDIS_PHYSICAL_MEDIA_TYPE", new Guid("34c79823-c229-44f2-b83c-74020882ae77"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN8", null),
@@ -1580,7 +1580,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_MAC_FRAME_NATIVE (id 59)
         new LayerInfo(
             new Guid("94c44912-9d6f-4ebf-b995-05ab8a088d1b"), "FWPM_LAYER_OUTBOUND_MAC_FRAME_NATIVE", "FWPS_LAYER_OUTBOUND_MAC_FRAME_NATIVE", 59, true, false, IpVersion.None, LayerDirection.Outbound,
-            "layer-2 MAC frame", "WIN8", "FWPS_FIELDS_OUTBOUND_MAC_FRAME_NATIVE",
+            "layer-2 MAC frame", "WIN8", "FWPS_FIELDS_OUTBOUND_MAC_FRAME_NATIVE", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_MAC_FRAME_NATIVE_NDIS_MEDIA_TYPE", "NDIS_MEDIA_TYPE", "FWPM_CONDITION_NDIS_MEDIA_TYPE", new Guid("cb31cef1-791d-473b-89d1-61c5984304a0"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN8", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_MAC_FRAME_NATIVE_NDIS_PHYSICAL_MEDIA_TYPE", "NDIS_PHYSICAL_MEDIA_TYPE", "FWPM_CONDITION_NDIS_PHYSICAL_MEDIA_TYPE", new Guid("34c79823-c229-44f2-b83c-74020882ae77"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN8", null),
@@ -1596,7 +1596,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_NAME_RESOLUTION_CACHE_V4 (id 60)
         new LayerInfo(
             new Guid("0c2aa681-905b-4ccd-a467-4dd811d07b7b"), "FWPM_LAYER_NAME_RESOLUTION_CACHE_V4", "FWPS_LAYER_NAME_RESOLUTION_CACHE_V4", 60, true, false, IpVersion.V4, LayerDirection.NotApplicable,
-            "name-resolution cache query", "WIN7", "FWPS_FIELDS_NAME_RESOLUTION_CACHE_V4",
+            "name-resolution cache query", "WIN7", "FWPS_FIELDS_NAME_RESOLUTION_CACHE_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_NAME_RESOLUTION_CACHE_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN7", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_NAME_RESOLUTION_CACHE_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN7", null),
@@ -1609,7 +1609,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_NAME_RESOLUTION_CACHE_V6 (id 61)
         new LayerInfo(
             new Guid("92d592fa-6b01-434a-9dea-d1e96ea97da9"), "FWPM_LAYER_NAME_RESOLUTION_CACHE_V6", "FWPS_LAYER_NAME_RESOLUTION_CACHE_V6", 61, true, false, IpVersion.V6, LayerDirection.NotApplicable,
-            "name-resolution cache query", "WIN7", "FWPS_FIELDS_NAME_RESOLUTION_CACHE_V6",
+            "name-resolution cache query", "WIN7", "FWPS_FIELDS_NAME_RESOLUTION_CACHE_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_NAME_RESOLUTION_CACHE_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN7", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_NAME_RESOLUTION_CACHE_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN7", null),
@@ -1622,7 +1622,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_ALE_RESOURCE_RELEASE_V4 (id 62)
         new LayerInfo(
             new Guid("74365cce-ccb0-401a-bfc1-b89934ad7e15"), "FWPM_LAYER_ALE_RESOURCE_RELEASE_V4", "FWPS_LAYER_ALE_RESOURCE_RELEASE_V4", 62, true, false, IpVersion.V4, LayerDirection.NotApplicable,
-            "ALE: resource released (cleanup)", "WIN7", "FWPS_FIELDS_ALE_RESOURCE_RELEASE_V4",
+            "ALE: resource released (cleanup)", "WIN7", "FWPS_FIELDS_ALE_RESOURCE_RELEASE_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN7", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN7", null),
@@ -1635,14 +1635,14 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(8, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(9, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(11, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(11, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x80008830u,
             ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_RESOURCE_RELEASE_V6 (id 63)
         new LayerInfo(
             new Guid("f4e5ce80-edcc-4e13-8a2f-b91454bb057b"), "FWPM_LAYER_ALE_RESOURCE_RELEASE_V6", "FWPS_LAYER_ALE_RESOURCE_RELEASE_V6", 63, true, false, IpVersion.V6, LayerDirection.NotApplicable,
-            "ALE: resource released (cleanup)", "WIN7", "FWPS_FIELDS_ALE_RESOURCE_RELEASE_V6",
+            "ALE: resource released (cleanup)", "WIN7", "FWPS_FIELDS_ALE_RESOURCE_RELEASE_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN7", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN7", null),
@@ -1655,14 +1655,14 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(8, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(9, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(11, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(11, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x80008830u,
             ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V4 (id 64)
         new LayerInfo(
             new Guid("b4766427-e2a2-467a-bd7e-dbcd1bd85a09"), "FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V4", "FWPS_LAYER_ALE_ENDPOINT_CLOSURE_V4", 64, true, false, IpVersion.V4, LayerDirection.NotApplicable,
-            "ALE: endpoint closed (cleanup)", "WIN7", "FWPS_FIELDS_ALE_ENDPOINT_CLOSURE_V4",
+            "ALE: endpoint closed (cleanup)", "WIN7", "FWPS_FIELDS_ALE_ENDPOINT_CLOSURE_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN7", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN7", null),
@@ -1677,14 +1677,14 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(13, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(13, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x84008830u,
             ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V6 (id 65)
         new LayerInfo(
             new Guid("bb536ccd-4755-4ba9-9ff7-f9edf8699c7b"), "FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V6", "FWPS_LAYER_ALE_ENDPOINT_CLOSURE_V6", 65, true, false, IpVersion.V6, LayerDirection.NotApplicable,
-            "ALE: endpoint closed (cleanup)", "WIN7", "FWPS_FIELDS_ALE_ENDPOINT_CLOSURE_V6",
+            "ALE: endpoint closed (cleanup)", "WIN7", "FWPS_FIELDS_ALE_ENDPOINT_CLOSURE_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN7", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN7", null),
@@ -1699,14 +1699,14 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(13, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(13, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x84008830u,
             ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_CONNECT_REDIRECT_V4 (id 66)
         new LayerInfo(
             new Guid("c6e63c8c-b784-4562-aa7d-0a67cfcaf9a3"), "FWPM_LAYER_ALE_CONNECT_REDIRECT_V4", "FWPS_LAYER_ALE_CONNECT_REDIRECT_V4", 66, true, false, IpVersion.V4, LayerDirection.Outbound,
-            "ALE: connect redirection", "WIN7", "FWPS_FIELDS_ALE_CONNECT_REDIRECT_V4",
+            "ALE: connect redirection", "WIN7", "FWPS_FIELDS_ALE_CONNECT_REDIRECT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN7", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN7", null),
@@ -1722,14 +1722,14 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(13, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(14, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(14, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0xDC008030u,
             ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_LOCAL_REDIRECT_TARGET_PID", "FWPS_METADATA_FIELD_REDIRECT_RECORD_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_CONNECT_REDIRECT_V6 (id 67)
         new LayerInfo(
             new Guid("587e54a7-8046-42ba-a0aa-b716250fc7fd"), "FWPM_LAYER_ALE_CONNECT_REDIRECT_V6", "FWPS_LAYER_ALE_CONNECT_REDIRECT_V6", 67, true, false, IpVersion.V6, LayerDirection.Outbound,
-            "ALE: connect redirection", "WIN7", "FWPS_FIELDS_ALE_CONNECT_REDIRECT_V6",
+            "ALE: connect redirection", "WIN7", "FWPS_FIELDS_ALE_CONNECT_REDIRECT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN7", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN7", null),
@@ -1745,14 +1745,14 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(12, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(13, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(14, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(14, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0xDC008030u,
             ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_LOCAL_REDIRECT_TARGET_PID", "FWPS_METADATA_FIELD_REDIRECT_RECORD_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_BIND_REDIRECT_V4 (id 68)
         new LayerInfo(
             new Guid("66978cad-c704-42ac-86ac-7c1a231bd253"), "FWPM_LAYER_ALE_BIND_REDIRECT_V4", "FWPS_LAYER_ALE_BIND_REDIRECT_V4", 68, true, false, IpVersion.V4, LayerDirection.NotApplicable,
-            "ALE: bind redirection", "WIN7", "FWPS_FIELDS_ALE_BIND_REDIRECT_V4",
+            "ALE: bind redirection", "WIN7", "FWPS_FIELDS_ALE_BIND_REDIRECT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_BIND_REDIRECT_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN7", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_BIND_REDIRECT_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN7", null),
@@ -1764,14 +1764,14 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_BIND_REDIRECT_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(8, "FWPS_FIELD_ALE_BIND_REDIRECT_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(9, "FWPS_FIELD_ALE_BIND_REDIRECT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(10, "FWPS_FIELD_ALE_BIND_REDIRECT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(10, "FWPS_FIELD_ALE_BIND_REDIRECT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x90008030u,
             ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_LOCAL_REDIRECT_TARGET_PID", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_ALE_BIND_REDIRECT_V6 (id 69)
         new LayerInfo(
             new Guid("bef02c9c-606b-4536-8c26-1c2fc7b631d4"), "FWPM_LAYER_ALE_BIND_REDIRECT_V6", "FWPS_LAYER_ALE_BIND_REDIRECT_V6", 69, true, false, IpVersion.V6, LayerDirection.NotApplicable,
-            "ALE: bind redirection", "WIN7", "FWPS_FIELDS_ALE_BIND_REDIRECT_V6",
+            "ALE: bind redirection", "WIN7", "FWPS_FIELDS_ALE_BIND_REDIRECT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_ALE_BIND_REDIRECT_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN7", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_ALE_BIND_REDIRECT_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN7", null),
@@ -1783,14 +1783,14 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_ALE_BIND_REDIRECT_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "WIN8", null),
                 new LayerFieldInfo(8, "FWPS_FIELD_ALE_BIND_REDIRECT_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
                 new LayerFieldInfo(9, "FWPS_FIELD_ALE_BIND_REDIRECT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
-                new LayerFieldInfo(10, "FWPS_FIELD_ALE_BIND_REDIRECT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN11_ZN", null),
+                new LayerFieldInfo(10, "FWPS_FIELD_ALE_BIND_REDIRECT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x90008030u,
             ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_LOCAL_REDIRECT_TARGET_PID", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
         // FWPM_LAYER_STREAM_PACKET_V4 (id 70)
         new LayerInfo(
             new Guid("af52d8ec-cb2d-44e5-ad92-f8dc38d2eb29"), "FWPM_LAYER_STREAM_PACKET_V4", "FWPS_LAYER_STREAM_PACKET_V4", 70, true, false, IpVersion.V4, LayerDirection.Both,
-            "per-TCP-packet stream path incl. handshake (Win7+)", "WIN7", "FWPS_FIELDS_STREAM_PACKET_V4",
+            "per-TCP-packet stream path incl. handshake (Win7+)", "WIN7", "FWPS_FIELDS_STREAM_PACKET_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_STREAM_PACKET_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN7", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_STREAM_PACKET_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN7", null),
@@ -1810,7 +1810,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_STREAM_PACKET_V6 (id 71)
         new LayerInfo(
             new Guid("779a8ca3-f099-468f-b5d4-83535c461c02"), "FWPM_LAYER_STREAM_PACKET_V6", "FWPS_LAYER_STREAM_PACKET_V6", 71, true, false, IpVersion.V6, LayerDirection.Both,
-            "per-TCP-packet stream path incl. handshake (Win7+)", "WIN7", "FWPS_FIELDS_STREAM_PACKET_V6",
+            "per-TCP-packet stream path incl. handshake (Win7+)", "WIN7", "FWPS_FIELDS_STREAM_PACKET_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_STREAM_PACKET_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN7", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_STREAM_PACKET_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN7", null),
@@ -1830,7 +1830,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INGRESS_VSWITCH_ETHERNET (id 72)
         new LayerInfo(
             new Guid("7d98577a-9a87-41ec-9718-7cf589c9f32d"), "FWPM_LAYER_INGRESS_VSWITCH_ETHERNET", "FWPS_LAYER_INGRESS_VSWITCH_ETHERNET", 72, true, false, IpVersion.None, LayerDirection.Inbound,
-            "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_INGRESS_VSWITCH_ETHERNET",
+            "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_INGRESS_VSWITCH_ETHERNET", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INGRESS_VSWITCH_ETHERNET_MAC_SOURCE_ADDRESS", "MAC_SOURCE_ADDRESS", "FWPM_CONDITION_MAC_SOURCE_ADDRESS", new Guid("7b795451-f1f6-4d05-b7cb-21779d802336"), null, FwpDataType.ByteArray6, null, [FwpDataType.ByteArray6], "WIN8", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INGRESS_VSWITCH_ETHERNET_MAC_SOURCE_ADDRESS_TYPE", "MAC_SOURCE_ADDRESS_TYPE", "FWPM_CONDITION_MAC_SOURCE_ADDRESS_TYPE", new Guid("5c1b72e4-299e-4437-a298-bc3f014b3dc2"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN8", null),
@@ -1852,7 +1852,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_EGRESS_VSWITCH_ETHERNET (id 73)
         new LayerInfo(
             new Guid("86c872b0-76fa-4b79-93a4-0750530ae292"), "FWPM_LAYER_EGRESS_VSWITCH_ETHERNET", "FWPS_LAYER_EGRESS_VSWITCH_ETHERNET", 73, true, false, IpVersion.None, LayerDirection.Outbound,
-            "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_EGRESS_VSWITCH_ETHERNET",
+            "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_EGRESS_VSWITCH_ETHERNET", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_EGRESS_VSWITCH_ETHERNET_MAC_SOURCE_ADDRESS", "MAC_SOURCE_ADDRESS", "FWPM_CONDITION_MAC_SOURCE_ADDRESS", new Guid("7b795451-f1f6-4d05-b7cb-21779d802336"), null, FwpDataType.ByteArray6, null, [FwpDataType.ByteArray6], "WIN8", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_EGRESS_VSWITCH_ETHERNET_MAC_SOURCE_ADDRESS_TYPE", "MAC_SOURCE_ADDRESS_TYPE", "FWPM_CONDITION_MAC_SOURCE_ADDRESS_TYPE", new Guid("5c1b72e4-299e-4437-a298-bc3f014b3dc2"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN8", null),
@@ -1877,7 +1877,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INGRESS_VSWITCH_TRANSPORT_V4 (id 74)
         new LayerInfo(
             new Guid("b2696ff6-774f-4554-9f7d-3da3945f8e85"), "FWPM_LAYER_INGRESS_VSWITCH_TRANSPORT_V4", "FWPS_LAYER_INGRESS_VSWITCH_TRANSPORT_V4", 74, true, false, IpVersion.V4, LayerDirection.Inbound,
-            "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_INGRESS_VSWITCH_TRANSPORT_V4",
+            "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_INGRESS_VSWITCH_TRANSPORT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INGRESS_VSWITCH_TRANSPORT_V4_IP_SOURCE_ADDRESS", "IP_SOURCE_ADDRESS", "FWPM_CONDITION_IP_SOURCE_ADDRESS", new Guid("ae96897e-2e94-4bc9-b313-b27ee80e574d"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN8", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INGRESS_VSWITCH_TRANSPORT_V4_IP_DESTINATION_ADDRESS", "IP_DESTINATION_ADDRESS", "FWPM_CONDITION_IP_DESTINATION_ADDRESS", new Guid("2d79133b-b390-45c6-8699-acaceaafed33"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN8", null),
@@ -1899,7 +1899,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INGRESS_VSWITCH_TRANSPORT_V6 (id 75)
         new LayerInfo(
             new Guid("5ee314fc-7d8a-47f4-b7e3-291a36da4e12"), "FWPM_LAYER_INGRESS_VSWITCH_TRANSPORT_V6", "FWPS_LAYER_INGRESS_VSWITCH_TRANSPORT_V6", 75, true, false, IpVersion.V6, LayerDirection.Inbound,
-            "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_INGRESS_VSWITCH_TRANSPORT_V6",
+            "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_INGRESS_VSWITCH_TRANSPORT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_INGRESS_VSWITCH_TRANSPORT_V6_IP_SOURCE_ADDRESS", "IP_SOURCE_ADDRESS", "FWPM_CONDITION_IP_SOURCE_ADDRESS", new Guid("ae96897e-2e94-4bc9-b313-b27ee80e574d"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN8", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_INGRESS_VSWITCH_TRANSPORT_V6_IP_DESTINATION_ADDRESS", "IP_DESTINATION_ADDRESS", "FWPM_CONDITION_IP_DESTINATION_ADDRESS", new Guid("2d79133b-b390-45c6-8699-acaceaafed33"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN8", null),
@@ -1921,7 +1921,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_EGRESS_VSWITCH_TRANSPORT_V4 (id 76)
         new LayerInfo(
             new Guid("b92350b6-91f0-46b6-bdc4-871dfd4a7c98"), "FWPM_LAYER_EGRESS_VSWITCH_TRANSPORT_V4", "FWPS_LAYER_EGRESS_VSWITCH_TRANSPORT_V4", 76, true, false, IpVersion.V4, LayerDirection.Outbound,
-            "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_EGRESS_VSWITCH_TRANSPORT_V4",
+            "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_EGRESS_VSWITCH_TRANSPORT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_EGRESS_VSWITCH_TRANSPORT_V4_IP_SOURCE_ADDRESS", "IP_SOURCE_ADDRESS", "FWPM_CONDITION_IP_SOURCE_ADDRESS", new Guid("ae96897e-2e94-4bc9-b313-b27ee80e574d"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN8", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_EGRESS_VSWITCH_TRANSPORT_V4_IP_DESTINATION_ADDRESS", "IP_DESTINATION_ADDRESS", "FWPM_CONDITION_IP_DESTINATION_ADDRESS", new Guid("2d79133b-b390-45c6-8699-acaceaafed33"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN8", null),
@@ -1946,7 +1946,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_EGRESS_VSWITCH_TRANSPORT_V6 (id 77)
         new LayerInfo(
             new Guid("1b2def23-1881-40bd-82f4-4254e63141cb"), "FWPM_LAYER_EGRESS_VSWITCH_TRANSPORT_V6", "FWPS_LAYER_EGRESS_VSWITCH_TRANSPORT_V6", 77, true, false, IpVersion.V6, LayerDirection.Outbound,
-            "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_EGRESS_VSWITCH_TRANSPORT_V6",
+            "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_EGRESS_VSWITCH_TRANSPORT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_EGRESS_VSWITCH_TRANSPORT_V6_IP_SOURCE_ADDRESS", "IP_SOURCE_ADDRESS", "FWPM_CONDITION_IP_SOURCE_ADDRESS", new Guid("ae96897e-2e94-4bc9-b313-b27ee80e574d"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN8", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_EGRESS_VSWITCH_TRANSPORT_V6_IP_DESTINATION_ADDRESS", "IP_DESTINATION_ADDRESS", "FWPM_CONDITION_IP_DESTINATION_ADDRESS", new Guid("2d79133b-b390-45c6-8699-acaceaafed33"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN8", null),
@@ -1971,59 +1971,99 @@ public static partial class LayerCatalog
         // FWPM_LAYER_INBOUND_TRANSPORT_FAST (id 78)
         new LayerInfo(
             new Guid("e41d2719-05c7-40f0-8983-ea8d17bbc2f6"), "FWPM_LAYER_INBOUND_TRANSPORT_FAST", "FWPS_LAYER_INBOUND_TRANSPORT_FAST", 78, true, false, IpVersion.None, LayerDirection.Inbound,
-            "fast inbound transport (no callouts; special)", "WINBLUE", "FWPS_FIELDS_INBOUND_TRANSPORT_FAST",
+            "fast inbound transport (no callouts; special)", "WINBLUE", "FWPS_FIELDS_INBOUND_TRANSPORT_FAST", null,
             [],
             0x00000000u,
             []),
         // FWPM_LAYER_OUTBOUND_TRANSPORT_FAST (id 79)
         new LayerInfo(
             new Guid("13ed4388-a070-4815-9935-7a9be6408b78"), "FWPM_LAYER_OUTBOUND_TRANSPORT_FAST", "FWPS_LAYER_OUTBOUND_TRANSPORT_FAST", 79, true, false, IpVersion.None, LayerDirection.Outbound,
-            "fast outbound transport (no callouts; special)", "WINBLUE", "FWPS_FIELDS_OUTBOUND_TRANSPORT_FAST",
+            "fast outbound transport (no callouts; special)", "WINBLUE", "FWPS_FIELDS_OUTBOUND_TRANSPORT_FAST", null,
             [],
             0x00000000u,
             []),
         // FWPM_LAYER_INBOUND_MAC_FRAME_NATIVE_FAST (id 80)
         new LayerInfo(
             new Guid("853aaa8e-2b78-4d24-a804-36db08b29711"), "FWPM_LAYER_INBOUND_MAC_FRAME_NATIVE_FAST", "FWPS_LAYER_INBOUND_MAC_FRAME_NATIVE_FAST", 80, true, false, IpVersion.None, LayerDirection.Inbound,
-            "layer-2 MAC frame", "WINBLUE", "FWPS_FIELDS_INBOUND_MAC_FRAME_NATIVE_FAST",
+            "layer-2 MAC frame", "WINBLUE", "FWPS_FIELDS_INBOUND_MAC_FRAME_NATIVE_FAST", null,
             [],
             0x00000000u,
             []),
         // FWPM_LAYER_OUTBOUND_MAC_FRAME_NATIVE_FAST (id 81)
         new LayerInfo(
             new Guid("470df946-c962-486f-9446-8293cbc75eb8"), "FWPM_LAYER_OUTBOUND_MAC_FRAME_NATIVE_FAST", "FWPS_LAYER_OUTBOUND_MAC_FRAME_NATIVE_FAST", 81, true, false, IpVersion.None, LayerDirection.Outbound,
-            "layer-2 MAC frame", "WINBLUE", "FWPS_FIELDS_OUTBOUND_MAC_FRAME_NATIVE_FAST",
+            "layer-2 MAC frame", "WINBLUE", "FWPS_FIELDS_OUTBOUND_MAC_FRAME_NATIVE_FAST", null,
             [],
             0x00000000u,
             []),
         // FWPM_LAYER_INBOUND_RESERVED2 (id 82)
         new LayerInfo(
             new Guid("f4fb8d55-c076-46d8-a2c7-6a4c722ca4ed"), "FWPM_LAYER_INBOUND_RESERVED2", "FWPS_LAYER_INBOUND_RESERVED2", 82, true, false, IpVersion.None, LayerDirection.Inbound,
-            "reserved", "WIN10_RS3", "FWPS_FIELDS_INBOUND_RESERVED2",
+            "reserved", "WIN10_RS3", "FWPS_FIELDS_INBOUND_RESERVED2", null,
             [
-                new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED0", "RESERVED0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED1", "RESERVED1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(2, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED2", "RESERVED2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(3, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED3", "RESERVED3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(4, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED4", "RESERVED4", "FWPM_CONDITION_RESERVED4", new Guid("5f58e642-b937-495e-a94b-f6b051a49250"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(5, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED5", "RESERVED5", "FWPM_CONDITION_RESERVED5", new Guid("9ba8f6cd-f77c-43e6-8847-11939dc5db5a"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(6, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED6", "RESERVED6", "FWPM_CONDITION_RESERVED6", new Guid("f13d84bd-59d5-44c4-8817-5ecdae1805bd"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(7, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED7", "RESERVED7", "FWPM_CONDITION_RESERVED7", new Guid("65a0f930-45dd-4983-aa33-efc7b611af08"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(8, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED8", "RESERVED8", "FWPM_CONDITION_RESERVED8", new Guid("4f424974-0c12-4816-9b47-9a547db39a32"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(9, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED9", "RESERVED9", "FWPM_CONDITION_RESERVED9", new Guid("ce78e10f-13ff-4c70-8643-36ad1879afa3"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(10, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED10", "RESERVED10", "FWPM_CONDITION_RESERVED10", new Guid("b979e282-d621-4c8c-b184-b105a61c36ce"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(11, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED11", "RESERVED11", "FWPM_CONDITION_RESERVED11", new Guid("2d62ee4d-023d-411f-9582-43acbb795975"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(12, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED12", "RESERVED12", "FWPM_CONDITION_RESERVED12", new Guid("a3677c32-7e35-4ddc-93da-e8c33fc923c7"), null, FwpDataType.Empty, null, [], "WIN10_RS3", null),
-                new LayerFieldInfo(13, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED13", "RESERVED13", "FWPM_CONDITION_RESERVED13", new Guid("335a3e90-84aa-42f5-9e6f-59309536a44c"), null, FwpDataType.Empty, null, [], "WIN10_19H1", null),
-                new LayerFieldInfo(14, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED14", "RESERVED14", "FWPM_CONDITION_RESERVED14", new Guid("30e44da2-2f1a-4116-a559-f907de83604a"), null, FwpDataType.Empty, null, [], "WIN10_19H1", null),
-                new LayerFieldInfo(15, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED15", "RESERVED15", "FWPM_CONDITION_RESERVED15", new Guid("bab8340f-afe0-43d1-80d8-5ca456962de3"), null, FwpDataType.Empty, null, [], "WIN10_19H1", null),
+                new LayerFieldInfo(0, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED0", "RESERVED0", "FWPM_CONDITION_RESERVED0", new Guid("678f4deb-45af-4882-93fe-19d4729d9834"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN10_RS3", "type FWP_UINT8 as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(1, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED1", "RESERVED1", "FWPM_CONDITION_RESERVED1", new Guid("d818f827-5c69-48eb-bf80-d86b17755f97"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS3", "type FWP_UINT32 as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(2, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED2", "RESERVED2", "FWPM_CONDITION_RESERVED2", new Guid("53d4123d-e15b-4e84-b7a8-dce16f7b62d9"), null, FwpDataType.ByteArray16, null, [FwpDataType.ByteArray16], "WIN10_RS3", "type FWP_BYTE_ARRAY16_TYPE as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(3, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED3", "RESERVED3", "FWPM_CONDITION_RESERVED3", new Guid("7f6e8ca3-6606-4932-97c7-e1f20710af3b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN10_RS3", "type FWP_UINT16 as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(4, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED4", "RESERVED4", "FWPM_CONDITION_RESERVED4", new Guid("5f58e642-b937-495e-a94b-f6b051a49250"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS3", "type FWP_UINT32 as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(5, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED5", "RESERVED5", "FWPM_CONDITION_RESERVED5", new Guid("9ba8f6cd-f77c-43e6-8847-11939dc5db5a"), null, FwpDataType.ByteArray16, null, [FwpDataType.ByteArray16], "WIN10_RS3", "type FWP_BYTE_ARRAY16_TYPE as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(6, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED6", "RESERVED6", "FWPM_CONDITION_RESERVED6", new Guid("f13d84bd-59d5-44c4-8817-5ecdae1805bd"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN10_RS3", "type FWP_UINT16 as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(7, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED7", "RESERVED7", "FWPM_CONDITION_RESERVED7", new Guid("65a0f930-45dd-4983-aa33-efc7b611af08"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS3", "type FWP_BYTE_BLOB_TYPE as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(8, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED8", "RESERVED8", "FWPM_CONDITION_RESERVED8", new Guid("4f424974-0c12-4816-9b47-9a547db39a32"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN10_RS3", "type FWP_UINT16 as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(9, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED9", "RESERVED9", "FWPM_CONDITION_RESERVED9", new Guid("ce78e10f-13ff-4c70-8643-36ad1879afa3"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS3", "type FWP_BYTE_BLOB_TYPE as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(10, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED10", "RESERVED10", "FWPM_CONDITION_RESERVED10", new Guid("b979e282-d621-4c8c-b184-b105a61c36ce"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_RS3", "type FWP_BYTE_BLOB_TYPE as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(11, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED11", "RESERVED11", "FWPM_CONDITION_RESERVED11", new Guid("2d62ee4d-023d-411f-9582-43acbb795975"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN10_RS3", "type FWP_UINT8 as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(12, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED12", "RESERVED12", "FWPM_CONDITION_RESERVED12", new Guid("a3677c32-7e35-4ddc-93da-e8c33fc923c7"), null, FwpDataType.UInt64, null, [FwpDataType.UInt64], "WIN10_RS3", "type FWP_UINT64 as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(13, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED13", "RESERVED13", "FWPM_CONDITION_RESERVED13", new Guid("335a3e90-84aa-42f5-9e6f-59309536a44c"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN10_19H1", "type FWP_UINT8 as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(14, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED14", "RESERVED14", "FWPM_CONDITION_RESERVED14", new Guid("30e44da2-2f1a-4116-a559-f907de83604a"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_19H1", "type FWP_BYTE_BLOB_TYPE as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+                new LayerFieldInfo(15, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED15", "RESERVED15", "FWPM_CONDITION_RESERVED15", new Guid("bab8340f-afe0-43d1-80d8-5ca456962de3"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_19H1", "type FWP_BYTE_BLOB_TYPE as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
+            ],
+            0x00000000u,
+            []),
+        // FWPM_LAYER_ALE_ACCEPT_REDIRECT_V4 (id 83)
+        new LayerInfo(
+            new Guid("29243af8-ecaf-4436-a44e-f9fb7070aa04"), "FWPM_LAYER_ALE_ACCEPT_REDIRECT_V4", "FWPS_LAYER_RESERVED_LAYER_9", 83, true, false, IpVersion.V4, LayerDirection.Inbound,
+            "ALE: accept redirection (display name \"ALE Accept Redirect v4 Layer\")", "", "", "not in the SDK (fwpmu.h has no GUID for it, fwpsu.h names its run-time id FWPS_LAYER_RESERVED_LAYER_9); observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later; the FWPM name is made from its display name",
+            [
+                new LayerFieldInfo(0, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(1, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(2, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(3, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(4, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(5, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_IP_LOCAL_ADDRESS_TYPE", "IP_LOCAL_ADDRESS_TYPE", "FWPM_CONDITION_IP_LOCAL_ADDRESS_TYPE", new Guid("6ec7f6c4-376b-45d7-9e9c-d337cedcd237"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(6, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_IP_LOCAL_PORT", "IP_LOCAL_PORT", "FWPM_CONDITION_IP_LOCAL_PORT", new Guid("0c1ba1af-5765-453f-af22-a8f791ac775b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(7, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(10, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(11, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_FLAGS", "FLAGS", "FWPM_CONDITION_FLAGS", new Guid("632ce23b-5167-435c-86d7-e903684aa80c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+            ],
+            0x00000000u,
+            []),
+        // FWPM_LAYER_ALE_ACCEPT_REDIRECT_V6 (id 84)
+        new LayerInfo(
+            new Guid("c9809347-218f-4b7f-a742-b281a3f631b4"), "FWPM_LAYER_ALE_ACCEPT_REDIRECT_V6", "FWPS_LAYER_RESERVED_LAYER_10", 84, true, false, IpVersion.V6, LayerDirection.Inbound,
+            "ALE: accept redirection (display name \"ALE Accept Redirect v6 Layer\")", "", "", "not in the SDK (fwpmu.h has no GUID for it, fwpsu.h names its run-time id FWPS_LAYER_RESERVED_LAYER_10); observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later; the FWPM name is made from its display name",
+            [
+                new LayerFieldInfo(0, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(1, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(2, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_ALE_PACKAGE_ID", "ALE_PACKAGE_ID", "FWPM_CONDITION_ALE_PACKAGE_ID", new Guid("71bc78fa-f17c-4997-a602-6abb261f351c"), null, FwpDataType.Sid, null, [FwpDataType.Sid], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(3, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", "FWPM_CONDITION_ALE_SECURITY_ATTRIBUTE_FQBN_VALUE", new Guid("37a57699-5883-4963-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(4, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(5, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_IP_LOCAL_ADDRESS_TYPE", "IP_LOCAL_ADDRESS_TYPE", "FWPM_CONDITION_IP_LOCAL_ADDRESS_TYPE", new Guid("6ec7f6c4-376b-45d7-9e9c-d337cedcd237"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(6, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_IP_LOCAL_PORT", "IP_LOCAL_PORT", "FWPM_CONDITION_IP_LOCAL_PORT", new Guid("0c1ba1af-5765-453f-af22-a8f791ac775b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(7, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(8, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(9, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_IP_REMOTE_PORT", "IP_REMOTE_PORT", "FWPM_CONDITION_IP_REMOTE_PORT", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(10, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
+                new LayerFieldInfo(11, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_FLAGS", "FLAGS", "FWPM_CONDITION_FLAGS", new Guid("632ce23b-5167-435c-86d7-e903684aa80c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
             ],
             0x00000000u,
             []),
         // FWPM_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V4 (id 85)
         new LayerInfo(
             new Guid("037f317a-d696-494a-bba5-bffc265e6052"), "FWPM_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V4", "FWPS_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V4", 85, true, false, IpVersion.V4, LayerDirection.Outbound,
-            "network connection policy (Win11 22H2+)", "WIN10_NI", "FWPS_FIELDS_OUTBOUND_NETWORK_CONNECTION_POLICY_V4",
+            "network connection policy (Win11 22H2+)", "WIN10_NI", "FWPS_FIELDS_OUTBOUND_NETWORK_CONNECTION_POLICY_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_NETWORK_CONNECTION_POLICY_V4_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_NI", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_NETWORK_CONNECTION_POLICY_V4_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN10_NI", null),
@@ -2045,7 +2085,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V6 (id 86)
         new LayerInfo(
             new Guid("22a4fdb1-6d7e-48ae-ae77-3742525c3119"), "FWPM_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V6", "FWPS_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V6", 86, true, false, IpVersion.V6, LayerDirection.Outbound,
-            "network connection policy (Win11 22H2+)", "WIN10_NI", "FWPS_FIELDS_OUTBOUND_NETWORK_CONNECTION_POLICY_V6",
+            "network connection policy (Win11 22H2+)", "WIN10_NI", "FWPS_FIELDS_OUTBOUND_NETWORK_CONNECTION_POLICY_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_OUTBOUND_NETWORK_CONNECTION_POLICY_V6_ALE_APP_ID", "ALE_APP_ID", "FWPM_CONDITION_ALE_APP_ID", new Guid("d78e1e87-8644-4ea5-9437-d809ecefc971"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_NI", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_OUTBOUND_NETWORK_CONNECTION_POLICY_V6_ALE_USER_ID", "ALE_USER_ID", "FWPM_CONDITION_ALE_USER_ID", new Guid("af043a0a-b34d-4f86-979c-c90371af6e66"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN10_NI", null),
@@ -2067,7 +2107,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_IPSEC_KM_DEMUX_V4 (id 87)
         new LayerInfo(
             new Guid("f02b1526-a459-4a51-b9e3-759de52b9d2c"), "FWPM_LAYER_IPSEC_KM_DEMUX_V4", "FWPS_LAYER_IPSEC_KM_DEMUX_V4", 87, false, false, IpVersion.V4, LayerDirection.NotApplicable,
-            "user mode: IPsec keying-module demux", "WIN6", "FWPS_FIELDS_IPSEC_KM_DEMUX_V4",
+            "user mode: IPsec keying-module demux", "WIN6", "FWPS_FIELDS_IPSEC_KM_DEMUX_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_IPSEC_KM_DEMUX_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_IPSEC_KM_DEMUX_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -2081,7 +2121,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_IPSEC_KM_DEMUX_V6 (id 88)
         new LayerInfo(
             new Guid("2f755cf6-2fd4-4e88-b3e4-a91bca495235"), "FWPM_LAYER_IPSEC_KM_DEMUX_V6", "FWPS_LAYER_IPSEC_KM_DEMUX_V6", 88, false, false, IpVersion.V6, LayerDirection.NotApplicable,
-            "user mode: IPsec keying-module demux", "WIN6", "FWPS_FIELDS_IPSEC_KM_DEMUX_V6",
+            "user mode: IPsec keying-module demux", "WIN6", "FWPS_FIELDS_IPSEC_KM_DEMUX_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_IPSEC_KM_DEMUX_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_IPSEC_KM_DEMUX_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -2095,7 +2135,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_IPSEC_V4 (id 89)
         new LayerInfo(
             new Guid("eda65c74-610d-4bc5-948f-3c4f89556867"), "FWPM_LAYER_IPSEC_V4", "FWPS_LAYER_IPSEC_V4", 89, false, false, IpVersion.V4, LayerDirection.NotApplicable,
-            "user mode: IPsec policy", "WIN6", "FWPS_FIELDS_IPSEC_V4",
+            "user mode: IPsec policy", "WIN6", "FWPS_FIELDS_IPSEC_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_IPSEC_V4_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_IPSEC_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -2111,7 +2151,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_IPSEC_V6 (id 90)
         new LayerInfo(
             new Guid("13c48442-8d87-4261-9a29-59d2abc348b4"), "FWPM_LAYER_IPSEC_V6", "FWPS_LAYER_IPSEC_V6", 90, false, false, IpVersion.V6, LayerDirection.NotApplicable,
-            "user mode: IPsec policy", "WIN6", "FWPS_FIELDS_IPSEC_V6",
+            "user mode: IPsec policy", "WIN6", "FWPS_FIELDS_IPSEC_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_IPSEC_V6_IP_PROTOCOL", "IP_PROTOCOL", "FWPM_CONDITION_IP_PROTOCOL", new Guid("3971ef2b-623e-4f9a-8cb1-6e79b806b9a7"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_IPSEC_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -2127,7 +2167,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_IKEEXT_V4 (id 91)
         new LayerInfo(
             new Guid("b14b7bdb-dbbd-473e-bed4-8b4708d4f270"), "FWPM_LAYER_IKEEXT_V4", "FWPS_LAYER_IKEEXT_V4", 91, false, false, IpVersion.V4, LayerDirection.NotApplicable,
-            "user mode: IKE/AuthIP policy", "WIN6", "FWPS_FIELDS_IKEEXT_V4",
+            "user mode: IKE/AuthIP policy", "WIN6", "FWPS_FIELDS_IKEEXT_V4", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_IKEEXT_V4_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_IKEEXT_V4_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.UInt32, null, [FwpDataType.V4AddrMask, FwpDataType.UInt32], "WIN6", null),
@@ -2140,7 +2180,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_IKEEXT_V6 (id 92)
         new LayerInfo(
             new Guid("b64786b3-f687-4eb9-89d2-8ef32acdabe2"), "FWPM_LAYER_IKEEXT_V6", "FWPS_LAYER_IKEEXT_V6", 92, false, false, IpVersion.V6, LayerDirection.NotApplicable,
-            "user mode: IKE/AuthIP policy", "WIN6", "FWPS_FIELDS_IKEEXT_V6",
+            "user mode: IKE/AuthIP policy", "WIN6", "FWPS_FIELDS_IKEEXT_V6", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_IKEEXT_V6_IP_LOCAL_ADDRESS", "IP_LOCAL_ADDRESS", "FWPM_CONDITION_IP_LOCAL_ADDRESS", new Guid("d9ee00de-c1ef-4617-bfe3-ffd8f5a08957"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_IKEEXT_V6_IP_REMOTE_ADDRESS", "IP_REMOTE_ADDRESS", "FWPM_CONDITION_IP_REMOTE_ADDRESS", new Guid("b235ae9a-1d64-49b8-a44c-5ff3d9095045"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
@@ -2153,9 +2193,9 @@ public static partial class LayerCatalog
         // FWPM_LAYER_RPC_UM (id 93)
         new LayerInfo(
             new Guid("75a89dda-95e4-40f3-adc7-7688a9c847e1"), "FWPM_LAYER_RPC_UM", "FWPS_LAYER_RPC_UM", 93, false, false, IpVersion.None, LayerDirection.NotApplicable,
-            "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_UM",
+            "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_UM", null,
             [
-                new LayerFieldInfo(0, "FWPS_FIELD_RPC_UM_REMOTE_USER_TOKEN", "REMOTE_USER_TOKEN", "FWPM_CONDITION_REMOTE_USER_TOKEN", new Guid("9bf0ee66-06c9-41b9-84da-288cb43af51f"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(0, "FWPS_FIELD_RPC_UM_REMOTE_USER_TOKEN", "REMOTE_USER_TOKEN", "FWPM_CONDITION_REMOTE_USER_TOKEN", new Guid("9bf0ee66-06c9-41b9-84da-288cb43af51f"), null, FwpDataType.TokenInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(1, "FWPS_FIELD_RPC_UM_IF_UUID", "IF_UUID", "FWPM_CONDITION_RPC_IF_UUID", new Guid("7c9c7d9f-0075-4d35-a0d1-8311c4cf6af1"), null, FwpDataType.ByteArray16, null, [FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(2, "FWPS_FIELD_RPC_UM_IF_VERSION", "IF_VERSION", "FWPM_CONDITION_RPC_IF_VERSION", new Guid("eabfd9b7-1262-4a2e-adaa-5f96f6fe326d"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
                 new LayerFieldInfo(3, "FWPS_FIELD_RPC_UM_IF_FLAG", "IF_FLAG", "FWPM_CONDITION_RPC_IF_FLAG", new Guid("238a8a32-3199-467d-871c-272621ab3896"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
@@ -2179,9 +2219,9 @@ public static partial class LayerCatalog
         // FWPM_LAYER_RPC_EPMAP (id 94)
         new LayerInfo(
             new Guid("9247bc61-eb07-47ee-872c-bfd78bfd1616"), "FWPM_LAYER_RPC_EPMAP", "FWPS_LAYER_RPC_EPMAP", 94, false, false, IpVersion.None, LayerDirection.NotApplicable,
-            "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_EPMAP",
+            "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_EPMAP", null,
             [
-                new LayerFieldInfo(0, "FWPS_FIELD_RPC_EPMAP_REMOTE_USER_TOKEN", "REMOTE_USER_TOKEN", "FWPM_CONDITION_REMOTE_USER_TOKEN", new Guid("9bf0ee66-06c9-41b9-84da-288cb43af51f"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(0, "FWPS_FIELD_RPC_EPMAP_REMOTE_USER_TOKEN", "REMOTE_USER_TOKEN", "FWPM_CONDITION_REMOTE_USER_TOKEN", new Guid("9bf0ee66-06c9-41b9-84da-288cb43af51f"), null, FwpDataType.TokenInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(1, "FWPS_FIELD_RPC_EPMAP_IF_UUID", "IF_UUID", "FWPM_CONDITION_RPC_IF_UUID", new Guid("7c9c7d9f-0075-4d35-a0d1-8311c4cf6af1"), null, FwpDataType.ByteArray16, null, [FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(2, "FWPS_FIELD_RPC_EPMAP_IF_VERSION", "IF_VERSION", "FWPM_CONDITION_RPC_IF_VERSION", new Guid("eabfd9b7-1262-4a2e-adaa-5f96f6fe326d"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
                 new LayerFieldInfo(3, "FWPS_FIELD_RPC_EPMAP_PROTOCOL", "PROTOCOL", "FWPM_CONDITION_RPC_PROTOCOL", new Guid("2717bc74-3a35-4ce7-b7ef-c838fabdec45"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
@@ -2201,7 +2241,7 @@ public static partial class LayerCatalog
         // FWPM_LAYER_RPC_EP_ADD (id 95)
         new LayerInfo(
             new Guid("618dffc7-c450-4943-95db-99b4c16a55d4"), "FWPM_LAYER_RPC_EP_ADD", "FWPS_LAYER_RPC_EP_ADD", 95, false, false, IpVersion.None, LayerDirection.NotApplicable,
-            "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_EP_ADD",
+            "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_EP_ADD", null,
             [
                 new LayerFieldInfo(0, "FWPS_FIELD_RPC_EP_ADD_PROCESS_WITH_RPC_IF_UUID", "PROCESS_WITH_RPC_IF_UUID", "FWPM_CONDITION_PROCESS_WITH_RPC_IF_UUID", new Guid("e31180a8-bbbd-4d14-a65e-7157b06233bb"), null, FwpDataType.ByteArray16, null, [FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(1, "FWPS_FIELD_RPC_EP_ADD_PROTOCOL", "PROTOCOL", "FWPM_CONDITION_RPC_PROTOCOL", new Guid("2717bc74-3a35-4ce7-b7ef-c838fabdec45"), null, FwpDataType.UInt8, null, [FwpDataType.UInt8], "WIN6", null),
@@ -2213,9 +2253,9 @@ public static partial class LayerCatalog
         // FWPM_LAYER_RPC_PROXY_CONN (id 96)
         new LayerInfo(
             new Guid("94a4b50b-ba5c-4f27-907a-229fac0c2a7a"), "FWPM_LAYER_RPC_PROXY_CONN", "FWPS_LAYER_RPC_PROXY_CONN", 96, false, false, IpVersion.None, LayerDirection.NotApplicable,
-            "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_PROXY_CONN",
+            "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_PROXY_CONN", null,
             [
-                new LayerFieldInfo(0, "FWPS_FIELD_RPC_PROXY_CONN_CLIENT_TOKEN", "CLIENT_TOKEN", "FWPM_CONDITION_CLIENT_TOKEN", new Guid("c228fc1e-403a-4478-be05-c9baa4c05ace"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(0, "FWPS_FIELD_RPC_PROXY_CONN_CLIENT_TOKEN", "CLIENT_TOKEN", "FWPM_CONDITION_CLIENT_TOKEN", new Guid("c228fc1e-403a-4478-be05-c9baa4c05ace"), null, FwpDataType.TokenInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(1, "FWPS_FIELD_RPC_PROXY_CONN_SERVER_NAME", "SERVER_NAME", "FWPM_CONDITION_RPC_SERVER_NAME", new Guid("b605a225-c3b3-48c7-9833-7aefa9527546"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
                 new LayerFieldInfo(2, "FWPS_FIELD_RPC_PROXY_CONN_SERVER_PORT", "SERVER_PORT", "FWPM_CONDITION_RPC_SERVER_PORT", new Guid("8090f645-9ad5-4e3b-9f9f-8023ca097909"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
                 new LayerFieldInfo(3, "FWPS_FIELD_RPC_PROXY_CONN_PROXY_AUTH_TYPE", "PROXY_AUTH_TYPE", "FWPM_CONDITION_RPC_PROXY_AUTH_TYPE", new Guid("40953fe2-8565-4759-8488-1771b4b4b5db"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
@@ -2227,9 +2267,9 @@ public static partial class LayerCatalog
         // FWPM_LAYER_RPC_PROXY_IF (id 97)
         new LayerInfo(
             new Guid("f8a38615-e12c-41ac-98df-121ad981aade"), "FWPM_LAYER_RPC_PROXY_IF", "FWPS_LAYER_RPC_PROXY_IF", 97, false, false, IpVersion.None, LayerDirection.NotApplicable,
-            "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_PROXY_IF",
+            "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_PROXY_IF", null,
             [
-                new LayerFieldInfo(0, "FWPS_FIELD_RPC_PROXY_IF_CLIENT_TOKEN", "CLIENT_TOKEN", "FWPM_CONDITION_CLIENT_TOKEN", new Guid("c228fc1e-403a-4478-be05-c9baa4c05ace"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN6", null),
+                new LayerFieldInfo(0, "FWPS_FIELD_RPC_PROXY_IF_CLIENT_TOKEN", "CLIENT_TOKEN", "FWPM_CONDITION_CLIENT_TOKEN", new Guid("c228fc1e-403a-4478-be05-c9baa4c05ace"), null, FwpDataType.TokenInformation, null, [FwpDataType.SecurityDescriptor], "WIN6", "incoming type FWP_TOKEN_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(1, "FWPS_FIELD_RPC_PROXY_IF_IF_UUID", "IF_UUID", "FWPM_CONDITION_RPC_IF_UUID", new Guid("7c9c7d9f-0075-4d35-a0d1-8311c4cf6af1"), null, FwpDataType.ByteArray16, null, [FwpDataType.ByteArray16], "WIN6", null),
                 new LayerFieldInfo(2, "FWPS_FIELD_RPC_PROXY_IF_IF_VERSION", "IF_VERSION", "FWPM_CONDITION_RPC_IF_VERSION", new Guid("eabfd9b7-1262-4a2e-adaa-5f96f6fe326d"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN6", null),
                 new LayerFieldInfo(3, "FWPS_FIELD_RPC_PROXY_IF_SERVER_NAME", "SERVER_NAME", "FWPM_CONDITION_RPC_SERVER_NAME", new Guid("b605a225-c3b3-48c7-9833-7aefa9527546"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
@@ -2243,9 +2283,9 @@ public static partial class LayerCatalog
         // FWPM_LAYER_KM_AUTHORIZATION (id 98)
         new LayerInfo(
             new Guid("4aa226e9-9020-45fb-956a-c0249d841195"), "FWPM_LAYER_KM_AUTHORIZATION", "FWPS_LAYER_KM_AUTHORIZATION", 98, false, false, IpVersion.None, LayerDirection.NotApplicable,
-            "user mode: keying-module SA authorization", "WIN7", "FWPS_FIELDS_KM_AUTHORIZATION",
+            "user mode: keying-module SA authorization", "WIN7", "FWPS_FIELDS_KM_AUTHORIZATION", null,
             [
-                new LayerFieldInfo(0, "FWPS_FIELD_KM_AUTHORIZATION_REMOTE_ID", "REMOTE_ID", "FWPM_CONDITION_REMOTE_ID", new Guid("f68166fd-0682-4c89-b8f5-86436c7ef9b7"), null, FwpDataType.TokenAccessInformation, "token/blob-like (undocumented; condition side uses FWP_SECURITY_DESCRIPTOR_TYPE)", [FwpDataType.SecurityDescriptor], "WIN7", null),
+                new LayerFieldInfo(0, "FWPS_FIELD_KM_AUTHORIZATION_REMOTE_ID", "REMOTE_ID", "FWPM_CONDITION_REMOTE_ID", new Guid("f68166fd-0682-4c89-b8f5-86436c7ef9b7"), null, FwpDataType.TokenInformation, null, [FwpDataType.SecurityDescriptor], "WIN7", "incoming type FWP_TOKEN_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
                 new LayerFieldInfo(1, "FWPS_FIELD_KM_AUTHORIZATION_AUTHENTICATION_TYPE", "AUTHENTICATION_TYPE", "FWPM_CONDITION_AUTHENTICATION_TYPE", new Guid("eb458cd5-da7b-4ef9-8d43-7b0a840332f2"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
                 new LayerFieldInfo(2, "FWPS_FIELD_KM_AUTHORIZATION_KM_TYPE", "KM_TYPE", "FWPM_CONDITION_KM_TYPE", new Guid("ff0f5f49-0ceb-481b-8638-1479791f3f2c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
                 new LayerFieldInfo(3, "FWPS_FIELD_KM_AUTHORIZATION_DIRECTION", "DIRECTION", "FWPM_CONDITION_DIRECTION", new Guid("8784c146-ca97-44d6-9fd1-19fb1840cbf7"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
@@ -2406,6 +2446,8 @@ public static partial class LayerCatalog
         new ConditionInfo("FWPM_CONDITION_ICMP_TYPE", new Guid("0c1ba1af-5765-453f-af22-a8f791ac775b"), [FwpDataType.UInt16], "FWPM_CONDITION_IP_LOCAL_PORT", null),
         new ConditionInfo("FWPM_CONDITION_ICMP_CODE", new Guid("c35a604d-d22b-4e1a-91b4-68f674ee674b"), [FwpDataType.UInt16], "FWPM_CONDITION_IP_REMOTE_PORT", null),
         new ConditionInfo("FWPM_CONDITION_LOCAL_INTERFACE_INDEX", new Guid("667fd755-d695-434a-8af5-d3835a1259bc"), [FwpDataType.UInt32], "FWPM_CONDITION_INTERFACE_INDEX", null),
+        new ConditionInfo("FWPM_CONDITION_ARRIVAL_SUB_INTERFACE_INDEX", new Guid("0cd42473-d621-4be3-ae8c-72a348d283e1"), [FwpDataType.UInt32], "FWPM_CONDITION_SUB_INTERFACE_INDEX", null),
+        new ConditionInfo("FWPM_CONDITION_ALE_SIO_FIREWALL_SOCKET_PROPERTY", new Guid("b9f4e088-cb98-4efb-a2c7-ad07332643db"), [FwpDataType.UInt32], "FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT", null),
     ];
 
     // BuiltinObject columns (sublayers): name, key, since (empty when not given), alias of.
@@ -2444,6 +2486,11 @@ public static partial class LayerCatalog
         new BuiltinObject("FWPM_PROVIDER_MPSSVC_EDP", new Guid("a90296f7-46b8-4457-8f84-b05e05d3c622"), "WIN8", null),
         new BuiltinObject("FWPM_PROVIDER_MPSSVC_TENANT_RESTRICTIONS", new Guid("d0718ff9-44da-4f50-9dc2-c963a4247613"), "WIN8", null),
         new BuiltinObject("FWPM_PROVIDER_MPSSVC_APP_ISOLATION", new Guid("3cc2631f-2d5d-43a0-b174-614837d863a1"), "WIN8", null),
+    ];
+
+    // BuiltinObject columns (provider_contexts): name, key, since (empty when not given), alias of.
+    private static BuiltinObject[] CreateProviderContexts() =>
+    [
         new BuiltinObject("FWPM_PROVIDER_CONTEXT_SECURE_SOCKET_AUTHIP", new Guid("b25ea800-0d02-46ed-92bd-7fa84bb73e9d"), "WIN6", null),
         new BuiltinObject("FWPM_PROVIDER_CONTEXT_SECURE_SOCKET_IPSEC", new Guid("8c2d4144-f8e0-42c0-94ce-7ccfc63b2f9b"), "WIN6", null),
     ];
@@ -2502,6 +2549,8 @@ public static partial class LayerCatalog
         new BuiltinObject("FWPM_CALLOUT_BUILT_IN_RESERVED_2", new Guid("ef9661b6-7c5e-48fd-a130-96678ceacc41"), "WIN10_FE", null),
         new BuiltinObject("FWPM_CALLOUT_BUILT_IN_RESERVED_3", new Guid("18729c7a-2f62-4be0-966f-974b21b86df1"), "WIN10_FE", null),
         new BuiltinObject("FWPM_CALLOUT_BUILT_IN_RESERVED_4", new Guid("6c3fb801-daff-40e9-91e6-f7ff7e52f7d9"), "WIN10_FE", null),
+        new BuiltinObject("FWPM_CALLOUT_EDGE_TRAVERSAL_ALE_RESOURCE_ASSIGNMENT_V6", new Guid("31b95392-066e-42a2-b7db-92f8acdd56f9"), "", "FWPM_CALLOUT_TEREDO_ALE_RESOURCE_ASSIGNMENT_V6"),
+        new BuiltinObject("FWPM_CALLOUT_EDGE_TRAVERSAL_ALE_LISTEN_V6", new Guid("81a434e7-f60c-4378-bab8-c625a30f0197"), "", "FWPM_CALLOUT_TEREDO_ALE_LISTEN_V6"),
     ];
 
     // BuiltinObject columns (keying_modules): name, key, since (empty when not given), alias of.

@@ -258,6 +258,12 @@ public static class LayerIds
     /// <summary><c>FWPS_LAYER_INBOUND_RESERVED2</c>, the run-time id of <c>FWPM_LAYER_INBOUND_RESERVED2</c>.</summary>
     public const ushort InboundReserved2 = 82;
 
+    /// <summary><c>FWPS_LAYER_RESERVED_LAYER_9</c>, the run-time id of <c>FWPM_LAYER_ALE_ACCEPT_REDIRECT_V4</c>.</summary>
+    public const ushort AleAcceptRedirectV4 = 83;
+
+    /// <summary><c>FWPS_LAYER_RESERVED_LAYER_10</c>, the run-time id of <c>FWPM_LAYER_ALE_ACCEPT_REDIRECT_V6</c>.</summary>
+    public const ushort AleAcceptRedirectV6 = 84;
+
     /// <summary><c>FWPS_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V4</c>, the run-time id of <c>FWPM_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V4</c>.</summary>
     public const ushort OutboundNetworkConnectionPolicyV4 = 85;
 
