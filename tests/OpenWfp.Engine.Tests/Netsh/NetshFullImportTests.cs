@@ -126,20 +126,16 @@ public class NetshFullImportTests
     }
 
     [Fact]
-    public void RealKeployDump_ImportsEveryObjectOfTheCatalogKnownLayers()
+    public void RealKeployDump_ImportsEveryObject_NothingSkipped()
     {
         var document = NetshImporter.Read(ReadReal(), "keploy-win11-wfpstate.xml");
-        var result = NetshImporter.Import(document, out _);
-        Assert.Equal((7, 27, 41, 469, 906), (result.Providers, result.Sublayers, result.Callouts, result.ProviderContexts, result.Filters));
+        var result = NetshImporter.Import(document, out var engine);
+        Assert.Empty(result.Skipped);
+        Assert.Equal((7, 27, 41, 469, 1254), (result.Providers, result.Sublayers, result.Callouts, result.ProviderContexts, result.Filters));
         Assert.Equal(15, document.State["sessions"]);
-        Assert.Equal(46, document.BuiltinCallouts.Count); // 48 in the dump; two sit at the accept-redirect layers
-
-        // Until the layer catalog knows the ALE accept-redirect layers and FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT,
-        // those items (and only those) are reported.
-        Assert.All(result.Skipped, s => Assert.True(
-            s.Reason.Contains("{29243af8-", StringComparison.Ordinal) || s.Reason.Contains("{c9809347-", StringComparison.Ordinal)
-            || s.Reason.Contains("ALE_SIO_FIREWALL_SYSTEM_PORT", StringComparison.Ordinal) || s.Reason.Contains("built-in sublayer weight", StringComparison.Ordinal),
-            s.ToString()));
+        Assert.Equal(48, document.BuiltinCallouts.Count);
+        Assert.Equal(19, result.BuiltinSublayerWeights); // by SDK name: 17 sublayers, two of them with a second name
+        Assert.Equal(0x0001, engine.Current.SublayersByKey[OpenWfp.Engine.Catalog.LayerCatalog.TryFindSublayer("FWPM_SUBLAYER_TEREDO", out var teredo) ? teredo.Key : Guid.Empty].Weight);
     }
 
     [Fact]
@@ -149,7 +145,7 @@ public class NetshFullImportTests
         NetshImporter.Import(NetshImporter.Read(original, "keploy.xml"), out var first);
         var exported = NetshExporter.Write(first.Current);
         var again = NetshImporter.Import(NetshImporter.Read(exported, "export.xml"), out var second);
-        Assert.DoesNotContain(again.Skipped, s => !s.Reason.Contains("built-in sublayer weight", StringComparison.Ordinal));
+        Assert.Empty(again.Skipped);
         AssertSameObjects(first, second);
 
         // netsh's own format: every provider-context item of the export equals the dump's, after normalising white space.

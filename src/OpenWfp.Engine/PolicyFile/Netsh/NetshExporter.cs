@@ -136,7 +136,7 @@ public static class NetshExporter
 
     private static XElement ProviderContext(ProviderContextSpec c) => new(
         "item",
-        new XElement("providerContextKey", NetshProviderContexts.BuiltinName(c.Key) ?? Braced(c.Key)),
+        new XElement("providerContextKey", Name(c.Key)),
         Display(c.DisplayData),
         Flags(NetshFlags.Words((uint)c.Flags, NetshFlags.ProviderContext)),
         new XElement("providerKey", c.ProviderKey is { } p ? Name(p) : null),

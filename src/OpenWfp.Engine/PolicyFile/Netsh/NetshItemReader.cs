@@ -206,7 +206,14 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
         var weight = (ushort)NetshValues.Unsigned(weightText, ushort.MaxValue, FwpDataType.UInt16, path + "/weight");
         if (builtin)
         {
-            _builtinWeights[LayerCatalog.BuiltinNameOf(key)!] = weight;
+            // Some built-in sublayers have two SDK names for one key (e.g. TEREDO and EDGE_TRAVERSAL): every name gets the weight.
+            foreach (var named in LayerCatalog.Sublayers)
+            {
+                if (named.Key == key)
+                {
+                    _builtinWeights[named.Name] = weight;
+                }
+            }
         }
 
         if (!_sublayerKeys.Add(key))
@@ -344,8 +351,7 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
         Guid? providerContextKey = null;
         if (Text(item, "providerContextKey") is { } pcText)
         {
-            providerContextKey = NetshProviderContexts.TryFindBuiltin(pcText, out var builtinContext) ? builtinContext
-                : Guid.TryParse(pcText, out var pc) ? pc
+            providerContextKey = NetshProviderContexts.TryParseKey(pcText, out var pc) ? pc
                 : throw new NetshItemException(path + "/providerContextKey", $"unknown provider context \"{pcText}\"");
         }
 
@@ -452,8 +458,7 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
     private void ReadProviderContext(XElement item, string path)
     {
         var keyText = Text(item, "providerContextKey") ?? throw new NetshItemException(path, "missing <providerContextKey>");
-        var key = NetshProviderContexts.TryFindBuiltin(keyText, out var builtinKey) ? builtinKey
-            : Guid.TryParse(keyText, out var g) && g != Guid.Empty ? g
+        var key = NetshProviderContexts.TryParseKey(keyText, out var g) ? g
             : throw new NetshItemException(path + "/providerContextKey", $"unknown provider context \"{keyText}\"");
         if (!_contextKeys.Add(key))
         {

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
 
 namespace OpenWfp.Engine.PolicyFile.Netsh;
@@ -16,13 +17,6 @@ internal static class NetshProviderContexts
         "FWPM_IPSEC_IKEV2_QM_TRANSPORT_CONTEXT", "FWPM_NETWORK_CONNECTION_POLICY_CONTEXT",
     ];
 
-    /// <summary>The built-in provider contexts (fwpmu.h, "GUIDs for built-in provider contexts").</summary>
-    private static readonly (string Name, Guid Key)[] Builtins =
-    [
-        ("FWPM_PROVIDER_CONTEXT_SECURE_SOCKET_AUTHIP", new Guid("b25ea800-0d02-46ed-92bd-7fa84bb73e9d")),
-        ("FWPM_PROVIDER_CONTEXT_SECURE_SOCKET_IPSEC", new Guid("8c2d4144-f8e0-42c0-94ce-7ccfc63b2f9b")),
-    ];
-
     public static bool TryParseType(string text, out ProviderContextType type)
     {
         var i = Array.IndexOf(TypeNames, text);
@@ -33,32 +27,16 @@ internal static class NetshProviderContexts
     public static string TypeName(ProviderContextType type) =>
         (uint)type < (uint)TypeNames.Length ? TypeNames[(int)type] : ((uint)type).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    public static bool TryFindBuiltin(string name, out Guid key)
+    /// <summary>A provider-context key as netsh prints it: a built-in's SDK name (from the catalog) or GUID text.</summary>
+    public static bool TryParseKey(string text, out Guid key)
     {
-        foreach (var (n, k) in Builtins)
+        if (LayerCatalog.TryFindProviderContext(text, out var builtin))
         {
-            if (n == name)
-            {
-                key = k;
-                return true;
-            }
+            key = builtin.Key;
+            return true;
         }
 
-        key = Guid.Empty;
-        return false;
-    }
-
-    public static string? BuiltinName(Guid key)
-    {
-        foreach (var (n, k) in Builtins)
-        {
-            if (k == key)
-            {
-                return n;
-            }
-        }
-
-        return null;
+        return Guid.TryParse(text, out key) && key != Guid.Empty;
     }
 
     /// <summary>An element as a tree: text for a leaf, children (and whether netsh counted them) otherwise.</summary>
