@@ -68,11 +68,11 @@ internal sealed class ImportCommand(CliConsole console)
     {
         var o = console.Out;
         o.WriteLine($"{document.Source}: {(document.Kind == NetshDumpKind.State ? "netsh wfp show state" : "netsh wfp show filters")} dump");
-        o.WriteLine($"  providers          {result.Providers}");
-        o.WriteLine($"  sublayers          {result.Sublayers}");
-        o.WriteLine($"  callouts           {result.Callouts}");
+        o.WriteLine($"  providers  {result.Providers}");
+        o.WriteLine($"  sublayers  {result.Sublayers}");
+        o.WriteLine($"  callouts   {result.Callouts}");
+        o.WriteLine($"  filters    {result.Filters}");
         o.WriteLine($"  provider contexts  {result.ProviderContexts}");
-        o.WriteLine($"  filters            {result.Filters}");
         if (result.BuiltinObjects > 0)
         {
             o.WriteLine($"  built-in providers, sublayers and callouts with state from the dump: {result.BuiltinObjects}");
