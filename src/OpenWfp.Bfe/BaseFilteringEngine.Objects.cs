@@ -3,68 +3,80 @@ using OpenWfp.Bfe.Sessions;
 using OpenWfp.Engine.Errors;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Policy;
+using OpenWfp.Engine.Security;
 
 namespace OpenWfp.Bfe;
 
 /// <summary>Fwpm*Add0 / Delete*0 / Get*0 / Enum0 for providers, sublayers, callouts, provider contexts and filters.</summary>
 public sealed partial class BaseFilteringEngine
 {
-    /// <summary>FwpmProviderAdd0.</summary>
-    public ProviderSpec AddProvider(BfeSession session, ProviderSpec provider) => Write(session, "add provider", (txn, log) =>
+    /// <summary>FwpmProviderAdd0; <paramref name="sd"/> is the object's own security descriptor (null: the default).</summary>
+    public ProviderSpec AddProvider(BfeSession session, ProviderSpec provider, SecurityDescriptor? sd = null) => Write(session, "add provider", (txn, log) =>
     {
         CheckNewObjectLifetime(session, ObjectKind.Provider, persistent: (provider.Flags & ProviderFlags.Persistent) != 0, []);
         var stored = txn.AddProvider(provider);
+        RecordSecurity(session, log, ObjectKind.Provider, stored.Key, sd);
         log.Added(ObjectKind.Provider, stored.Key, 0, stored.DisplayData.Name, ChangeLog.IsPersistent(stored), stored);
         return stored;
     });
 
-    /// <summary>FwpmSubLayerAdd0.</summary>
-    public SublayerSpec AddSublayer(BfeSession session, SublayerSpec sublayer) => Write(session, "add sublayer", (txn, log) =>
+    /// <summary>FwpmSubLayerAdd0; needs FWPM_ACTRL_ADD_LINK on its provider.</summary>
+    public SublayerSpec AddSublayer(BfeSession session, SublayerSpec sublayer, SecurityDescriptor? sd = null) => Write(session, "add sublayer", (txn, log) =>
     {
         CheckNewObjectLifetime(session, ObjectKind.Sublayer, (sublayer.Flags & SublayerFlags.Persistent) != 0, [(ObjectKind.Provider, sublayer.ProviderKey)]);
+        DemandLinks(session, [(ObjectKind.Provider, sublayer.ProviderKey)]);
         var stored = txn.AddSublayer(sublayer);
+        RecordSecurity(session, log, ObjectKind.Sublayer, stored.Key, sd);
         log.Added(ObjectKind.Sublayer, stored.Key, 0, stored.DisplayData.Name, ChangeLog.IsPersistent(stored), stored);
         return stored;
     });
 
-    /// <summary>FwpmCalloutAdd0.</summary>
-    public CalloutSpec AddCallout(BfeSession session, CalloutSpec callout) => Write(session, "add callout", (txn, log) =>
+    /// <summary>FwpmCalloutAdd0; needs FWPM_ACTRL_ADD_LINK on its provider.</summary>
+    public CalloutSpec AddCallout(BfeSession session, CalloutSpec callout, SecurityDescriptor? sd = null) => Write(session, "add callout", (txn, log) =>
     {
         CheckNewObjectLifetime(session, ObjectKind.Callout, (callout.Flags & CalloutFlags.Persistent) != 0, [(ObjectKind.Provider, callout.ProviderKey)]);
+        DemandLinks(session, [(ObjectKind.Provider, callout.ProviderKey)]);
         var stored = txn.AddCallout(callout);
+        RecordSecurity(session, log, ObjectKind.Callout, stored.Key, sd);
         log.Added(ObjectKind.Callout, stored.Key, stored.CalloutId, stored.DisplayData.Name, ChangeLog.IsPersistent(stored), stored);
         return stored;
     });
 
-    /// <summary>FwpmProviderContextAdd0.</summary>
-    public ProviderContextSpec AddProviderContext(BfeSession session, ProviderContextSpec context) => Write(session, "add provider context", (txn, log) =>
+    /// <summary>FwpmProviderContextAdd0; needs FWPM_ACTRL_ADD_LINK on its provider.</summary>
+    public ProviderContextSpec AddProviderContext(BfeSession session, ProviderContextSpec context, SecurityDescriptor? sd = null) => Write(session, "add provider context", (txn, log) =>
     {
         CheckNewObjectLifetime(session, ObjectKind.ProviderContext, (context.Flags & ProviderContextFlags.Persistent) != 0, [(ObjectKind.Provider, context.ProviderKey)]);
+        DemandLinks(session, [(ObjectKind.Provider, context.ProviderKey)]);
         var stored = txn.AddProviderContext(context);
+        RecordSecurity(session, log, ObjectKind.ProviderContext, stored.Key, sd);
         log.Added(ObjectKind.ProviderContext, stored.Key, stored.ProviderContextId, stored.DisplayData.Name, ChangeLog.IsPersistent(stored), stored);
         return stored;
     });
 
     /// <summary>
     /// FwpmFilterAdd0. A boot-time filter is validated like any other, stored, and kept out of the running policy:
-    /// boot-time filters are enforced only while the daemon starts (docs/WFPD.md, Running it).
+    /// boot-time filters are enforced only while the daemon starts (docs/WFPD.md, Running it). Needs
+    /// FWPM_ACTRL_ADD_LINK on its provider, sublayer, callout and provider context.
     /// </summary>
-    public FilterSpec AddFilter(BfeSession session, FilterSpec filter) => Write(session, "add filter", (txn, log) =>
+    public FilterSpec AddFilter(BfeSession session, FilterSpec filter, SecurityDescriptor? sd = null) => Write(session, "add filter", (txn, log) =>
     {
         var persistent = (filter.Flags & (FilterFlags.Persistent | FilterFlags.BootTime)) != 0;
-        CheckNewObjectLifetime(session, ObjectKind.Filter, persistent,
+        (ObjectKind, Guid?)[] links =
         [
             (ObjectKind.Provider, filter.ProviderKey),
             (ObjectKind.Sublayer, filter.SublayerKey),
             (ObjectKind.Callout, filter.Action.IsCallout ? filter.Action.CalloutKey : null),
             (ObjectKind.ProviderContext, filter.ProviderContextKey),
-        ]);
+        ];
+        CheckNewObjectLifetime(session, ObjectKind.Filter, persistent, links);
+        DemandLinks(session, links);
         if ((filter.Flags & FilterFlags.BootTime) != 0 && filter.Key != Guid.Empty && Volatile.Read(ref _bootTimeFilters).ContainsKey(filter.Key))
         {
             throw new WfpException(WfpError.AlreadyExists, $"a boot-time filter with key {{{filter.Key}}} already exists");
         }
 
         var stored = txn.AddFilter(filter);
+        RecordSecurity(session, log, ObjectKind.Filter, stored.Key, sd);
         if ((stored.Flags & FilterFlags.BootTime) != 0)
         {
             txn.DeleteFilterByKey(stored.Key);
@@ -101,56 +113,65 @@ public sealed partial class BaseFilteringEngine
     public void DeleteFilter(BfeSession session, ulong filterId) =>
         Delete(session, ObjectKind.Filter, ResolveId(session, ObjectKind.Filter, filterId), "delete filter");
 
-    /// <summary>FwpmProviderGetByKey0.</summary>
-    public ProviderSpec GetProvider(BfeSession session, Guid key) =>
-        View(session).ProvidersByKey.GetValueOrDefault(key) ?? throw NotFound(ObjectKind.Provider, key.ToString("B"));
+    /// <summary>FwpmProviderGetByKey0; needs FWPM_ACTRL_READ on the object, as every Get does.</summary>
+    public ProviderSpec GetProvider(BfeSession session, Guid key) => Readable(session, ObjectKind.Provider, key,
+        View(session).ProvidersByKey.GetValueOrDefault(key) ?? throw NotFound(ObjectKind.Provider, key.ToString("B")));
 
     /// <summary>FwpmSubLayerGetByKey0.</summary>
-    public SublayerSpec GetSublayer(BfeSession session, Guid key) =>
-        View(session).SublayersByKey.GetValueOrDefault(key) ?? throw NotFound(ObjectKind.Sublayer, key.ToString("B"));
+    public SublayerSpec GetSublayer(BfeSession session, Guid key) => Readable(session, ObjectKind.Sublayer, key,
+        View(session).SublayersByKey.GetValueOrDefault(key) ?? throw NotFound(ObjectKind.Sublayer, key.ToString("B")));
 
     /// <summary>FwpmCalloutGetByKey0.</summary>
-    public CalloutSpec GetCallout(BfeSession session, Guid key) =>
-        View(session).CalloutsByKey.GetValueOrDefault(key) ?? throw NotFound(ObjectKind.Callout, key.ToString("B"));
+    public CalloutSpec GetCallout(BfeSession session, Guid key) => Readable(session, ObjectKind.Callout, key,
+        View(session).CalloutsByKey.GetValueOrDefault(key) ?? throw NotFound(ObjectKind.Callout, key.ToString("B")));
 
     /// <summary>FwpmCalloutGetById0.</summary>
-    public CalloutSpec GetCallout(BfeSession session, uint calloutId) =>
-        View(session).CalloutById(calloutId) ?? throw NotFound(ObjectKind.Callout, $"id {calloutId}");
+    public CalloutSpec GetCallout(BfeSession session, uint calloutId)
+    {
+        var c = View(session).CalloutById(calloutId) ?? throw NotFound(ObjectKind.Callout, $"id {calloutId}");
+        return Readable(session, ObjectKind.Callout, c.Key, c);
+    }
 
     /// <summary>FwpmProviderContextGetByKey0.</summary>
-    public ProviderContextSpec GetProviderContext(BfeSession session, Guid key) =>
-        View(session).ProviderContextsByKey.GetValueOrDefault(key) ?? throw NotFound(ObjectKind.ProviderContext, key.ToString("B"));
+    public ProviderContextSpec GetProviderContext(BfeSession session, Guid key) => Readable(session, ObjectKind.ProviderContext, key,
+        View(session).ProviderContextsByKey.GetValueOrDefault(key) ?? throw NotFound(ObjectKind.ProviderContext, key.ToString("B")));
 
     /// <summary>FwpmProviderContextGetById0.</summary>
-    public ProviderContextSpec GetProviderContext(BfeSession session, ulong id) =>
-        View(session).ProviderContextsByKey.Values.FirstOrDefault(c => c.ProviderContextId == id) ?? throw NotFound(ObjectKind.ProviderContext, $"id {id}");
+    public ProviderContextSpec GetProviderContext(BfeSession session, ulong id)
+    {
+        var pc = View(session).ProviderContextsByKey.Values.FirstOrDefault(c => c.ProviderContextId == id) ?? throw NotFound(ObjectKind.ProviderContext, $"id {id}");
+        return Readable(session, ObjectKind.ProviderContext, pc.Key, pc);
+    }
 
     /// <summary>FwpmFilterGetByKey0 (boot-time filters included).</summary>
-    public FilterSpec GetFilter(BfeSession session, Guid key) =>
-        View(session).FilterByKey(key) ?? Volatile.Read(ref _bootTimeFilters).GetValueOrDefault(key) ?? throw NotFound(ObjectKind.Filter, key.ToString("B"));
+    public FilterSpec GetFilter(BfeSession session, Guid key) => Readable(session, ObjectKind.Filter, key,
+        View(session).FilterByKey(key) ?? Volatile.Read(ref _bootTimeFilters).GetValueOrDefault(key) ?? throw NotFound(ObjectKind.Filter, key.ToString("B")));
 
     /// <summary>FwpmFilterGetById0 (boot-time filters included).</summary>
-    public FilterSpec GetFilter(BfeSession session, ulong filterId) =>
-        View(session).FilterById(filterId) ?? Volatile.Read(ref _bootTimeFilters).Values.FirstOrDefault(f => f.FilterId == filterId) ?? throw NotFound(ObjectKind.Filter, $"id {filterId}");
+    public FilterSpec GetFilter(BfeSession session, ulong filterId)
+    {
+        var f = View(session).FilterById(filterId) ?? Volatile.Read(ref _bootTimeFilters).Values.FirstOrDefault(f => f.FilterId == filterId) ?? throw NotFound(ObjectKind.Filter, $"id {filterId}");
+        return Readable(session, ObjectKind.Filter, f.Key, f);
+    }
 
     /// <summary>FwpmProviderEnum0.</summary>
     public IReadOnlyList<ProviderSpec> EnumProviders(BfeSession session) =>
-        [.. View(session).ProvidersByKey.Values.OrderBy(p => p.Key)];
+        [.. View(session).ProvidersByKey.Values.Where(p => CanReadObject(session, ObjectKind.Provider, p.Key)).OrderBy(p => p.Key)];
 
     /// <summary>FwpmSubLayerEnum0 with FWPM_SUBLAYER_ENUM_TEMPLATE0 (providerKey).</summary>
     public IReadOnlyList<SublayerSpec> EnumSublayers(BfeSession session, Guid? providerKey = null) =>
-        [.. View(session).SublayersByKey.Values.Where(s => providerKey is null || s.ProviderKey == providerKey).OrderByDescending(s => s.Weight).ThenBy(s => s.Key)];
+        [.. View(session).SublayersByKey.Values.Where(s => (providerKey is null || s.ProviderKey == providerKey) && CanReadObject(session, ObjectKind.Sublayer, s.Key)).OrderByDescending(s => s.Weight).ThenBy(s => s.Key)];
 
     /// <summary>FwpmCalloutEnum0 with FWPM_CALLOUT_ENUM_TEMPLATE0 (providerKey, layerKey).</summary>
     public IReadOnlyList<CalloutSpec> EnumCallouts(BfeSession session, Guid? providerKey = null, Guid? layerKey = null) =>
         [.. View(session).CalloutsByKey.Values
-            .Where(c => (providerKey is null || c.ProviderKey == providerKey) && (layerKey is null || c.ApplicableLayer == layerKey))
+            .Where(c => (providerKey is null || c.ProviderKey == providerKey) && (layerKey is null || c.ApplicableLayer == layerKey) && CanReadObject(session, ObjectKind.Callout, c.Key))
             .OrderBy(c => c.CalloutId)];
 
     /// <summary>FwpmProviderContextEnum0 with FWPM_PROVIDER_CONTEXT_ENUM_TEMPLATE0 (providerKey, type).</summary>
     public IReadOnlyList<ProviderContextSpec> EnumProviderContexts(BfeSession session, Guid? providerKey = null, ProviderContextType? type = null) =>
         [.. View(session).ProviderContextsByKey.Values
-            .Where(c => (providerKey is null || c.ProviderKey == providerKey) && (type is null || c.Type == type))
+            .Where(c => (providerKey is null || c.ProviderKey == providerKey) && (type is null || c.Type == type) && CanReadObject(session, ObjectKind.ProviderContext, c.Key))
             .OrderBy(c => c.ProviderContextId)];
 
     /// <summary>FwpmFilterEnum0 with FWPM_FILTER_ENUM_TEMPLATE0 (see <see cref="FilterEnumTemplate"/>).</summary>
@@ -164,12 +185,13 @@ public sealed partial class BaseFilteringEngine
             : (flags & FilterEnumTemplate.FlagIncludeBootTime) != 0
                 ? view.Filters.Concat(Volatile.Read(ref _bootTimeFilters).Values)
                 : view.Filters;
-        return template.Apply(source, view);
+        return [.. template.Apply(source, view).Where(f => CanReadObject(session, ObjectKind.Filter, f.Key))];
     }
 
     private void Delete(BfeSession session, ObjectKind kind, Guid key, string what) => Write(session, what, (txn, log) =>
     {
         CheckDeleteLifetime(session, kind, key, log);
+        DemandObject(session, kind, key, AccessMasks.Delete, what);
         if (kind == ObjectKind.Filter && Volatile.Read(ref _bootTimeFilters).TryGetValue(key, out var boot) && !txn.View.FiltersByKey.ContainsKey(key))
         {
             log.Deleted(ObjectKind.Filter, key, boot.FilterId, boot.DisplayData.Name, persistent: true, boot);
@@ -266,6 +288,12 @@ public sealed partial class BaseFilteringEngine
         {
             throw new WfpException(WfpError.DynamicSessionInProgress, $"a dynamic session can delete only the objects it added; {Name(kind)} {{{key}}} is not one");
         }
+    }
+
+    private T Readable<T>(BfeSession session, ObjectKind kind, Guid key, T spec)
+    {
+        DemandObject(session, kind, key, AccessMasks.FwpmRead, $"read {Name(kind)} {{{key}}}");
+        return spec;
     }
 
     private static WfpException NotFound(ObjectKind kind, string what) => new(

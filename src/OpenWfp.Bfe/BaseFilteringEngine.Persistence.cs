@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using OpenWfp.Bfe.Changes;
 using OpenWfp.Bfe.Persistence;
 using OpenWfp.Engine.Errors;
@@ -23,6 +24,7 @@ public sealed partial class BaseFilteringEngine
 
         var stored = _store.Load();
         _pendingPersistentFilters = stored.Filters;
+        Volatile.Write(ref _objectSecurity, stored.SecurityDescriptors.ToImmutableDictionary());
         var problems = new List<string>();
         using var txn = Engine.BeginTransaction(TimeSpan.FromSeconds(60));
 
@@ -94,7 +96,7 @@ public sealed partial class BaseFilteringEngine
     }
 
     /// <summary>The persistent part of one commit, as the store takes it.</summary>
-    private static PolicyChangeSet PersistentChanges(List<ChangeRecord> records)
+    private static PolicyChangeSet PersistentChanges(List<ChangeRecord> records, ChangeLog log)
     {
         var persistent = records.Where(r => r.Persistent).ToList();
         if (persistent.Count == 0)
@@ -116,6 +118,7 @@ public sealed partial class BaseFilteringEngine
             DeletedCallouts = Deleted(ObjectKind.Callout),
             DeletedProviderContexts = Deleted(ObjectKind.ProviderContext),
             DeletedFilters = Deleted(ObjectKind.Filter),
+            SecurityDescriptors = [.. persistent.Select(r => (r.Kind, r.Key, r.Type == ChangeType.Add ? log.Security.GetValueOrDefault((r.Kind, r.Key)) : null))],
         };
     }
 }

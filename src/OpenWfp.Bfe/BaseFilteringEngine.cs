@@ -255,7 +255,7 @@ public sealed partial class BaseFilteringEngine : IDisposable
         var records = Coalesce(log.Records);
         if (_store is not null)
         {
-            var changes = PersistentChanges(records);
+            var changes = PersistentChanges(records, log);
             if (!changes.IsEmpty)
             {
                 try
@@ -271,6 +271,7 @@ public sealed partial class BaseFilteringEngine : IDisposable
         }
 
         txn.Commit();
+        CommitSecurity(records, log);
         var boot = _bootTimeFilters;
         foreach (var r in records)
         {

@@ -1,4 +1,3 @@
-using OpenWfp.Engine.Errors;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Security;
 using OpenWfp.Protocol.Mapping;
@@ -9,8 +8,6 @@ namespace OpenWfp.Client;
 /// <summary>Transactions, the management objects (add, get, delete, enumerate), engine options and the whole state.</summary>
 public sealed partial class BfeClient
 {
-    /// <summary>ERROR_NOT_SUPPORTED: the error for a security descriptor on add, which bfe.proto cannot carry yet.</summary>
-    private const WfpError NotSupported = (WfpError)FwpmConstants.ERROR_NOT_SUPPORTED;
 
     /// <summary>FwpmTransactionBegin0.</summary>
     /// <param name="flags">0, or <see cref="FwpmConstants.FWPM_TXN_READ_ONLY"/>.</param>
@@ -33,14 +30,13 @@ public sealed partial class BfeClient
 
     /// <summary>FwpmProviderAdd0.</summary>
     /// <param name="provider">The provider.</param>
-    /// <param name="securityDescriptor">Must be null: bfe.proto has no field for it yet (ERROR_NOT_SUPPORTED otherwise).</param>
+    /// <param name="securityDescriptor">The object's own security descriptor (the <c>sd</c> argument), or null for the engine default.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The provider as stored (with its key).</returns>
     public async Task<ProviderSpec> AddProviderAsync(ProviderSpec provider, SecurityDescriptor? securityDescriptor = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(provider);
-        RejectSecurityDescriptor(securityDescriptor);
-        var reply = await Unary(o => Raw.AddProviderAsync(ProtoMap.ToProto(provider), o), cancellationToken).ConfigureAwait(false);
+        var reply = await Unary(o => Raw.AddProviderAsync(WithSd(ProtoMap.ToProto(provider), securityDescriptor), o), cancellationToken).ConfigureAwait(false);
         return ProtoMap.ToSpec(reply);
     }
 
@@ -69,14 +65,13 @@ public sealed partial class BfeClient
 
     /// <summary>FwpmSubLayerAdd0.</summary>
     /// <param name="sublayer">The sublayer.</param>
-    /// <param name="securityDescriptor">Must be null (see <see cref="AddProviderAsync"/>).</param>
+    /// <param name="securityDescriptor">The object's own security descriptor, or null (see <see cref="AddProviderAsync"/>).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The sublayer as stored.</returns>
     public async Task<SublayerSpec> AddSublayerAsync(SublayerSpec sublayer, SecurityDescriptor? securityDescriptor = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sublayer);
-        RejectSecurityDescriptor(securityDescriptor);
-        var reply = await Unary(o => Raw.AddSublayerAsync(ProtoMap.ToProto(sublayer), o), cancellationToken).ConfigureAwait(false);
+        var reply = await Unary(o => Raw.AddSublayerAsync(WithSd(ProtoMap.ToProto(sublayer), securityDescriptor), o), cancellationToken).ConfigureAwait(false);
         return ProtoMap.ToSpec(reply);
     }
 
@@ -106,14 +101,13 @@ public sealed partial class BfeClient
 
     /// <summary>FwpmCalloutAdd0.</summary>
     /// <param name="callout">The callout.</param>
-    /// <param name="securityDescriptor">Must be null (see <see cref="AddProviderAsync"/>).</param>
+    /// <param name="securityDescriptor">The object's own security descriptor, or null (see <see cref="AddProviderAsync"/>).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The callout as stored, with its run-time id.</returns>
     public async Task<CalloutSpec> AddCalloutAsync(CalloutSpec callout, SecurityDescriptor? securityDescriptor = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(callout);
-        RejectSecurityDescriptor(securityDescriptor);
-        var reply = await Unary(o => Raw.AddCalloutAsync(ProtoMap.ToProto(callout), o), cancellationToken).ConfigureAwait(false);
+        var reply = await Unary(o => Raw.AddCalloutAsync(WithSd(ProtoMap.ToProto(callout), securityDescriptor), o), cancellationToken).ConfigureAwait(false);
         return ProtoMap.ToSpec(reply);
     }
 
@@ -157,14 +151,13 @@ public sealed partial class BfeClient
 
     /// <summary>FwpmProviderContextAdd0.</summary>
     /// <param name="context">The provider context.</param>
-    /// <param name="securityDescriptor">Must be null (see <see cref="AddProviderAsync"/>).</param>
+    /// <param name="securityDescriptor">The object's own security descriptor, or null (see <see cref="AddProviderAsync"/>).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The context as stored, with its run-time id.</returns>
     public async Task<ProviderContextSpec> AddProviderContextAsync(ProviderContextSpec context, SecurityDescriptor? securityDescriptor = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        RejectSecurityDescriptor(securityDescriptor);
-        var reply = await Unary(o => Raw.AddProviderContextAsync(ProtoMap.ToProto(context), o), cancellationToken).ConfigureAwait(false);
+        var reply = await Unary(o => Raw.AddProviderContextAsync(WithSd(ProtoMap.ToProto(context), securityDescriptor), o), cancellationToken).ConfigureAwait(false);
         return ProtoMap.ToSpec(reply);
     }
 
@@ -208,14 +201,13 @@ public sealed partial class BfeClient
 
     /// <summary>FwpmFilterAdd0.</summary>
     /// <param name="filter">The filter.</param>
-    /// <param name="securityDescriptor">Must be null (see <see cref="AddProviderAsync"/>).</param>
+    /// <param name="securityDescriptor">The object's own security descriptor, or null (see <see cref="AddProviderAsync"/>).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The filter as stored: with its key, filter id and effective weight.</returns>
     public async Task<FilterSpec> AddFilterAsync(FilterSpec filter, SecurityDescriptor? securityDescriptor = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        RejectSecurityDescriptor(securityDescriptor);
-        var reply = await Unary(o => Raw.AddFilterAsync(ProtoMap.ToProto(filter), o), cancellationToken).ConfigureAwait(false);
+        var reply = await Unary(o => Raw.AddFilterAsync(WithSd(ProtoMap.ToProto(filter), securityDescriptor), o), cancellationToken).ConfigureAwait(false);
         return ProtoMap.ToSpec(reply);
     }
 
@@ -299,12 +291,4 @@ public sealed partial class BfeClient
     private static V1.ObjectRef ByKey(Guid key) => new() { Key = ProtoMap.KeyToProto(key) };
 
     private static V1.ObjectRef ById(ulong id) => new() { Id = id };
-
-    private static void RejectSecurityDescriptor(SecurityDescriptor? securityDescriptor)
-    {
-        if (securityDescriptor is not null)
-        {
-            throw new WfpException(NotSupported, "a security descriptor cannot be sent to the daemon yet (bfe.proto has no field for it); pass null");
-        }
-    }
 }

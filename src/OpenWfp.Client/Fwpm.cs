@@ -28,7 +28,7 @@ namespace OpenWfp.Client;
 /// <see cref="FwpmEngineHandle.Client"/>) offers the same calls asynchronously.
 /// </para>
 /// </remarks>
-public static class Fwpm
+public static partial class Fwpm
 {
     private const uint NullPointer = (uint)WfpError.NullPointer;
 
@@ -126,7 +126,7 @@ public static class Fwpm
     /// <summary>FwpmProviderAdd0.</summary>
     /// <param name="engineHandle">The engine handle.</param>
     /// <param name="provider">The provider (FWPM_PROVIDER0).</param>
-    /// <param name="sd">Must be null for now: a descriptor gives ERROR_NOT_SUPPORTED (docs/PORTING.md).</param>
+    /// <param name="sd">The object's own security descriptor, or null for the engine default (docs/WFPD.md, Access control).</param>
     /// <returns>ERROR_SUCCESS or an error.</returns>
     public static uint ProviderAdd0(FwpmEngineHandle engineHandle, ProviderSpec provider, SecurityDescriptor? sd) =>
         provider is null ? Null(engineHandle) : Run(engineHandle, c => c.AddProviderAsync(provider, sd));
@@ -174,7 +174,7 @@ public static class Fwpm
     /// <summary>FwpmSubLayerAdd0.</summary>
     /// <param name="engineHandle">The engine handle.</param>
     /// <param name="subLayer">The sublayer (FWPM_SUBLAYER0).</param>
-    /// <param name="sd">Must be null for now (see <see cref="ProviderAdd0"/>).</param>
+    /// <param name="sd">The object's own security descriptor, or null (see <see cref="ProviderAdd0"/>).</param>
     /// <returns>ERROR_SUCCESS or an error.</returns>
     public static uint SubLayerAdd0(FwpmEngineHandle engineHandle, SublayerSpec subLayer, SecurityDescriptor? sd) =>
         subLayer is null ? Null(engineHandle) : Run(engineHandle, c => c.AddSublayerAsync(subLayer, sd));
@@ -222,7 +222,7 @@ public static class Fwpm
     /// <summary>FwpmCalloutAdd0.</summary>
     /// <param name="engineHandle">The engine handle.</param>
     /// <param name="callout">The callout (FWPM_CALLOUT0).</param>
-    /// <param name="sd">Must be null for now (see <see cref="ProviderAdd0"/>).</param>
+    /// <param name="sd">The object's own security descriptor, or null (see <see cref="ProviderAdd0"/>).</param>
     /// <param name="id">The callout's run-time id; 0 on failure.</param>
     /// <returns>ERROR_SUCCESS or an error.</returns>
     public static uint CalloutAdd0(FwpmEngineHandle engineHandle, CalloutSpec callout, SecurityDescriptor? sd, out uint id)
@@ -296,7 +296,7 @@ public static class Fwpm
     /// <summary>FwpmProviderContextAdd0.</summary>
     /// <param name="engineHandle">The engine handle.</param>
     /// <param name="providerContext">The provider context.</param>
-    /// <param name="sd">Must be null for now (see <see cref="ProviderAdd0"/>).</param>
+    /// <param name="sd">The object's own security descriptor, or null (see <see cref="ProviderAdd0"/>).</param>
     /// <param name="id">The context's run-time id; 0 on failure.</param>
     /// <returns>ERROR_SUCCESS or an error.</returns>
     public static uint ProviderContextAdd0(FwpmEngineHandle engineHandle, ProviderContextSpec providerContext, SecurityDescriptor? sd, out ulong id)
@@ -370,7 +370,7 @@ public static class Fwpm
     /// <summary>FwpmFilterAdd0.</summary>
     /// <param name="engineHandle">The engine handle.</param>
     /// <param name="filter">The filter (FWPM_FILTER0).</param>
-    /// <param name="sd">Must be null for now (see <see cref="ProviderAdd0"/>).</param>
+    /// <param name="sd">The object's own security descriptor, or null (see <see cref="ProviderAdd0"/>).</param>
     /// <param name="id">The filter's id; 0 on failure.</param>
     /// <returns>ERROR_SUCCESS or an error (FWP_E_LAYER_NOT_FOUND, FWP_E_TYPE_MISMATCH, …).</returns>
     public static uint FilterAdd0(FwpmEngineHandle engineHandle, FilterSpec filter, SecurityDescriptor? sd, out ulong id)

@@ -25,7 +25,7 @@ public static class FwpmConstants
     /// <summary>ERROR_INVALID_PARAMETER (winerror.h): an argument EngineOpen0 does not support (authnService, authIdentity).</summary>
     public const uint ERROR_INVALID_PARAMETER = 87;
 
-    /// <summary>ERROR_NOT_SUPPORTED (winerror.h): a feature the OpenWfp protocol cannot carry yet (e.g. a security descriptor on add).</summary>
+    /// <summary>ERROR_NOT_SUPPORTED (winerror.h): a feature the OpenWfp protocol cannot carry.</summary>
     public const uint ERROR_NOT_SUPPORTED = 50;
 
     /// <summary>E_ACCESSDENIED (winerror.h): the HRESULT form of ERROR_ACCESS_DENIED, which the daemon sends.</summary>

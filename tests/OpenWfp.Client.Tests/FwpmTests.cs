@@ -171,12 +171,24 @@ public sealed class FwpmTests
         Assert.Equal((uint)WfpError.TypeMismatch, Fwpm.EngineSetOption0(engine, FwpmEngineOption.CollectNetEvents, FwpValue.FromUInt8(1)));
         Assert.Equal(ERROR_INVALID_HANDLE, Fwpm.TransactionBegin0(null!, 0));
 
-        // A security descriptor cannot travel yet: refused before anything is sent.
-        var sd = SecurityDescriptor.ParseSddl("D:(A;;GA;;;BA)");
-        Assert.Equal(ERROR_NOT_SUPPORTED, Fwpm.FilterAdd0(engine, TelnetBlock(), sd, out var id));
-        Assert.Equal(0UL, id);
         Assert.DoesNotContain(server.Fake.Calls, c => c.Method == "AddFilter");
         Assert.DoesNotContain(server.Fake.Calls, c => c.Method == "OpenSession" && c.Session is not null);
+    }
+
+    [Fact]
+    public async Task TheSdArgument_TravelsWithTheAdd_AsSddl()
+    {
+        await using var server = await FakeBfeServer.StartAsync();
+        using var engine = Open(server);
+
+        var sd = SecurityDescriptor.ParseSddl("O:SYD:(A;;GA;;;BA)(XA;;CC;;;WD;(WIN://SYSAPPID Contains \"x\"))");
+        Assert.Equal(ERROR_SUCCESS, Fwpm.FilterAdd0(engine, TelnetBlock(), sd, out var id));
+        Assert.NotEqual(0UL, id);
+        var sent = (Protocol.V1.Filter)server.Fake.Calls.Single(c => c.Method == "AddFilter").Request;
+        Assert.Equal(sd.ToSddl(), sent.SecurityDescriptor);
+
+        Assert.Equal(ERROR_SUCCESS, Fwpm.FilterAdd0(engine, TelnetBlock(), null, out _));
+        Assert.Equal("", ((Protocol.V1.Filter)server.Fake.Calls.Last(c => c.Method == "AddFilter").Request).SecurityDescriptor);
     }
 
     [Fact]

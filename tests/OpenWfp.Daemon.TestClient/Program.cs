@@ -6,9 +6,12 @@ using OpenWfp.Protocol.V1;
 // Usage: dynamic-add SOCKET   open a dynamic session, add a sublayer and a filter, print "added <sublayer> <filter>", wait
 //        read SOCKET          enumerate filters; print "read ok <count>" or "read <status> <fwp-error>"
 //        write SOCKET         add a sublayer; print "write ok" or "write <status> <fwp-error>"
-if (args.Length != 2)
+//        get-filter SOCKET KEY, delete-filter SOCKET KEY, get-sd SOCKET KEY, set-dacl SOCKET KEY SDDL
+//                             per-object security; print "<command> ok [detail]" or "<command> <status> <fwp-error>"
+//        count SOCKET         print "count <number of filters the caller can enumerate>"
+if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: OpenWfp.Daemon.TestClient dynamic-add|read|write SOCKET");
+    Console.Error.WriteLine("usage: OpenWfp.Daemon.TestClient dynamic-add|read|write|count SOCKET | get-filter|delete-filter|get-sd SOCKET KEY | set-dacl SOCKET KEY SDDL");
     return 2;
 }
 
@@ -57,6 +60,24 @@ try
         case "write":
             await client.AddSublayerAsync(new Sublayer { DisplayData = new DisplayData { Name = "from another user" }, Weight = 1 });
             Console.WriteLine("write ok");
+            return 0;
+        case "count":
+            Console.WriteLine($"count {(await client.EnumFiltersAsync(new FilterEnumTemplate())).Items.Count}");
+            return 0;
+        case "get-filter":
+            Console.WriteLine($"get-filter ok {(await client.GetFilterAsync(new ObjectRef { Key = args[2] })).Key}");
+            return 0;
+        case "delete-filter":
+            await client.DeleteFilterAsync(new ObjectRef { Key = args[2] });
+            Console.WriteLine("delete-filter ok");
+            return 0;
+        case "get-sd":
+            var info = await client.GetSecurityInfoAsync(new SecurityInfoRequest { ObjectType = ObjectType.Filter, Object = new ObjectRef { Key = args[2] } });
+            Console.WriteLine($"get-sd ok {info.Sddl}");
+            return 0;
+        case "set-dacl":
+            await client.SetSecurityInfoAsync(new SetSecurityInfoRequest { ObjectType = ObjectType.Filter, Object = new ObjectRef { Key = args[2] }, SecurityInfo = 0x4, Sddl = args[3] });
+            Console.WriteLine("set-dacl ok");
             return 0;
         default:
             Console.Error.WriteLine($"unknown command {args[0]}");

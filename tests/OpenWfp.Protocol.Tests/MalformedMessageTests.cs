@@ -40,7 +40,7 @@ public sealed class MalformedMessageTests
         ["value: sid garbage"] = (() => ProtoMap.ToValue(new P.Value { Type = 13, Text = "S-1-x" }), "FWP_E_INVALID_PARAMETER", "value: not a SID"),
         ["value: sid empty"] = (() => ProtoMap.ToValue(new P.Value { Type = 13, Text = "" }), "FWP_E_INVALID_PARAMETER", "value: not a SID"),
         ["value: sddl garbage"] = (() => ProtoMap.ToValue(new P.Value { Type = 14, Text = "D:(A;;CC;;;" }), "FWP_E_INVALID_PARAMETER", "value: not a security descriptor in SDDL"),
-        ["value: sddl object ace"] = (() => ProtoMap.ToValue(new P.Value { Type = 14, Text = "D:(OA;;CC;;;WD)" }), "FWP_E_INVALID_PARAMETER", "value"),
+        ["value: sddl object ace"] = (() => ProtoMap.ToValue(new P.Value { Type = 14, Text = "D:(OA;;CC;not-a-guid;;WD)" }), "FWP_E_INVALID_PARAMETER", "value"),
         ["token: missing user"] = (() => ProtoMap.ToValue(new P.Value { Type = 15, Token = new P.Token { Groups = { "WD" } } }), "FWP_E_NULL_POINTER", "value.token.user: missing"),
         ["token: bad group"] = (() => ProtoMap.ToValue(new P.Value { Type = 16, Token = new P.Token { User = "S-1-5-18", Groups = { "WD", "nope" } } }), "FWP_E_INVALID_PARAMETER", "value.token.groups[1]: not a SID"),
         ["token: bad restricted"] = (() => ProtoMap.ToValue(new P.Value { Type = 16, Token = new P.Token { User = "S-1-5-18", Restricted = { "S-2-1" } } }), "FWP_E_INVALID_PARAMETER", "value.token.restricted[0]"),

@@ -1,4 +1,5 @@
 using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Security;
 
 namespace OpenWfp.Bfe.Changes;
 
@@ -45,6 +46,9 @@ public sealed record ChangeRecord(ChangeType Type, ObjectKind Kind, Guid Key, ul
 internal sealed class ChangeLog
 {
     public List<ChangeRecord> Records { get; } = [];
+
+    /// <summary>Security descriptors given to objects added in this transaction; they take effect at commit.</summary>
+    public Dictionary<(ObjectKind Kind, Guid Key), SecurityDescriptor> Security { get; } = [];
 
     public void Added(ObjectKind kind, Guid key, ulong id, string name, bool persistent, object spec) =>
         Records.Add(new ChangeRecord(ChangeType.Add, kind, key, id, name, persistent, spec));

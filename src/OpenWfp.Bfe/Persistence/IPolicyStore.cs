@@ -1,4 +1,6 @@
+using OpenWfp.Bfe.Changes;
 using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Security;
 
 namespace OpenWfp.Bfe.Persistence;
 
@@ -34,6 +36,10 @@ public sealed record StoredPolicy(
 {
     /// <summary>Nothing stored.</summary>
     public static StoredPolicy Empty { get; } = new([], [], [], [], []);
+
+    /// <summary>The security descriptors given to stored objects (FwpmXxxAdd0's sd, or set later), by kind and key.</summary>
+    public IReadOnlyDictionary<(ObjectKind Kind, Guid Key), SecurityDescriptor> SecurityDescriptors { get; init; } =
+        new Dictionary<(ObjectKind Kind, Guid Key), SecurityDescriptor>();
 }
 
 /// <summary>
@@ -63,10 +69,14 @@ public sealed record PolicyChangeSet
     /// <summary>Deleted filters.</summary>
     public IReadOnlyList<Guid> DeletedFilters { get; init; } = [];
 
+    /// <summary>Object security descriptors to store (a value) or forget (null), applied after the object changes.</summary>
+    public IReadOnlyList<(ObjectKind Kind, Guid Key, SecurityDescriptor? Sd)> SecurityDescriptors { get; init; } = [];
+
     /// <summary>True when there is nothing to write.</summary>
     public bool IsEmpty =>
         AddedProviders.Count + AddedSublayers.Count + AddedCallouts.Count + AddedProviderContexts.Count + AddedFilters.Count
-        + DeletedProviders.Count + DeletedSublayers.Count + DeletedCallouts.Count + DeletedProviderContexts.Count + DeletedFilters.Count == 0;
+        + DeletedProviders.Count + DeletedSublayers.Count + DeletedCallouts.Count + DeletedProviderContexts.Count + DeletedFilters.Count
+        + SecurityDescriptors.Count == 0;
 }
 
 /// <summary>The store cannot be opened or written. The message names the file and what is wrong.</summary>

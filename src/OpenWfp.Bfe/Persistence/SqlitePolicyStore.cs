@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
+using OpenWfp.Bfe.Changes;
 using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Security;
 
 namespace OpenWfp.Bfe.Persistence;
 
@@ -25,7 +27,9 @@ namespace OpenWfp.Bfe.Persistence;
 /// <c>(ordinal INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, data TEXT NOT NULL)</c>, where <c>key</c> is the
 /// lower-case GUID, <c>data</c> the object's JSON and <c>ordinal</c> (the rowid) the load order. <c>filters</c>
 /// also has <c>filter_id</c> and <c>boot_time</c> (0/1), copies of the filter's id and BOOTTIME flag for
-/// inspection with the sqlite3 shell; the JSON is the truth.
+/// inspection with the sqlite3 shell; the JSON is the truth. <c>object_security(kind, key, sddl)</c> holds the
+/// security descriptor of each stored object that was given one (SDDL; kind is the protocol's ObjectType number);
+/// it is its own table so the objects' JSON stays as it was, and a version-2 file without it gets it on open.
 /// </para>
 /// <para>
 /// Version 1, written by earlier builds, held the management API's protocol messages. It is not read: such a file is
@@ -42,6 +46,9 @@ public sealed class SqlitePolicyStore : IPolicyStore
     private const int ProtocolMessageSchemaVersion = 1;
 
     private const string SchemaTable = "openwfp_schema";
+    private const string SecurityTable = "object_security";
+    private const string SecurityTableSql =
+        $"CREATE TABLE IF NOT EXISTS {SecurityTable} (kind INTEGER NOT NULL, key TEXT NOT NULL, sddl TEXT NOT NULL, PRIMARY KEY (kind, key));";
     private const int SqliteCorrupt = 11;
     private const int SqliteNotADatabase = 26;
 
@@ -115,6 +122,7 @@ public sealed class SqlitePolicyStore : IPolicyStore
             }
 
             ExecuteScalar(connection, "PRAGMA synchronous=FULL");
+            ExecuteScalar(connection, SecurityTableSql);
             return new SqlitePolicyStore(location, connection);
         }
         catch (SqliteException ex)
@@ -181,6 +189,7 @@ public sealed class SqlitePolicyStore : IPolicyStore
                 _callouts.Write(transaction, changes.DeletedCallouts, changes.AddedCallouts, callouts);
                 _providerContexts.Write(transaction, changes.DeletedProviderContexts, changes.AddedProviderContexts, providerContexts);
                 _filters.Write(transaction, changes.DeletedFilters, changes.AddedFilters, filters);
+                WriteSecurity(transaction, changes.SecurityDescriptors);
                 transaction.Commit();
             }
             catch (SqliteException ex)
@@ -250,6 +259,8 @@ public sealed class SqlitePolicyStore : IPolicyStore
                     {
                         schema.Append(table.CreateSql);
                     }
+
+                    schema.Append(SecurityTableSql);
 
                     ExecuteScalar(connection, schema.ToString(), transaction);
                     transaction.Commit();
@@ -416,7 +427,62 @@ public sealed class SqlitePolicyStore : IPolicyStore
             ReadTable(location, connection, transaction, Sublayers, static j => StoredObjectJson.ReadSublayer(j), static m => m.Key),
             ReadTable(location, connection, transaction, Callouts, static j => StoredObjectJson.ReadCallout(j), static m => m.Key),
             ReadTable(location, connection, transaction, ProviderContexts, static j => StoredObjectJson.ReadProviderContext(j), static m => m.Key),
-            ReadTable(location, connection, transaction, Filters, static j => StoredObjectJson.ReadFilter(j), static m => m.Key));
+            ReadTable(location, connection, transaction, Filters, static j => StoredObjectJson.ReadFilter(j), static m => m.Key))
+        {
+            SecurityDescriptors = ReadSecurity(location, connection, transaction),
+        };
+
+    private static Dictionary<(ObjectKind Kind, Guid Key), SecurityDescriptor> ReadSecurity(string location, SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var result = new Dictionary<(ObjectKind Kind, Guid Key), SecurityDescriptor>();
+        if (!TableExists(connection, transaction, SecurityTable))
+        {
+            return result;
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT kind, key, sddl FROM {SecurityTable} ORDER BY rowid";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var rowKey = reader.IsDBNull(1) ? "(null)" : reader.GetString(1);
+            var kind = reader.IsDBNull(0) ? 0 : reader.GetInt64(0);
+            if (kind is < (long)ObjectKind.Provider or > (long)ObjectKind.Filter || !Guid.TryParse(rowKey, out var key))
+            {
+                throw new PolicyStoreException($"{location}: row {SecurityTable}/{OneLine(rowKey)} names no object (kind {kind})");
+            }
+
+            if (reader.IsDBNull(2) || !SecurityDescriptor.TryParseSddl(reader.GetString(2), out var sd, out var error))
+            {
+                throw new PolicyStoreException($"{location}: row {SecurityTable}/{OneLine(rowKey)} is not a security descriptor");
+            }
+
+            result[((ObjectKind)kind, key)] = sd!;
+        }
+
+        return result;
+    }
+
+    private void WriteSecurity(SqliteTransaction transaction, IReadOnlyList<(ObjectKind Kind, Guid Key, SecurityDescriptor? Sd)> changes)
+    {
+        foreach (var (kind, key, sd) in changes)
+        {
+            using var command = _connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sd is null
+                ? $"DELETE FROM {SecurityTable} WHERE kind = $kind AND key = $key"
+                : $"INSERT INTO {SecurityTable} (kind, key, sddl) VALUES ($kind, $key, $sddl) ON CONFLICT (kind, key) DO UPDATE SET sddl = excluded.sddl";
+            command.Parameters.AddWithValue("$kind", (long)kind);
+            command.Parameters.AddWithValue("$key", Key(key));
+            if (sd is not null)
+            {
+                command.Parameters.AddWithValue("$sddl", sd.ToSddl());
+            }
+
+            command.ExecuteNonQuery();
+        }
+    }
 
     private static List<T> ReadTable<T>(
         string location, SqliteConnection connection, SqliteTransaction transaction, Table table, Func<byte[], T> parse, Func<T, Guid> keyOf)

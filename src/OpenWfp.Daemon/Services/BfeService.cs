@@ -79,7 +79,7 @@ internal sealed partial class BfeService(BaseFilteringEngine bfe, ILogger<BfeSer
     public override Task<Empty> AbortTransaction(Empty request, ServerCallContext context) => Run(context, bfe.AbortTransaction);
 
     public override Task<Provider> AddProvider(Provider request, ServerCallContext context) =>
-        Run(context, s => ProtoMap.ToProto(bfe.AddProvider(s, ProtoMap.ToSpec(request))));
+        Run(context, s => ProtoMap.ToProto(bfe.AddProvider(s, ProtoMap.ToSpec(request), ObjectSd(request.SecurityDescriptor))));
 
     public override Task<Empty> DeleteProvider(ObjectRef request, ServerCallContext context) =>
         Run(context, s => bfe.DeleteProvider(s, Key(request)));
@@ -91,7 +91,7 @@ internal sealed partial class BfeService(BaseFilteringEngine bfe, ILogger<BfeSer
         Run(context, s => new ProviderList { Items = { bfe.EnumProviders(s).Where(p => OptionalKey(request.ProviderKey, "providerKey") is not { } k || p.Key == k).Select(ProtoMap.ToProto) } });
 
     public override Task<V1.Sublayer> AddSublayer(V1.Sublayer request, ServerCallContext context) =>
-        Run(context, s => ProtoMap.ToProto(bfe.AddSublayer(s, ProtoMap.ToSpec(request))));
+        Run(context, s => ProtoMap.ToProto(bfe.AddSublayer(s, ProtoMap.ToSpec(request), ObjectSd(request.SecurityDescriptor))));
 
     public override Task<Empty> DeleteSublayer(ObjectRef request, ServerCallContext context) =>
         Run(context, s => bfe.DeleteSublayer(s, Key(request)));
@@ -103,7 +103,7 @@ internal sealed partial class BfeService(BaseFilteringEngine bfe, ILogger<BfeSer
         Run(context, s => new SublayerList { Items = { bfe.EnumSublayers(s, OptionalKey(request.ProviderKey, "providerKey")).Select(ProtoMap.ToProto) } });
 
     public override Task<Callout> AddCallout(Callout request, ServerCallContext context) =>
-        Run(context, s => ProtoMap.ToProto(bfe.AddCallout(s, ProtoMap.ToSpec(request))));
+        Run(context, s => ProtoMap.ToProto(bfe.AddCallout(s, ProtoMap.ToSpec(request), ObjectSd(request.SecurityDescriptor))));
 
     public override Task<Empty> DeleteCallout(ObjectRef request, ServerCallContext context) => Run(context, s =>
     {
@@ -124,7 +124,7 @@ internal sealed partial class BfeService(BaseFilteringEngine bfe, ILogger<BfeSer
         Run(context, s => new CalloutList { Items = { bfe.EnumCallouts(s, OptionalKey(request.ProviderKey, "providerKey"), OptionalKey(request.LayerKey, "layerKey")).Select(ProtoMap.ToProto) } });
 
     public override Task<ProviderContext> AddProviderContext(ProviderContext request, ServerCallContext context) =>
-        Run(context, s => ProtoMap.ToProto(bfe.AddProviderContext(s, ProtoMap.ToSpec(request))));
+        Run(context, s => ProtoMap.ToProto(bfe.AddProviderContext(s, ProtoMap.ToSpec(request), ObjectSd(request.SecurityDescriptor))));
 
     public override Task<Empty> DeleteProviderContext(ObjectRef request, ServerCallContext context) => Run(context, s =>
     {
@@ -148,7 +148,7 @@ internal sealed partial class BfeService(BaseFilteringEngine bfe, ILogger<BfeSer
         });
 
     public override Task<Filter> AddFilter(Filter request, ServerCallContext context) =>
-        Run(context, s => ProtoMap.ToProto(bfe.AddFilter(s, ProtoMap.ToSpec(request))));
+        Run(context, s => ProtoMap.ToProto(bfe.AddFilter(s, ProtoMap.ToSpec(request), ObjectSd(request.SecurityDescriptor))));
 
     public override Task<Empty> DeleteFilter(ObjectRef request, ServerCallContext context) => Run(context, s =>
     {

@@ -227,30 +227,32 @@ internal static class SddlParser
         var type = body[fields[0]].Trim();
 
         AceType aceType;
-        if (type.SequenceEqual("A"))
+        switch (type)
         {
-            aceType = AceType.AccessAllowed;
-        }
-        else if (type.SequenceEqual("D"))
-        {
-            aceType = AceType.AccessDenied;
-        }
-        else
-        {
-            var why = type switch
-            {
-                "OA" or "OD" => $"object ACE type '{type}' is not supported (WFP conditions use plain A/D ACEs)",
-                "XA" or "XD" or "ZA" or "XU" => $"conditional (callback) ACE type '{type}' is not supported",
-                "AU" or "AL" or "OU" or "OL" or "ML" or "TL" or "RA" or "SP" or "FL" => $"ACE type '{type}' belongs in a SACL, not a DACL",
-                _ => $"unknown ACE type '{type}' (expected A or D)",
-            };
-            error = Fail(sddl, open, why);
-            return false;
+            case "A": aceType = AceType.AccessAllowed; break;
+            case "D": aceType = AceType.AccessDenied; break;
+            case "OA": aceType = AceType.AccessAllowedObject; break;
+            case "OD": aceType = AceType.AccessDeniedObject; break;
+            case "XA": aceType = AceType.AccessAllowedCallback; break;
+            case "XD": aceType = AceType.AccessDeniedCallback; break;
+            case "ZA": aceType = AceType.AccessAllowedCallbackObject; break;
+            default:
+                var why = type switch
+                {
+                    "AU" or "AL" or "OU" or "OL" or "ML" or "TL" or "RA" or "SP" or "FL" or "XU" => $"ACE type '{type}' belongs in a SACL, not a DACL",
+                    _ => $"unknown ACE type '{type}' (expected A, D, OA, OD, XA, XD or ZA)",
+                };
+                error = Fail(sddl, open, why);
+                return false;
         }
 
-        if (count != 6)
+        var callback = Ace.IsCallbackType(aceType);
+        var expected = callback ? 7 : 6;
+        if (count != expected)
         {
-            error = Fail(sddl, open, $"the ACE has {count} fields; expected 6 (type;flags;rights;object_guid;inherit_object_guid;account_sid)");
+            error = Fail(sddl, open, callback
+                ? $"the {type} ACE has {count} fields; expected 7 (type;flags;rights;object_guid;inherit_object_guid;account_sid;(condition))"
+                : $"the ACE has {count} fields; expected 6 (type;flags;rights;object_guid;inherit_object_guid;account_sid)");
             return false;
         }
 
@@ -261,10 +263,24 @@ internal static class SddlParser
             return false;
         }
 
-        if (!body[fields[3]].Trim().IsEmpty || !body[fields[4]].Trim().IsEmpty)
+        Guid? objectType = null, inheritedObjectType = null;
+        var objectText = body[fields[3]].Trim();
+        var inheritedText = body[fields[4]].Trim();
+        if (!Ace.IsObjectType(aceType))
         {
-            error = Fail(sddl, open, "object GUID fields must be empty in an A/D ACE (object ACEs are not supported)");
-            return false;
+            if (!objectText.IsEmpty || !inheritedText.IsEmpty)
+            {
+                error = Fail(sddl, open, $"object GUID fields must be empty in a {type} ACE (only OA, OD and ZA take them)");
+                return false;
+            }
+        }
+        else
+        {
+            if (!TryParseGuid(objectText, out objectType) || !TryParseGuid(inheritedText, out inheritedObjectType))
+            {
+                error = Fail(sddl, open, $"bad object GUID in the {type} ACE (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx or empty)");
+                return false;
+            }
         }
 
         var sidText = body[fields[5]].Trim();
@@ -280,9 +296,37 @@ internal static class SddlParser
             return false;
         }
 
-        ace = new Ace(aceType, mask, sid!, flags);
+        ConditionalExpression? condition = null;
+        if (callback)
+        {
+            var conditionText = body[fields[6]].Trim();
+            if (!ConditionalExpression.TryParseSddl(conditionText.ToString(), out condition, out var conditionError))
+            {
+                error = Fail(sddl, open, $"bad condition in the {type} ACE: {conditionError}");
+                return false;
+            }
+        }
+
+        ace = new Ace(aceType, mask, sid!, flags, objectType, inheritedObjectType, condition);
         error = null;
         return true;
+    }
+
+    private static bool TryParseGuid(ReadOnlySpan<char> text, out Guid? guid)
+    {
+        guid = null;
+        if (text.IsEmpty)
+        {
+            return true;
+        }
+
+        if (Guid.TryParseExact(text, "D", out var g))
+        {
+            guid = g;
+            return true;
+        }
+
+        return false;
     }
 
     // Splits on ';' outside nested parentheses and quotes (conditional expressions contain both); returns the

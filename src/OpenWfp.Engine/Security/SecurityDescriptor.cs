@@ -18,7 +18,7 @@ namespace OpenWfp.Engine.Security;
 /// and grants nothing (beyond the owner's implicit rights, below).
 /// </para>
 /// <para>
-/// <see cref="AccessCheck"/> follows the Windows DACL walk:
+/// <see cref="AccessCheck(FwpToken, uint)"/> follows the Windows DACL walk:
 /// </para>
 /// <list type="number">
 /// <item>Generic bits in the desired mask and in every ACE mask are mapped with the WFP generic mapping
@@ -34,9 +34,24 @@ namespace OpenWfp.Engine.Security;
 /// allow-then-deny of the same bits grants.</item>
 /// <item>If the token has restricted SIDs, the same walk runs a second time with the restricted SIDs in place of
 /// user and groups, and access is granted only if both walks grant it.</item>
+/// <item>If the token is an app-container (lowbox) token (<see cref="FwpToken.IsAppContainer"/>), the walk runs
+/// once more over its package SID, its capability SIDs and ALL APPLICATION PACKAGES, and access needs that walk to
+/// grant as well, as Windows does for AppContainer processes
+/// (https://learn.microsoft.com/en-us/windows/win32/secauthz/implementing-an-appcontainer). This is why
+/// <c>O:LSD:(A;;CC;;;S-1-15-3-1)(A;;CC;;;WD)</c> does not match an app that lacks the internetClient capability
+/// although Everyone is in its token: Windows reports such connections blocked by the "InternetClient Default
+/// Rule" (docs/IDENTITY.md, App-container tokens).</item>
+/// <item>Callback ACEs (<c>XA</c>, <c>XD</c>, <c>ZA</c>) apply only if, besides the SID, their condition holds
+/// (<see cref="ConditionalExpression.Evaluate"/>): an allow callback ACE applies only when the condition is TRUE, a
+/// deny callback ACE when it is TRUE or UNKNOWN, as MS-DTYP 2.5.3.1.1 specifies.</item>
+/// <item>Object ACEs (<c>OA</c>, <c>OD</c>, <c>ZA</c>) without an object type GUID behave as plain ACEs. One
+/// with an object type GUID applies only when the check names that object type
+/// (<see cref="AccessCheck(FwpToken, uint, Guid)"/>); the plain <see cref="AccessCheck(FwpToken, uint)"/> names
+/// none, so it skips them. This is the single-level case of the object-type-list check of MS-DTYP 2.5.3.2; WFP
+/// itself never passes an object type list.</item>
 /// </list>
 /// <para>
-/// <see cref="AccessCheck"/> does not allocate: masks and skip decisions are precomputed when the descriptor is
+/// <see cref="AccessCheck(FwpToken, uint)"/> does not allocate: masks and skip decisions are precomputed when the descriptor is
 /// built, and the walk is a plain loop over an array.
 /// </para>
 /// </remarks>
@@ -103,7 +118,14 @@ public sealed class SecurityDescriptor : IEquatable<SecurityDescriptor>
 
             var isOwnerRights = ace.Sid.Equals(Sid.OwnerRights);
             hasOwnerRightsAce |= isOwnerRights;
-            entries.Add(new CheckEntry(ace.Sid, AccessMasks.MapGeneric(ace.AccessMask), ace.Type == AceType.AccessDenied, isOwnerRights));
+            entries.Add(new CheckEntry(
+                ace.Sid,
+                AccessMasks.MapGeneric(ace.AccessMask),
+                ace.IsDeny,
+                isOwnerRights,
+                ace.ObjectType is not null,
+                ace.ObjectType ?? Guid.Empty,
+                ace.Condition));
         }
 
         _checkEntries = [.. entries];
@@ -237,7 +259,20 @@ public sealed class SecurityDescriptor : IEquatable<SecurityDescriptor>
     /// <param name="desiredAccess">The rights wanted, e.g. <see cref="MatchFilterRight"/>; generic bits are mapped first.</param>
     /// <returns>True if access is granted.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="token"/> is null.</exception>
-    public bool AccessCheck(FwpToken token, uint desiredAccess)
+    public bool AccessCheck(FwpToken token, uint desiredAccess) => AccessCheckCore(token, desiredAccess, hasObjectType: false, Guid.Empty);
+
+    /// <summary>
+    /// Like <see cref="AccessCheck(FwpToken, uint)"/> for an object of type <paramref name="objectType"/>: object ACEs
+    /// whose object type GUID equals it apply as well. Does not allocate.
+    /// </summary>
+    /// <param name="token">The caller's token.</param>
+    /// <param name="desiredAccess">The rights wanted; generic bits are mapped first.</param>
+    /// <param name="objectType">The object type the check is for.</param>
+    /// <returns>True if access is granted.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="token"/> is null.</exception>
+    public bool AccessCheck(FwpToken token, uint desiredAccess, Guid objectType) => AccessCheckCore(token, desiredAccess, hasObjectType: true, objectType);
+
+    private bool AccessCheckCore(FwpToken token, uint desiredAccess, bool hasObjectType, Guid objectType)
     {
         ArgumentNullException.ThrowIfNull(token);
         var desired = AccessMasks.MapGeneric(desiredAccess);
@@ -251,12 +286,17 @@ public sealed class SecurityDescriptor : IEquatable<SecurityDescriptor>
             return true;
         }
 
-        if (!Walk(token, desired, restricted: false))
+        if (!Walk(token, desired, AccessPass.Normal, hasObjectType, objectType))
         {
             return false;
         }
 
-        return !token.IsRestricted || Walk(token, desired, restricted: true);
+        if (token.IsRestricted && !Walk(token, desired, AccessPass.Restricted, hasObjectType, objectType))
+        {
+            return false;
+        }
+
+        return !token.IsAppContainer || Walk(token, desired, AccessPass.AppContainer, hasObjectType, objectType);
     }
 
     /// <inheritdoc/>
@@ -299,9 +339,9 @@ public sealed class SecurityDescriptor : IEquatable<SecurityDescriptor>
     /// <inheritdoc/>
     public override int GetHashCode() => _hashCode;
 
-    private bool Walk(FwpToken token, uint desired, bool restricted)
+    private bool Walk(FwpToken token, uint desired, AccessPass pass, bool hasObjectType, Guid objectType)
     {
-        var ownerPresent = Owner is not null && token.ContainsForPass(Owner, restricted);
+        var ownerPresent = Owner is not null && token.ContainsForPass(Owner, pass);
         var remaining = desired;
         if (ownerPresent && _ownerHasImplicitRights)
         {
@@ -316,10 +356,24 @@ public sealed class SecurityDescriptor : IEquatable<SecurityDescriptor>
         for (var i = 0; i < entries.Length; i++)
         {
             ref readonly var entry = ref entries[i];
-            var applies = entry.IsOwnerRights ? ownerPresent : token.ContainsForPass(entry.Sid, restricted);
+            if (entry.HasObjectType && (!hasObjectType || entry.ObjectType != objectType))
+            {
+                continue;
+            }
+
+            var applies = entry.IsOwnerRights ? ownerPresent : token.ContainsForPass(entry.Sid, pass);
             if (!applies)
             {
                 continue;
+            }
+
+            if (entry.Condition is { } condition)
+            {
+                var result = condition.Evaluate(token);
+                if (result == ConditionResult.False || (result == ConditionResult.Unknown && !entry.Deny))
+                {
+                    continue;
+                }
             }
 
             if (entry.Deny)
@@ -342,5 +396,18 @@ public sealed class SecurityDescriptor : IEquatable<SecurityDescriptor>
         return false;
     }
 
-    private readonly record struct CheckEntry(Sid Sid, uint Mask, bool Deny, bool IsOwnerRights);
+    private readonly record struct CheckEntry(Sid Sid, uint Mask, bool Deny, bool IsOwnerRights, bool HasObjectType, Guid ObjectType, ConditionalExpression? Condition);
+}
+
+/// <summary>Which SIDs of a token a DACL walk matches ACEs against.</summary>
+internal enum AccessPass
+{
+    /// <summary>The user and the groups.</summary>
+    Normal,
+
+    /// <summary>The restricted SIDs.</summary>
+    Restricted,
+
+    /// <summary>The package SID, the capabilities and ALL APPLICATION PACKAGES of an app-container token.</summary>
+    AppContainer,
 }

@@ -132,6 +132,7 @@ public static partial class ProtoMap
             p.Restricted.Add(sid.ToString());
         }
 
+        p.Claims = token.Claims.ToString();
         return p;
     }
 
@@ -255,7 +256,20 @@ public static partial class ProtoMap
             restricted.Add(ParseSid(token.Restricted[i], $"{path}.restricted[{i}]"));
         }
 
-        return new FwpToken(user, groups, restricted);
+        ClaimSet? claims = null;
+        if (token.Claims.Length != 0)
+        {
+            try
+            {
+                claims = ClaimSet.Parse(token.Claims);
+            }
+            catch (FormatException e)
+            {
+                throw WireErrors.Invalid(path + ".claims", e.Message);
+            }
+        }
+
+        return new FwpToken(user, groups, restricted, claims);
     }
 
     /// <summary>An engine condition value as a <see cref="P.ConditionValue"/>.</summary>
