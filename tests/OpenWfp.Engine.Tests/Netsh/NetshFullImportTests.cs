@@ -80,6 +80,21 @@ public class NetshFullImportTests
     }
 
     [Fact]
+    public void AppContainerConditions_ConditionalAceSdsAndPackageSids_ImportAndExportVerbatim()
+    {
+        var result = Import("filters-app-containers.xml", out var engine, out _);
+        Assert.Empty(result.Skipped);
+        Assert.Equal(3, result.Filters);
+        var xml = NetshExporter.Write(engine.Current);
+        Assert.Contains("<sd>O:SYG:SYD:(XA;;CC;;;WD;(WIN://SYSAPPID Contains \"Contoso.Widget_1a2b3c4d5e6f7\"))(A;;CC;;;S-1-15-3-1)(A;;CC;;;S-1-15-3-2)(A;;CC;;;S-1-15-3-3)</sd>", xml, StringComparison.Ordinal);
+        Assert.Contains("<sid>S-1-15-2-1111111111-2222222222-3333333333-4044444444-555555555-666666666-777777777</sid>", xml, StringComparison.Ordinal);
+        Assert.Contains("<fieldKey>FWPM_CONDITION_ALE_SIO_FIREWALL_SYSTEM_PORT</fieldKey>", xml, StringComparison.Ordinal);
+        var again = NetshImporter.Import(NetshImporter.Read(xml, "export.xml"), out var second);
+        Assert.Empty(again.Skipped);
+        AssertSameObjects(engine, second);
+    }
+
+    [Fact]
     public void StateFeatures_ExportThenImport_GivesTheSameObjectsAndNetshFlagWords()
     {
         Import("state-features.xml", out var first, out _);
