@@ -27,6 +27,9 @@ public sealed partial class BaseFilteringEngine
         Volatile.Write(ref _objectSecurity, stored.SecurityDescriptors.ToImmutableDictionary());
         var problems = new List<string>();
         using var txn = Engine.BeginTransaction(TimeSpan.FromSeconds(60));
+
+        // Stored objects come back as they were: callout and provider-context ids and the state flags kept.
+        txn.KeepState = true;
         Load(stored.Providers, p => txn.AddProvider(p), p => $"provider {p.Key}", problems);
         Load(stored.Sublayers, s => txn.AddSublayer(s), s => $"sublayer {s.Key}", problems);
         Load(stored.Callouts, c => txn.AddCallout(c), c => $"callout {c.Key}", problems);

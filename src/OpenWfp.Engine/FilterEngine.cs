@@ -37,29 +37,47 @@ public sealed class FilterEngine
         var providers = ImmutableDictionary.CreateBuilder<Guid, ProviderSpec>();
         foreach (var p in LayerCatalog.Providers)
         {
-            providers[p.Key] = new ProviderSpec { Key = p.Key, DisplayData = new DisplayData(p.Name), IsBuiltin = true, Flags = ProviderFlags.Persistent };
+            providers[p.Key] = Options.BuiltinProviders.TryGetValue(p.Key, out var given)
+                ? given with { Key = p.Key, IsBuiltin = true }
+                : new ProviderSpec { Key = p.Key, DisplayData = new DisplayData(p.Name), IsBuiltin = true, Flags = ProviderFlags.Persistent };
         }
 
         var sublayers = ImmutableDictionary.CreateBuilder<Guid, SublayerSpec>();
         foreach (var s in LayerCatalog.Sublayers)
         {
-            sublayers[s.Key] = new SublayerSpec
-            {
-                Key = s.Key,
-                DisplayData = new DisplayData(s.Name),
-                Weight = Options.BuiltinSublayerWeight(s.Name),
-                IsBuiltin = true,
-                Flags = SublayerFlags.Persistent,
-            };
+            sublayers[s.Key] = Options.BuiltinSublayers.TryGetValue(s.Key, out var given)
+                ? given with { Key = s.Key, Weight = Options.BuiltinSublayerWeight(s.Name), IsBuiltin = true }
+                : new SublayerSpec
+                {
+                    Key = s.Key,
+                    DisplayData = new DisplayData(s.Name),
+                    Weight = Options.BuiltinSublayerWeight(s.Name),
+                    IsBuiltin = true,
+                    Flags = SublayerFlags.Persistent,
+                };
         }
 
         var callouts = ImmutableDictionary.CreateBuilder<Guid, CalloutSpec>();
+        var givenIds = new HashSet<uint>();
+        foreach (var c in LayerCatalog.Callouts)
+        {
+            if (!callouts.ContainsKey(c.Key) && Options.BuiltinCallouts.TryGetValue(c.Key, out var given) && given.CalloutId != 0 && givenIds.Add(given.CalloutId))
+            {
+                callouts[c.Key] = given with { Key = c.Key, IsBuiltin = true };
+            }
+        }
+
         uint calloutId = 1;
         foreach (var c in LayerCatalog.Callouts)
         {
             if (callouts.ContainsKey(c.Key))
             {
                 continue;
+            }
+
+            while (givenIds.Contains(calloutId))
+            {
+                calloutId++;
             }
 
             // The catalog gives built-in callouts no layer, so they accept filters at any layer; no implementation
@@ -86,7 +104,7 @@ public sealed class FilterEngine
             ImmutableDictionary<ulong, RuntimeFilter>.Empty,
             new LayerProgram?[MaxLayerId + 1],
             Options.FirstFilterId,
-            Math.Max(calloutId, Options.FirstCalloutId),
+            Math.Max(Math.Max(calloutId, givenIds.Count == 0 ? 0 : givenIds.Max() + 1), Options.FirstCalloutId),
             1);
         foreach (var c in _snapshot.CalloutsByKey.Values)
         {

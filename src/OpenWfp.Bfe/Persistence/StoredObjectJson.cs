@@ -63,6 +63,13 @@ internal static class StoredObjectJson
             w.WriteBase64String("data", data);
         }
 
+        // Rows written before provider contexts kept their policy tree have no "policy": read back as null.
+        if (c.Policy is { } policy)
+        {
+            w.WritePropertyName("policy");
+            WriteNode(w, policy);
+        }
+
         w.WriteNumber("providerContextId", c.ProviderContextId);
     });
 
@@ -151,8 +158,54 @@ internal static class StoredObjectJson
         ProviderData = OptionalBytes(o, "providerData"),
         Type = (ProviderContextType)UInt32(o, "type"),
         Data = OptionalBytes(o, "data"),
+        Policy = o.TryGetProperty("policy", out var policy) && policy.ValueKind == JsonValueKind.Object ? ReadNode(policy) : null,
         ProviderContextId = Number(o, "providerContextId", ulong.MaxValue),
     });
+
+    // A provider context's policy tree: {"n": name, "t": text} for a leaf, {"n", "c": [...], "l": true} otherwise.
+    private static void WriteNode(Utf8JsonWriter w, ProviderContextNode node)
+    {
+        w.WriteStartObject();
+        w.WriteString("n", node.Name);
+        if (node.Children.Count == 0)
+        {
+            w.WriteString("t", node.Text);
+        }
+        else
+        {
+            if (node.IsList)
+            {
+                w.WriteBoolean("l", true);
+            }
+
+            w.WriteStartArray("c");
+            foreach (var c in node.Children)
+            {
+                WriteNode(w, c);
+            }
+
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static ProviderContextNode ReadNode(JsonElement o)
+    {
+        var name = o.GetProperty("n").GetString() ?? throw new FormatException("a policy node without a name");
+        if (!o.TryGetProperty("c", out var children))
+        {
+            return new ProviderContextNode(name, o.TryGetProperty("t", out var t) ? t.GetString() ?? "" : "");
+        }
+
+        var list = new List<ProviderContextNode>();
+        foreach (var c in children.EnumerateArray())
+        {
+            list.Add(ReadNode(c));
+        }
+
+        return new ProviderContextNode(name, list, o.TryGetProperty("l", out var l) && l.ValueKind == JsonValueKind.True);
+    }
 
     /// <summary>A filter from its JSON.</summary>
     /// <exception cref="FormatException">The JSON is not a filter this store wrote.</exception>

@@ -51,6 +51,7 @@ internal sealed class ImportCommand(CliConsole console)
             Providers = [.. snapshot.ProvidersByKey.Values.Where(p => !p.IsBuiltin).OrderBy(p => p.Key)],
             Sublayers = [.. snapshot.SublayersByKey.Values.Where(s => !s.IsBuiltin).OrderBy(s => s.Key)],
             Callouts = [.. snapshot.CalloutsByKey.Values.Where(c => !c.IsBuiltin).OrderBy(c => c.CalloutId)],
+            ProviderContexts = [.. snapshot.ProviderContextsByKey.Values.OrderBy(c => c.ProviderContextId)],
             Filters = [.. snapshot.FiltersByKey.Values.OrderBy(f => f.FilterId).Select(f => f with { Weight = FwpValue.FromUInt64(f.EffectiveWeight) })],
         };
         try
@@ -71,9 +72,20 @@ internal sealed class ImportCommand(CliConsole console)
         o.WriteLine($"  sublayers  {result.Sublayers}");
         o.WriteLine($"  callouts   {result.Callouts}");
         o.WriteLine($"  filters    {result.Filters}");
+        o.WriteLine($"  provider contexts  {result.ProviderContexts}");
+        if (result.BuiltinObjects > 0)
+        {
+            o.WriteLine($"  built-in providers, sublayers and callouts with state from the dump: {result.BuiltinObjects}");
+        }
+
         if (result.BuiltinSublayerWeights > 0)
         {
             o.WriteLine($"  built-in sublayer weights taken from the dump: {result.BuiltinSublayerWeights}");
+        }
+
+        if (result.State.Count > 0)
+        {
+            o.WriteLine("  run-time state read, not imported: " + string.Join(", ", result.State.Select(s => $"{s.Key} {s.Value}")));
         }
 
         if (result.Skipped.Count == 0)
@@ -111,8 +123,17 @@ internal sealed class ImportCommand(CliConsole console)
             w.WriteNumber("providers", result.Providers);
             w.WriteNumber("sublayers", result.Sublayers);
             w.WriteNumber("callouts", result.Callouts);
+            w.WriteNumber("providerContexts", result.ProviderContexts);
             w.WriteNumber("filters", result.Filters);
+            w.WriteNumber("builtinObjects", result.BuiltinObjects);
             w.WriteNumber("builtinSublayerWeights", result.BuiltinSublayerWeights);
+            w.WriteStartObject("state");
+            foreach (var (section, items) in result.State)
+            {
+                w.WriteNumber(section, items);
+            }
+
+            w.WriteEndObject();
             w.WriteStartArray("skipped");
             foreach (var item in result.Skipped)
             {

@@ -36,4 +36,10 @@ public enum FilterFlags : uint
     Reserved1 = 0x2000,
     /// <summary>FWPM_FILTER_FLAG_RESERVED2.</summary>
     Reserved2 = 0x4000,
+    /// <summary>
+    /// FWPM_FILTER_FLAG_HAS_FILTER_ORIGIN: netsh prints this name (Windows Firewall sets it on filters whose
+    /// provider context records the rule's origin), but the public fwpmtypes.h defines no value for it. OpenWfp
+    /// keeps it as the first bit after FWPM_FILTER_FLAG_RESERVED2; it is state only and never sent to Windows.
+    /// </summary>
+    HasFilterOrigin = 0x8000,
 }

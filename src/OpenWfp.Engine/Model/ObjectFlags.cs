@@ -22,12 +22,37 @@ public enum SublayerFlags : uint
     Persistent = 0x1,
 }
 
-/// <summary>FWPM_CALLOUT_FLAG_* (fwpmtypes.h): flags of a callout's management object.</summary>
+/// <summary>
+/// FWPM_CALLOUT_FLAG_* (fwpmtypes.h): flags of a callout's management object. A state dump also shows, in the low
+/// bits, the FWP_CALLOUT_FLAG_* (fwptypes.h) the driver registered its implementation with; they are kept as state.
+/// </summary>
 [Flags]
 public enum CalloutFlags : uint
 {
     /// <summary>No flags.</summary>
     None = 0,
+    /// <summary>FWP_CALLOUT_FLAG_CONDITIONAL_ON_FLOW (fwptypes.h; registration, state only).</summary>
+    ConditionalOnFlow = 0x1,
+    /// <summary>FWP_CALLOUT_FLAG_ALLOW_OFFLOAD (fwptypes.h; registration, state only).</summary>
+    AllowOffload = 0x2,
+    /// <summary>FWP_CALLOUT_FLAG_ENABLE_COMMIT_ADD_NOTIFY (fwptypes.h; registration, state only).</summary>
+    EnableCommitAddNotify = 0x4,
+    /// <summary>FWP_CALLOUT_FLAG_ALLOW_MID_STREAM_INSPECTION (fwptypes.h; registration, state only).</summary>
+    AllowMidStreamInspection = 0x8,
+    /// <summary>FWP_CALLOUT_FLAG_ALLOW_RECLASSIFY (fwptypes.h; registration, state only).</summary>
+    AllowReclassify = 0x10,
+    /// <summary>FWP_CALLOUT_FLAG_RESERVED1 (fwptypes.h; registration, state only).</summary>
+    Reserved1 = 0x20,
+    /// <summary>FWP_CALLOUT_FLAG_ALLOW_RSC (fwptypes.h; registration, state only).</summary>
+    AllowRsc = 0x40,
+    /// <summary>FWP_CALLOUT_FLAG_ALLOW_L2_BATCH_CLASSIFY (fwptypes.h; registration, state only).</summary>
+    AllowL2BatchClassify = 0x80,
+    /// <summary>FWP_CALLOUT_FLAG_ALLOW_USO (fwptypes.h; registration, state only).</summary>
+    AllowUso = 0x100,
+    /// <summary>FWP_CALLOUT_FLAG_ALLOW_URO (fwptypes.h; registration, state only).</summary>
+    AllowUro = 0x200,
+    /// <summary>FWP_CALLOUT_FLAG_RESERVED2 (fwptypes.h; registration, state only).</summary>
+    Reserved2 = 0x400,
     /// <summary>FWPM_CALLOUT_FLAG_PERSISTENT.</summary>
     Persistent = 0x10000,
     /// <summary>FWPM_CALLOUT_FLAG_USES_PROVIDER_CONTEXT.</summary>

@@ -33,12 +33,20 @@ public sealed class EngineTransaction : IDisposable
     /// <summary>True once committed or aborted.</summary>
     public bool IsCompleted => _done;
 
+    /// <summary>
+    /// Set by importers (netsh dumps, policy files, the BFE's store): objects keep what Windows reported as state —
+    /// output-only flags (FWPM_PROVIDER_FLAG_DISABLED, FWPM_CALLOUT_FLAG_REGISTERED, FWPM_FILTER_FLAG_DISABLED), flag bits
+    /// this engine has no name for, and the callout and provider-context ids — instead of being rejected or
+    /// renumbered. A client's add (the Fwpm API) leaves it off and gets Windows' checks.
+    /// </summary>
+    public bool KeepState { get; set; }
+
     /// <summary>FwpmProviderAdd0. Returns the stored object (with a generated key if none was given).</summary>
     public ProviderSpec AddProvider(ProviderSpec provider)
     {
         ArgumentNullException.ThrowIfNull(provider);
         EnsureOpen();
-        Reject(PolicyValidator.ValidateProvider(provider, _work), "provider", provider.DisplayData?.Name, provider.Key);
+        Reject(PolicyValidator.ValidateProvider(provider, _work, KeepState), "provider", provider.DisplayData?.Name, provider.Key);
         var stored = provider with { Key = KeyOrNew(provider.Key), IsBuiltin = false };
         _work.ProvidersBuilder.Add(stored.Key, stored);
         _changed = true;
@@ -62,11 +70,13 @@ public sealed class EngineTransaction : IDisposable
     {
         ArgumentNullException.ThrowIfNull(callout);
         EnsureOpen();
-        Reject(PolicyValidator.ValidateCallout(callout, _work), "callout", callout.DisplayData?.Name, callout.Key);
-        var stored = callout with { Key = KeyOrNew(callout.Key), CalloutId = _work.NextCalloutId, IsBuiltin = false, Flags = callout.Flags & ~CalloutFlags.Registered };
+        Reject(PolicyValidator.ValidateCallout(callout, _work, KeepState), "callout", callout.DisplayData?.Name, callout.Key);
+        var keepId = KeepState && callout.CalloutId != 0 && !_work.CalloutsBuilder.Values.Any(c => c.CalloutId == callout.CalloutId);
+        var id = keepId ? callout.CalloutId : _work.NextCalloutId;
+        var stored = callout with { Key = KeyOrNew(callout.Key), CalloutId = id, IsBuiltin = false, Flags = KeepState ? callout.Flags : callout.Flags & ~CalloutFlags.Registered };
         _work.CalloutsBuilder.Add(stored.Key, stored);
         _changed = true;
-        _work.NextCalloutId++;
+        _work.NextCalloutId = Math.Max(_work.NextCalloutId, id + 1);
         return stored;
     }
 
@@ -76,10 +86,12 @@ public sealed class EngineTransaction : IDisposable
         ArgumentNullException.ThrowIfNull(context);
         EnsureOpen();
         Reject(PolicyValidator.ValidateProviderContext(context, _work), "provider context", context.DisplayData?.Name, context.Key);
-        var stored = context with { Key = KeyOrNew(context.Key), ProviderContextId = _work.NextProviderContextId };
+        var keepId = KeepState && context.ProviderContextId != 0 && !_work.ProviderContextsBuilder.Values.Any(c => c.ProviderContextId == context.ProviderContextId);
+        var id = keepId ? context.ProviderContextId : _work.NextProviderContextId;
+        var stored = context with { Key = KeyOrNew(context.Key), ProviderContextId = id };
         _work.ProviderContextsBuilder.Add(stored.Key, stored);
         _changed = true;
-        _work.NextProviderContextId++;
+        _work.NextProviderContextId = id == ulong.MaxValue ? id : Math.Max(_work.NextProviderContextId, id + 1);
         return stored;
     }
 
@@ -91,7 +103,7 @@ public sealed class EngineTransaction : IDisposable
     {
         ArgumentNullException.ThrowIfNull(filter);
         EnsureOpen();
-        var errors = PolicyValidator.ValidateFilter(filter, _work, out var layer);
+        var errors = PolicyValidator.ValidateFilter(filter, _work, KeepState, out var layer);
         Reject(errors, "filter", filter.DisplayData?.Name, filter.Key);
 
         var id = filter.FilterId != 0 ? filter.FilterId : _work.NextFilterId;

@@ -11,7 +11,7 @@ namespace OpenWfp.Engine.Policy;
 /// </summary>
 internal static class PolicyValidator
 {
-    public static List<WfpErrorDetail> ValidateProvider(ProviderSpec p, IPolicyView s)
+    public static List<WfpErrorDetail> ValidateProvider(ProviderSpec p, IPolicyView s, bool keepState = false)
     {
         var e = new List<WfpErrorDetail>();
         if (p.Key != Guid.Empty && s.Providers.ContainsKey(p.Key))
@@ -20,6 +20,11 @@ internal static class PolicyValidator
         }
 
         RequireName(p.DisplayData, e);
+        if (keepState)
+        {
+            return e;
+        }
+
         if ((p.Flags & ProviderFlags.Disabled) != 0)
         {
             e.Add(new(WfpError.InvalidFlags, "flags", "FWPM_PROVIDER_FLAG_DISABLED is output only and may not be set on add"));
@@ -61,7 +66,7 @@ internal static class PolicyValidator
         return e;
     }
 
-    public static List<WfpErrorDetail> ValidateCallout(CalloutSpec c, IPolicyView s)
+    public static List<WfpErrorDetail> ValidateCallout(CalloutSpec c, IPolicyView s, bool keepState = false)
     {
         var e = new List<WfpErrorDetail>();
         if (c.Key != Guid.Empty && s.Callouts.ContainsKey(c.Key))
@@ -70,12 +75,12 @@ internal static class PolicyValidator
         }
 
         RequireName(c.DisplayData, e);
-        if ((c.Flags & CalloutFlags.Registered) != 0)
+        if (!keepState && (c.Flags & CalloutFlags.Registered) != 0)
         {
             e.Add(new(WfpError.InvalidFlags, "flags", "FWPM_CALLOUT_FLAG_REGISTERED is output only and may not be set on add"));
         }
 
-        if ((c.Flags & ~(CalloutFlags.Persistent | CalloutFlags.UsesProviderContext | CalloutFlags.Registered)) != 0)
+        if (!keepState && (c.Flags & ~(CalloutFlags.Persistent | CalloutFlags.UsesProviderContext | CalloutFlags.Registered)) != 0)
         {
             e.Add(new(WfpError.InvalidFlags, "flags", $"unknown callout flags 0x{(uint)c.Flags:x}"));
         }
@@ -111,7 +116,7 @@ internal static class PolicyValidator
         return e;
     }
 
-    public static List<WfpErrorDetail> ValidateFilter(FilterSpec f, IPolicyView s, out LayerInfo? layer)
+    public static List<WfpErrorDetail> ValidateFilter(FilterSpec f, IPolicyView s, bool keepState, out LayerInfo? layer)
     {
         var e = new List<WfpErrorDetail>();
 
@@ -121,12 +126,12 @@ internal static class PolicyValidator
             e.Add(new(WfpError.InvalidFlags, "flags", "PERSISTENT and BOOTTIME cannot be combined"));
         }
 
-        if ((f.Flags & FilterFlags.Disabled) != 0)
+        if (!keepState && (f.Flags & FilterFlags.Disabled) != 0)
         {
             e.Add(new(WfpError.InvalidFlags, "flags", "FWPM_FILTER_FLAG_DISABLED is output only and may not be set on add"));
         }
 
-        if ((uint)f.Flags > 0x7fff)
+        if (!keepState && (uint)f.Flags > 0x7fff)
         {
             e.Add(new(WfpError.InvalidFlags, "flags", $"unknown filter flags 0x{(uint)f.Flags & ~0x7fffu:x}"));
         }

@@ -29,6 +29,9 @@ public sealed class PolicyDocument
     /// <summary>The callouts, in file order.</summary>
     public IReadOnlyList<CalloutSpec> Callouts { get; init; } = [];
 
+    /// <summary>The provider contexts, in file order.</summary>
+    public IReadOnlyList<ProviderContextSpec> ProviderContexts { get; init; } = [];
+
     /// <summary>The filters, in file order (the engine assigns ids in this order).</summary>
     public IReadOnlyList<FilterSpec> Filters { get; init; } = [];
 
@@ -60,6 +63,9 @@ public sealed class PolicyDocument
     {
         ArgumentNullException.ThrowIfNull(engine);
         using var txn = engine.BeginTransaction();
+
+        // A policy file may be an import of a Windows dump: it keeps the state the dump showed (docs/POLICY.md).
+        txn.KeepState = true;
         for (var i = 0; i < Providers.Count; i++)
         {
             Apply(() => txn.AddProvider(Providers[i]), Label("providers", i, Providers[i].DisplayData.Name));
@@ -73,6 +79,11 @@ public sealed class PolicyDocument
         for (var i = 0; i < Callouts.Count; i++)
         {
             Apply(() => txn.AddCallout(Callouts[i]), Label("callouts", i, Callouts[i].DisplayData.Name));
+        }
+
+        for (var i = 0; i < ProviderContexts.Count; i++)
+        {
+            Apply(() => txn.AddProviderContext(ProviderContexts[i]), Label("providerContexts", i, ProviderContexts[i].DisplayData.Name));
         }
 
         var stored = new List<FilterSpec>(Filters.Count);

@@ -81,7 +81,7 @@ public static class PolicyJsonReader
                 throw Error(null, null, "the top level must be a JSON object with \"version\": 1");
             }
 
-            CheckKeys(root, null, "version", "description", "providers", "sublayers", "callouts", "filters", "$schema");
+            CheckKeys(root, null, "version", "description", "providers", "sublayers", "callouts", "providerContexts", "filters", "$schema");
             if (!root.TryGetProperty("version", out var version))
             {
                 throw Error(null, "version", "missing; write \"version\": 1");
@@ -95,6 +95,7 @@ public static class PolicyJsonReader
             var providers = ReadArray(root, "providers", ReadProvider);
             var sublayers = ReadArray(root, "sublayers", ReadSublayer);
             var callouts = ReadArray(root, "callouts", ReadCallout);
+            var contexts = ReadArray(root, "providerContexts", ReadProviderContext);
             var filters = ReadArray(root, "filters", ReadFilter);
             return new PolicyDocument
             {
@@ -103,6 +104,7 @@ public static class PolicyJsonReader
                 Providers = providers,
                 Sublayers = sublayers,
                 Callouts = callouts,
+                ProviderContexts = contexts,
                 Filters = filters,
             };
         }
@@ -168,7 +170,7 @@ public static class PolicyJsonReader
         private CalloutSpec ReadCallout(JsonElement e, int index)
         {
             var (label, name) = Named(e, "callouts", index);
-            CheckKeys(e, label, "key", "name", "description", "layer", "provider");
+            CheckKeys(e, label, "key", "name", "description", "layer", "provider", "flags", "calloutId");
             var key = OptionalKey(e, label) ?? PolicyDocument.DerivedKey("callout", name);
             var layer = Layer(e, label);
             Remember(_calloutNames, name, key, label);
@@ -178,13 +180,80 @@ public static class PolicyJsonReader
                 DisplayData = new DisplayData(name, OptionalString(e, label, "description")),
                 ApplicableLayer = layer.Key,
                 ProviderKey = ProviderRef(e, label),
+                Flags = (CalloutFlags)OptionalNumber(e, label, "flags", uint.MaxValue),
+                CalloutId = (uint)OptionalNumber(e, label, "calloutId", uint.MaxValue),
             };
+        }
+
+        private ulong OptionalNumber(JsonElement e, string label, string member, ulong max) =>
+            e.TryGetProperty(member, out var n) && n.ValueKind != JsonValueKind.Null ? Number(n, label, member, max) : 0;
+
+        private ProviderContextSpec ReadProviderContext(JsonElement e, int index)
+        {
+            var (label, name) = Named(e, "providerContexts", index);
+            CheckKeys(e, label, "key", "name", "description", "type", "flags", "provider", "providerContextId", "data", "policy");
+            var key = OptionalKey(e, label) ?? PolicyDocument.DerivedKey("providerContext", name);
+            var typeText = OptionalString(e, label, "type") ?? "FWPM_GENERAL_CONTEXT";
+            if (!Netsh.NetshProviderContexts.TryParseType(typeText, out var type))
+            {
+                throw Error(label, "type", $"unknown provider context type \"{typeText}\" (e.g. FWPM_GENERAL_CONTEXT, FWPM_CLASSIFY_OPTIONS_CONTEXT)");
+            }
+
+            byte[]? data = null;
+            ProviderContextNode? policy = null;
+            if (type == ProviderContextType.General)
+            {
+                var hex = OptionalString(e, label, "data") ?? "";
+                data = Netsh.NetshValues.TryHex(hex, out var bytes) ? bytes : throw Error(label, "data", "must be hex bytes such as \"0a0b\"");
+            }
+            else
+            {
+                policy = e.TryGetProperty("policy", out var p) && p.ValueKind == JsonValueKind.Object ? Node(p, label, "policy") : throw Error(label, "policy", $"a {typeText} needs its policy tree (docs/POLICY.md, Provider contexts)");
+            }
+
+            return new ProviderContextSpec
+            {
+                Key = key,
+                DisplayData = new DisplayData(name, OptionalString(e, label, "description")),
+                Type = type,
+                Flags = (ProviderContextFlags)OptionalNumber(e, label, "flags", uint.MaxValue),
+                ProviderKey = ProviderRef(e, label),
+                ProviderContextId = OptionalNumber(e, label, "providerContextId", ulong.MaxValue),
+                Data = data,
+                Policy = policy,
+            };
+        }
+
+        private ProviderContextNode Node(JsonElement e, string label, string at)
+        {
+            CheckKeys(e, label + ": " + at, "name", "text", "fields", "items");
+            var name = OptionalString(e, label, "name") is { Length: > 0 } n ? n : throw Error(label, at + ".name", "every policy node needs a name");
+            var isList = e.TryGetProperty("items", out var items);
+            if (isList || e.TryGetProperty("fields", out items))
+            {
+                if (items.ValueKind != JsonValueKind.Array)
+                {
+                    throw Error(label, at + "." + (isList ? "items" : "fields"), "must be an array of policy nodes");
+                }
+
+                var children = new List<ProviderContextNode>();
+                var i = 0;
+                foreach (var c in items.EnumerateArray())
+                {
+                    children.Add(c.ValueKind == JsonValueKind.Object ? Node(c, label, $"{at}.{name}[{i}]") : throw Error(label, $"{at}.{name}[{i}]", "must be a policy node object"));
+                    i++;
+                }
+
+                return new ProviderContextNode(name, children, isList);
+            }
+
+            return new ProviderContextNode(name, OptionalString(e, label, "text") ?? "");
         }
 
         private FilterSpec ReadFilter(JsonElement e, int index)
         {
             var (label, name) = Named(e, "filters", index);
-            CheckKeys(e, label, "key", "filterId", "name", "description", "layer", "sublayer", "weight", "flags", "action", "conditions", "provider");
+            CheckKeys(e, label, "key", "filterId", "name", "description", "layer", "sublayer", "weight", "flags", "action", "conditions", "provider", "providerContext", "rawContext");
             var key = OptionalKey(e, label) ?? PolicyDocument.DerivedKey("filter", index.ToString(CultureInfo.InvariantCulture) + "/" + name);
             var layer = Layer(e, label);
 
@@ -208,6 +277,10 @@ public static class PolicyJsonReader
                 Action = Action(e, label),
                 Conditions = Conditions(e, label, layer),
                 ProviderKey = ProviderRef(e, label),
+                ProviderContextKey = OptionalString(e, label, "providerContext") is { } pc
+                    ? Guid.TryParse(pc, out var pcKey) ? pcKey : throw Error(label, "providerContext", $"\"{pc}\" is not a provider context key (a GUID)")
+                    : null,
+                RawContext = OptionalNumber(e, label, "rawContext", ulong.MaxValue),
             };
         }
 

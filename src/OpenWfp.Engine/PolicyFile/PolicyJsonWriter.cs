@@ -73,6 +73,47 @@ public static class PolicyJsonWriter
             WriteHead(w, c.Key, c.DisplayData);
             w.WriteString("layer", LayerCatalog.ByKey(c.ApplicableLayer)?.ShortName ?? c.ApplicableLayer.ToString());
             WriteRef(w, "provider", c.ProviderKey, providers);
+            if (c.Flags != CalloutFlags.None)
+            {
+                w.WriteNumber("flags", (uint)c.Flags);
+            }
+
+            if (c.CalloutId != 0)
+            {
+                w.WriteNumber("calloutId", c.CalloutId);
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("providerContexts");
+        foreach (var c in document.ProviderContexts)
+        {
+            w.WriteStartObject();
+            WriteHead(w, c.Key, c.DisplayData);
+            w.WriteString("type", Netsh.NetshProviderContexts.TypeName(c.Type));
+            if (c.Flags != ProviderContextFlags.None)
+            {
+                w.WriteNumber("flags", (uint)c.Flags);
+            }
+
+            WriteRef(w, "provider", c.ProviderKey, providers);
+            if (c.ProviderContextId != 0)
+            {
+                w.WriteNumber("providerContextId", c.ProviderContextId);
+            }
+
+            if (c.Policy is { } policy)
+            {
+                w.WritePropertyName("policy");
+                WriteNode(w, policy);
+            }
+            else
+            {
+                w.WriteString("data", Convert.ToHexStringLower(c.Data ?? []));
+            }
+
             w.WriteEndObject();
         }
 
@@ -130,6 +171,15 @@ public static class PolicyJsonWriter
         }
 
         WriteRef(w, "provider", f.ProviderKey, providers);
+        if (f.ProviderContextKey is { } contextKey)
+        {
+            w.WriteString("providerContext", contextKey.ToString());
+        }
+
+        if (f.RawContext != 0)
+        {
+            w.WriteNumber("rawContext", f.RawContext);
+        }
         switch (f.Action.Type)
         {
             case ActionType.Permit:
@@ -179,6 +229,28 @@ public static class PolicyJsonWriter
         }
 
         w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteNode(Utf8JsonWriter w, ProviderContextNode node)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", node.Name);
+        if (node.Children.Count == 0)
+        {
+            w.WriteString("text", node.Text);
+        }
+        else
+        {
+            w.WriteStartArray(node.IsList ? "items" : "fields");
+            foreach (var c in node.Children)
+            {
+                WriteNode(w, c);
+            }
+
+            w.WriteEndArray();
+        }
+
         w.WriteEndObject();
     }
 

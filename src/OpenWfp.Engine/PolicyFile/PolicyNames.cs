@@ -57,6 +57,7 @@ public static class PolicyNames
         ("RESERVED0", FilterFlags.Reserved0),
         ("RESERVED1", FilterFlags.Reserved1),
         ("RESERVED2", FilterFlags.Reserved2),
+        ("HAS_FILTER_ORIGIN", FilterFlags.HasFilterOrigin),
     ];
 
     private static readonly (string Name, FwpDataType Type)[] TypeNames =
@@ -122,11 +123,22 @@ public static class PolicyNames
         return ((uint)match).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Parses one filter flag name, with or without the <c>FWPM_FILTER_FLAG_</c> prefix.</summary>
+    /// <summary>
+    /// Parses one filter flag name, with or without the <c>FWPM_FILTER_FLAG_</c> prefix, or a hexadecimal word
+    /// (<c>0x00010000</c>) for bits that have no name, so that flags newer than this code are kept.
+    /// </summary>
     public static bool TryParseFilterFlag(string text, out FilterFlags flag)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var bare = StripPrefix(text.Trim(), "FWPM_FILTER_FLAG_");
+        var trimmed = text.Trim();
+        if (trimmed.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            && uint.TryParse(trimmed.AsSpan(2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var bits))
+        {
+            flag = (FilterFlags)bits;
+            return true;
+        }
+
+        var bare = StripPrefix(trimmed, "FWPM_FILTER_FLAG_");
         foreach (var (name, f) in FlagNames)
         {
             if (string.Equals(name, bare, StringComparison.OrdinalIgnoreCase))
@@ -140,9 +152,30 @@ public static class PolicyNames
         return false;
     }
 
-    /// <summary>The names of the flags set in <paramref name="flags"/>, in bit order.</summary>
-    public static IReadOnlyList<string> FilterFlagNamesOf(FilterFlags flags) =>
-        [.. FlagNames.Where(f => (flags & f.Flag) != 0).Select(f => f.Name)];
+    /// <summary>
+    /// The names of the flags set in <paramref name="flags"/>, in bit order; bits without a name follow as one
+    /// hexadecimal word (<c>0x00010000</c>) that <see cref="TryParseFilterFlag"/> reads back.
+    /// </summary>
+    public static IReadOnlyList<string> FilterFlagNamesOf(FilterFlags flags)
+    {
+        var names = new List<string>();
+        var rest = (uint)flags;
+        foreach (var (name, f) in FlagNames)
+        {
+            if ((flags & f) != 0)
+            {
+                names.Add(name);
+                rest &= ~(uint)f;
+            }
+        }
+
+        if (rest != 0)
+        {
+            names.Add("0x" + rest.ToString("x8", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return names;
+    }
 
     /// <summary>Parses a data type name: <c>FWP_UINT32</c>, <c>UINT32</c>, <c>FWP_BYTE_BLOB_TYPE</c>, <c>BYTE_BLOB</c>, …</summary>
     public static bool TryParseDataType(string text, out FwpDataType type)

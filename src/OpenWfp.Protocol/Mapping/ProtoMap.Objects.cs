@@ -321,7 +321,31 @@ public static partial class ProtoMap
             Type = (uint)context.Type,
             Data = ToBytes(context.Data),
             ProviderContextId = context.ProviderContextId,
+            Policy = context.Policy is { } policy ? ToProto(policy) : null,
         };
+    }
+
+    private static P.ProviderContextNode ToProto(ProviderContextNode node)
+    {
+        var message = new P.ProviderContextNode { Name = node.Name, Text = node.Text, IsList = node.IsList };
+        foreach (var c in node.Children)
+        {
+            message.Children.Add(ToProto(c));
+        }
+
+        return message;
+    }
+
+    private static ProviderContextNode ToNode(P.ProviderContextNode node, string path)
+    {
+        if (node.Name.Length == 0)
+        {
+            throw WireErrors.Missing(path + ".name");
+        }
+
+        return node.Children.Count == 0
+            ? new ProviderContextNode(node.Name, node.Text)
+            : new ProviderContextNode(node.Name, [.. node.Children.Select((c, i) => ToNode(c, $"{path}.children[{i}]"))], node.IsList);
     }
 
     /// <summary>A <see cref="P.ProviderContext"/> from the wire. The type is taken as is; the engine checks it.</summary>
@@ -344,7 +368,8 @@ public static partial class ProtoMap
             ProviderKey = ParseOptionalKey(context.ProviderKey, Root + ".provider_key"),
             ProviderData = FromBytes(context.ProviderData),
             Type = (ProviderContextType)context.Type,
-            Data = FromBytes(context.Data),
+            Data = context.Type == (uint)ProviderContextType.General ? FromBytes(context.Data) ?? [] : FromBytes(context.Data),
+            Policy = context.Policy is { } policy ? ToNode(policy, Root + ".policy") : null,
             ProviderContextId = context.ProviderContextId,
         };
     }

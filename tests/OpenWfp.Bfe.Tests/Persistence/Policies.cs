@@ -51,6 +51,7 @@ internal static class Policies
         ProviderData = [7, (byte)n],
         Type = (ProviderContextType)13,
         Data = [0xde, 0xad, 0xbe, 0xef, (byte)n],
+        Policy = new ProviderContextNode("networkConnectionPolicy", [new ProviderContextNode("flags", ""), new ProviderContextNode("policies", [new ProviderContextNode("item", $"{n}")], isList: true)], isList: false),
         ProviderContextId = 0x1_0000_0000UL + (ulong)n,
     };
 

@@ -102,7 +102,7 @@ public class NetshRoundTripTests
         Assert.Contains("<asString>\\.d.e.v.i.c.e.\\.", xml, StringComparison.Ordinal);
         Assert.Contains("<filterId>65001</filterId>", xml, StringComparison.Ordinal);
         Assert.Contains("<uint64>11529215046068469760</uint64>", xml, StringComparison.Ordinal);
-        Assert.Contains("<calloutKey>FWPM_CALLOUT_BUILT_IN_RESERVED_1</calloutKey>", xml, StringComparison.Ordinal);
+        Assert.Contains("<filterType>FWPM_CALLOUT_BUILT_IN_RESERVED_1</filterType>", xml, StringComparison.Ordinal);
         Assert.Contains("<name>Блокировать telnet</name>", xml, StringComparison.Ordinal);
         Assert.Contains("<rangeValue>", xml, StringComparison.Ordinal);
     }

@@ -28,8 +28,31 @@ internal static class NetshApplier
             FirstFilterId = baseOptions?.FirstFilterId ?? 1,
             FirstCalloutId = baseOptions?.FirstCalloutId ?? 1,
             BuiltinSublayerWeights = weights,
+            BuiltinProviders = Merge(baseOptions?.BuiltinProviders, document.BuiltinProviders),
+            BuiltinSublayers = Merge(baseOptions?.BuiltinSublayers, document.BuiltinSublayers),
+            BuiltinCallouts = Merge(baseOptions?.BuiltinCallouts, document.BuiltinCallouts),
         };
     }
+
+    private static Dictionary<Guid, T> Merge<T>(IReadOnlyDictionary<Guid, T>? start, IReadOnlyList<NetshEntry<T>> entries)
+        where T : class
+    {
+        var merged = start is null ? [] : new Dictionary<Guid, T>(start);
+        foreach (var e in entries)
+        {
+            merged[KeyOf(e.Spec)] = e.Spec;
+        }
+
+        return merged;
+    }
+
+    private static Guid KeyOf(object spec) => spec switch
+    {
+        ProviderSpec p => p.Key,
+        SublayerSpec s => s.Key,
+        CalloutSpec c => c.Key,
+        _ => throw new ArgumentException("not a built-in object", nameof(spec)),
+    };
 
     /// <summary>Applies a dump to a new engine built with the dump's built-in sublayer weights.</summary>
     /// <param name="document">The dump.</param>
@@ -70,10 +93,12 @@ internal static class NetshApplier
             }
         }
 
-        int providers = 0, sublayers = 0, callouts = 0;
+        int providers = 0, sublayers = 0, callouts = 0, contexts = 0;
         var filters = new List<FilterSpec>(document.Filters.Count);
         using (var txn = engine.BeginTransaction())
         {
+            // Windows' ids, output-only flags and flag bits without a name are the dump's state: kept as given.
+            txn.KeepState = true;
             foreach (var e in document.Providers)
             {
                 providers += TryAdd(e, () => txn.AddProvider(e.Spec), e.Spec.DisplayData.Name, skipped) is null ? 0 : 1;
@@ -87,6 +112,11 @@ internal static class NetshApplier
             foreach (var e in document.Callouts)
             {
                 callouts += TryAdd(e, () => txn.AddCallout(e.Spec), e.Spec.DisplayData.Name, skipped) is null ? 0 : 1;
+            }
+
+            foreach (var e in document.ProviderContexts)
+            {
+                contexts += TryAdd(e, () => txn.AddProviderContext(e.Spec), e.Spec.DisplayData.Name, skipped) is null ? 0 : 1;
             }
 
             foreach (var e in document.Filters)
@@ -106,12 +136,23 @@ internal static class NetshApplier
             Providers = providers,
             Sublayers = sublayers,
             Callouts = callouts,
+            ProviderContexts = contexts,
             Filters = filters.Count,
+            BuiltinObjects = CountBuiltins(document, engine),
+            State = document.State,
             BuiltinSublayerWeights = builtinWeights,
             StoredFilters = filters,
             Skipped = skipped,
             Notes = document.Notes,
         };
+    }
+
+    private static int CountBuiltins(NetshDocument document, FilterEngine engine)
+    {
+        var current = engine.Current;
+        return document.BuiltinProviders.Count(e => current.ProvidersByKey.TryGetValue(e.Spec.Key, out var p) && p.Flags == e.Spec.Flags)
+            + document.BuiltinSublayers.Count(e => current.SublayersByKey.TryGetValue(e.Spec.Key, out var s) && s.Flags == e.Spec.Flags)
+            + document.BuiltinCallouts.Count(e => current.CalloutsByKey.TryGetValue(e.Spec.Key, out var c) && c.CalloutId == e.Spec.CalloutId && c.Flags == e.Spec.Flags);
     }
 
     private static TResult? TryAdd<TSpec, TResult>(NetshEntry<TSpec> entry, Func<TResult> add, string name, List<NetshSkippedItem> skipped)

@@ -24,6 +24,25 @@ public sealed class NetshDocument
     /// <summary>Callouts that are not built in.</summary>
     public IReadOnlyList<NetshEntry<CalloutSpec>> Callouts { get; init; } = [];
 
+    /// <summary>Provider contexts of every type (built-in ones too: the engine holds none of its own), with Windows' ids.</summary>
+    public IReadOnlyList<NetshEntry<ProviderContextSpec>> ProviderContexts { get; init; } = [];
+
+    /// <summary>The state the dump gives built-in providers (flags, service name, ...).</summary>
+    public IReadOnlyList<NetshEntry<ProviderSpec>> BuiltinProviders { get; init; } = [];
+
+    /// <summary>The state the dump gives built-in sublayers (weight, flags, ...).</summary>
+    public IReadOnlyList<NetshEntry<SublayerSpec>> BuiltinSublayers { get; init; } = [];
+
+    /// <summary>The state the dump gives built-in callouts (flags, applicable layer, callout id).</summary>
+    public IReadOnlyList<NetshEntry<CalloutSpec>> BuiltinCallouts { get; init; } = [];
+
+    /// <summary>
+    /// Sections of a state dump that are the Windows machine's run-time state, not policy (sessions, subscriptions,
+    /// connected endpoints, IPsec SAs, statistics, net events, the time stamp, a trailing <c>&lt;firewallState&gt;</c>
+    /// root): read without error, counted (items per section), not imported.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> State { get; init; } = new Dictionary<string, int>();
+
     /// <summary>Filters, in file order, keeping Windows' filter ids and effective weights.</summary>
     public IReadOnlyList<NetshEntry<FilterSpec>> Filters { get; init; } = [];
 
@@ -45,6 +64,7 @@ public sealed class NetshDocument
         Providers = [.. Providers.Select(e => e.Spec)],
         Sublayers = [.. Sublayers.Select(e => e.Spec)],
         Callouts = [.. Callouts.Select(e => e.Spec)],
+        ProviderContexts = [.. ProviderContexts.Select(e => e.Spec)],
         Filters = [.. Filters.Select(e => e.Spec)],
     };
 }

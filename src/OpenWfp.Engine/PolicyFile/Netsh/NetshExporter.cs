@@ -45,15 +45,20 @@ public static class NetshExporter
     {
         ArgumentNullException.ThrowIfNull(policy);
         var filters = policy.FiltersByKey.Values.OrderBy(f => f.FilterId).ToList();
-        var providers = policy.ProvidersByKey.Values.Where(p => !p.IsBuiltin).OrderBy(p => p.Key).ToList();
+        // Built-in providers and callouts are written when they carry state a dump gave them (a description, a
+        // service name, an applicable layer), so that a re-import restores it; untouched built-ins add nothing.
+        var providers = policy.ProvidersByKey.Values.Where(p => !p.IsBuiltin || p.DisplayData.Description is not null || p.ServiceName is not null)
+            .OrderBy(p => p.IsBuiltin ? 0 : 1).ThenBy(p => p.Key).ToList();
         var sublayers = policy.SublayersByKey.Values.OrderBy(s => s.IsBuiltin ? 0 : 1).ThenBy(s => s.Key).ToList();
-        var callouts = policy.CalloutsByKey.Values.Where(c => !c.IsBuiltin).OrderBy(c => c.CalloutId).ToList();
+        var callouts = policy.CalloutsByKey.Values.Where(c => !c.IsBuiltin || c.ApplicableLayer != Guid.Empty).OrderBy(c => c.CalloutId).ToList();
+        var contexts = policy.ProviderContextsByKey.Values.OrderBy(c => c.ProviderContextId).ToList();
         var root = new XElement(
             "wfpdiag",
             List("filters", filters.Select(Filter)),
             List("providers", providers.Select(Provider)),
             List("subLayers", sublayers.Select(Sublayer)),
-            List("callouts", callouts.Select(Callout)));
+            List("callouts", callouts.Select(Callout)),
+            List("providerContexts", contexts.Select(ProviderContext)));
         return new XDocument(new XDeclaration("1.0", "utf-8", null), root);
     }
 
@@ -71,13 +76,15 @@ public static class NetshExporter
             new XElement("fieldKey", LayerCatalog.ConditionNameOf(c.FieldKey) ?? Braced(c.FieldKey)),
             new XElement("matchType", MatchName(c.MatchType)),
             NetshValues.WriteCondition(new XElement("conditionValue"), c.Value, NetshValues.IsAddressField(layer, c.FieldKey)))).ToList();
+        // netsh prints FWPM_ACTION0's union as <filterType> for every action type (the callout, for callout actions).
         var action = new XElement("action", new XElement("type", ActionName(f.Action.Type)));
-        action.Add(f.Action.IsCallout ? new XElement("calloutKey", Name(f.Action.CalloutKey)) : new XElement("filterType"));
+        action.Add(f.Action.IsCallout ? new XElement("filterType", Name(f.Action.CalloutKey))
+            : f.Action.CalloutKey == Guid.Empty ? new XElement("filterType") : new XElement("filterType", Braced(f.Action.CalloutKey)));
         return new XElement(
             "item",
             new XElement("filterKey", Braced(f.Key)),
             Display(f.DisplayData),
-            Flags(PolicyNames.FilterFlagNamesOf(f.Flags).Select(n => "FWPM_FILTER_FLAG_" + n)),
+            Flags(NetshFlags.Words((uint)f.Flags, NetshFlags.Filter)),
             new XElement("providerKey", f.ProviderKey is { } p ? Name(p) : null),
             Data("providerData", f.ProviderData),
             new XElement("layerKey", Name(f.LayerKey)),
@@ -95,7 +102,7 @@ public static class NetshExporter
         "item",
         new XElement("providerKey", Name(p.Key)),
         Display(p.DisplayData),
-        Flags(FlagNames((uint)p.Flags, "FWPM_PROVIDER_FLAG_", ("PERSISTENT", 0x1u), ("DISABLED", 0x10u))),
+        Flags(NetshFlags.Words((uint)p.Flags, NetshFlags.Provider)),
         Data("providerData", p.ProviderData),
         new XElement("serviceName", p.ServiceName));
 
@@ -103,7 +110,7 @@ public static class NetshExporter
         "item",
         new XElement("subLayerKey", Name(s.Key)),
         Display(s.DisplayData),
-        Flags(FlagNames((uint)s.Flags, "FWPM_SUBLAYER_FLAG_", ("PERSISTENT", 0x1u))),
+        Flags(NetshFlags.Words((uint)s.Flags, NetshFlags.Sublayer)),
         new XElement("providerKey", s.ProviderKey is { } p ? Name(p) : null),
         Data("providerData", s.ProviderData),
         new XElement("weight", s.Weight.ToString(CultureInfo.InvariantCulture)));
@@ -112,10 +119,10 @@ public static class NetshExporter
         "item",
         new XElement("calloutKey", Name(c.Key)),
         Display(c.DisplayData),
-        Flags(FlagNames((uint)c.Flags, "FWPM_CALLOUT_FLAG_", ("PERSISTENT", 0x10000u), ("USES_PROVIDER_CONTEXT", 0x20000u), ("REGISTERED", 0x40000u))),
+        Flags(NetshFlags.Words((uint)c.Flags, NetshFlags.Callout)),
         new XElement("providerKey", c.ProviderKey is { } p ? Name(p) : null),
         Data("providerData", c.ProviderData),
-        new XElement("applicableLayer", Name(c.ApplicableLayer)),
+        new XElement("applicableLayer", c.ApplicableLayer == Guid.Empty ? null : Name(c.ApplicableLayer)),
         new XElement("calloutId", c.CalloutId.ToString(CultureInfo.InvariantCulture)));
 
     private static XElement Display(DisplayData d) =>
@@ -127,8 +134,16 @@ public static class NetshExporter
         return items.Count == 0 ? new XElement("flags") : new XElement("flags", new XAttribute("numItems", items.Count.ToString(CultureInfo.InvariantCulture)), items);
     }
 
-    private static IEnumerable<string> FlagNames(uint flags, string prefix, params (string Name, uint Value)[] known) =>
-        known.Where(k => (flags & k.Value) != 0).Select(k => prefix + k.Name);
+    private static XElement ProviderContext(ProviderContextSpec c) => new(
+        "item",
+        new XElement("providerContextKey", Name(c.Key)),
+        Display(c.DisplayData),
+        Flags(NetshFlags.Words((uint)c.Flags, NetshFlags.ProviderContext)),
+        new XElement("providerKey", c.ProviderKey is { } p ? Name(p) : null),
+        Data("providerData", c.ProviderData),
+        new XElement("type", NetshProviderContexts.TypeName(c.Type)),
+        c.Policy is { } policy ? NetshProviderContexts.Element(policy) : NetshValues.BlobElement("dataBuffer", c.Data ?? []),
+        new XElement("providerContextId", c.ProviderContextId.ToString(CultureInfo.InvariantCulture)));
 
     private static XElement Data(string name, byte[]? data) =>
         data is null or { Length: 0 } ? new XElement(name) : NetshValues.BlobElement(name, data);

@@ -17,6 +17,15 @@ public sealed class NetshImportResult
     /// <summary>Callouts added.</summary>
     public int Callouts { get; init; }
 
+    /// <summary>Provider contexts added.</summary>
+    public int ProviderContexts { get; init; }
+
+    /// <summary>Built-in providers, sublayers and callouts whose state (flags, ids, weights) came from the dump.</summary>
+    public int BuiltinObjects { get; init; }
+
+    /// <summary>Run-time state sections read and not imported (name: items).</summary>
+    public IReadOnlyDictionary<string, int> State { get; init; } = new Dictionary<string, int>();
+
     /// <summary>Filters added.</summary>
     public int Filters { get; init; }
 

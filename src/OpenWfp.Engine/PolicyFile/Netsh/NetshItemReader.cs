@@ -15,6 +15,12 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
     private readonly List<NetshEntry<ProviderSpec>> _providers = [];
     private readonly List<NetshEntry<SublayerSpec>> _sublayers = [];
     private readonly List<NetshEntry<CalloutSpec>> _callouts = [];
+    private readonly List<NetshEntry<ProviderContextSpec>> _contexts = [];
+    private readonly List<NetshEntry<ProviderSpec>> _builtinProviders = [];
+    private readonly List<NetshEntry<SublayerSpec>> _builtinSublayers = [];
+    private readonly List<NetshEntry<CalloutSpec>> _builtinCallouts = [];
+    private readonly Dictionary<string, int> _state = new(StringComparer.Ordinal);
+    private readonly HashSet<Guid> _contextKeys = [];
     private readonly List<NetshEntry<FilterSpec>> _filters = [];
     private readonly Dictionary<string, ushort> _builtinWeights = new(StringComparer.Ordinal);
     private readonly List<NetshSkippedItem> _skipped = [];
@@ -24,8 +30,13 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
     private readonly HashSet<Guid> _calloutKeys = [];
     private readonly Dictionary<Guid, Guid> _defaultSublayers = [];
 
-    public NetshDocument Walk(XElement root)
+    public NetshDocument Walk(XElement root, IEnumerable<(string Name, int Items)>? trailingRoots = null)
     {
+        foreach (var (name, items) in trailingRoots ?? [])
+        {
+            _state[name] = items;
+        }
+
         var rootPath = "/" + root.Name.LocalName;
         foreach (var section in root.Elements())
         {
@@ -48,10 +59,12 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
                     EachItem(section, path, ReadLayer);
                     break;
                 case "providerContexts":
-                    EachItem(section, path, (item, p) => throw new NetshItemException(p, "provider contexts are not imported"));
+                    EachItem(section, path, ReadProviderContext);
                     break;
                 default:
-                    // timeStamp, netEvents, keying modules, IPsec SAs and the like are not filtering policy.
+                    // Sessions, subscriptions, connected endpoints, IPsec SAs, statistics, net events, the time
+                    // stamp: run-time state of the Windows machine, not policy. Counted and reported, not imported.
+                    _state[section.Name.LocalName] = section.HasElements ? section.Elements().Count() : 0;
                     break;
             }
         }
@@ -65,7 +78,12 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
             Providers = _providers,
             Sublayers = _sublayers,
             Callouts = _callouts,
+            ProviderContexts = _contexts,
             Filters = _filters,
+            BuiltinProviders = _builtinProviders,
+            BuiltinSublayers = _builtinSublayers,
+            BuiltinCallouts = _builtinCallouts,
+            State = _state,
             BuiltinSublayerWeights = _builtinWeights,
             Skipped = _skipped,
             Notes = _notes,
@@ -164,19 +182,21 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
     private void ReadProvider(XElement item, string path)
     {
         var key = ReadKey(item, "providerKey", path, LayerCatalog.TryFindProvider, "provider", out var builtin);
-        if (builtin || !_providerKeys.Add(key))
+        if (!_providerKeys.Add(key))
         {
             return;
         }
 
-        _providers.Add(new NetshEntry<ProviderSpec>(path, new ProviderSpec
+        var entry = new NetshEntry<ProviderSpec>(path, new ProviderSpec
         {
             Key = key,
             DisplayData = Display(item),
-            Flags = (ProviderFlags)Flags(item, path, "FWPM_PROVIDER_FLAG_", ("PERSISTENT", 0x1u), ("DISABLED", 0x10u)),
+            Flags = (ProviderFlags)Flags(item, path, NetshFlags.Provider),
             ProviderData = Blob(item, "providerData", path),
             ServiceName = Text(item, "serviceName"),
-        }));
+            IsBuiltin = builtin,
+        });
+        (builtin ? _builtinProviders : _providers).Add(entry);
     }
 
     private void ReadSublayer(XElement item, string path)
@@ -186,8 +206,14 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
         var weight = (ushort)NetshValues.Unsigned(weightText, ushort.MaxValue, FwpDataType.UInt16, path + "/weight");
         if (builtin)
         {
-            _builtinWeights[LayerCatalog.BuiltinNameOf(key)!] = weight;
-            return;
+            // Some built-in sublayers have two SDK names for one key (e.g. TEREDO and EDGE_TRAVERSAL): every name gets the weight.
+            foreach (var named in LayerCatalog.Sublayers)
+            {
+                if (named.Key == key)
+                {
+                    _builtinWeights[named.Name] = weight;
+                }
+            }
         }
 
         if (!_sublayerKeys.Add(key))
@@ -195,21 +221,23 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
             return;
         }
 
-        _sublayers.Add(new NetshEntry<SublayerSpec>(path, new SublayerSpec
+        var entry = new NetshEntry<SublayerSpec>(path, new SublayerSpec
         {
             Key = key,
             DisplayData = Display(item),
-            Flags = (SublayerFlags)Flags(item, path, "FWPM_SUBLAYER_FLAG_", ("PERSISTENT", 0x1u)),
+            Flags = (SublayerFlags)Flags(item, path, NetshFlags.Sublayer),
             ProviderKey = ProviderRef(item, path),
             ProviderData = Blob(item, "providerData", path),
             Weight = weight,
-        }));
+            IsBuiltin = builtin,
+        });
+        (builtin ? _builtinSublayers : _sublayers).Add(entry);
     }
 
     private void ReadCallout(XElement item, string path)
     {
         var key = ReadKey(item, "calloutKey", path, LayerCatalog.TryFindCallout, "callout", out var builtin);
-        if (builtin || !_calloutKeys.Add(key))
+        if (!_calloutKeys.Add(key))
         {
             return;
         }
@@ -220,15 +248,19 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
             throw new NetshItemException(path + "/applicableLayer", $"unknown layer \"{layerText}\"");
         }
 
-        _callouts.Add(new NetshEntry<CalloutSpec>(path, new CalloutSpec
+        var calloutId = Text(item, "calloutId") is { } id ? NetshValues.Unsigned(id, uint.MaxValue, FwpDataType.UInt32, path + "/calloutId") : 0;
+        var entry = new NetshEntry<CalloutSpec>(path, new CalloutSpec
         {
             Key = key,
             DisplayData = Display(item),
-            Flags = (CalloutFlags)Flags(item, path, "FWPM_CALLOUT_FLAG_", ("PERSISTENT", 0x10000u), ("USES_PROVIDER_CONTEXT", 0x20000u), ("REGISTERED", 0x40000u)),
+            Flags = (CalloutFlags)Flags(item, path, NetshFlags.Callout),
             ProviderKey = ProviderRef(item, path),
             ProviderData = Blob(item, "providerData", path),
             ApplicableLayer = layer.Key,
-        }));
+            CalloutId = (uint)calloutId,
+            IsBuiltin = builtin,
+        });
+        (builtin ? _builtinCallouts : _callouts).Add(entry);
     }
 
     private void ReadFilter(XElement item, string path)
@@ -254,22 +286,7 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
                 : throw new NetshItemException(path + "/subLayerKey", $"unknown sublayer \"{sublayerText}\"");
         }
 
-        var filterFlags = FilterFlags.None;
-        if (item.Element("flags") is { } flagsElement)
-        {
-            var i = 0;
-            foreach (var f in flagsElement.Elements())
-            {
-                i++;
-                var text = f.Value.Trim();
-                if (!text.StartsWith("FWPM_FILTER_FLAG_", StringComparison.Ordinal) || !PolicyNames.TryParseFilterFlag(text, out var flag))
-                {
-                    throw new NetshItemException($"{path}/flags/item[{i}]", $"unknown filter flag \"{text}\"");
-                }
-
-                filterFlags |= flag;
-            }
-        }
+        var filterFlags = (FilterFlags)Flags(item, path, NetshFlags.Filter);
 
         var weight = item.Element("weight") is { } w ? NetshValues.ReadValue(w, path + "/weight") : FwpValue.Empty;
         var conditions = new List<FilterCondition>();
@@ -313,20 +330,29 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
             "FWP_ACTION_CALLOUT_UNKNOWN" => ActionType.CalloutUnknown,
             _ => throw new NetshItemException(path + "/action/type", $"unknown or unsupported action type \"{actionText}\""),
         };
+        // FWPM_ACTION0 is a union of filterType and calloutKey; netsh prints it as <filterType> whatever the type,
+        // so a callout action's callout is there (older dumps and our own exports may say <calloutKey>).
         var action = new FilterAction(actionType);
+        var unionElement = actionElement.Element("calloutKey") is { } ck ? "calloutKey" : "filterType";
+        var unionText = Text(actionElement, unionElement);
         if ((actionType & ActionType.FlagCallout) != 0)
         {
-            var calloutText = Text(actionElement, "calloutKey") ?? throw new NetshItemException(path + "/action", "missing <calloutKey> for a callout action");
+            var calloutText = unionText ?? throw new NetshItemException(path + "/action", "missing <filterType> (the callout) for a callout action");
             var calloutKey = LayerCatalog.TryFindCallout(calloutText, out var builtinCallout) ? builtinCallout.Key
                 : Guid.TryParse(calloutText, out var g) ? g
-                : throw new NetshItemException(path + "/action/calloutKey", $"unknown callout \"{calloutText}\"");
+                : throw new NetshItemException(path + "/action/" + unionElement, $"unknown callout \"{calloutText}\"");
             action = FilterAction.Callout(actionType, calloutKey);
+        }
+        else if (unionText is not null)
+        {
+            action = new FilterAction(actionType, Guid.TryParse(unionText, out var filterType) ? filterType : throw new NetshItemException(path + "/action/filterType", $"\"{unionText}\" is not a GUID"));
         }
 
         Guid? providerContextKey = null;
         if (Text(item, "providerContextKey") is { } pcText)
         {
-            providerContextKey = Guid.TryParse(pcText, out var pc) ? pc : throw new NetshItemException(path + "/providerContextKey", $"\"{pcText}\" is not a GUID");
+            providerContextKey = NetshProviderContexts.TryParseKey(pcText, out var pc) ? pc
+                : throw new NetshItemException(path + "/providerContextKey", $"unknown provider context \"{pcText}\"");
         }
 
         var rawContext = Text(item, "rawContext") is { } rc ? NetshValues.Unsigned(rc, ulong.MaxValue, FwpDataType.UInt64, path + "/rawContext") : 0;
@@ -405,7 +431,7 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
         return new DisplayData(display?.Element("name")?.Value ?? "", string.IsNullOrEmpty(description) ? null : description);
     }
 
-    private static uint Flags(XElement item, string path, string prefix, params (string Name, uint Value)[] known)
+    private static uint Flags(XElement item, string path, (string Name, uint Value)[] known)
     {
         uint flags = 0;
         if (item.Element("flags") is not { } list)
@@ -418,16 +444,60 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
         {
             i++;
             var text = f.Value.Trim();
-            var hit = known.FirstOrDefault(k => prefix + k.Name == text);
-            if (hit.Name is null)
+            if (!NetshFlags.TryRead(text, known, out var bits))
             {
-                throw new NetshItemException($"{path}/flags/item[{i}]", $"unknown flag \"{text}\"");
+                throw new NetshItemException($"{path}/flags/item[{i}]", $"unknown flag \"{text}\" (neither a name of this object's flags nor a hexadecimal word)");
             }
 
-            flags |= hit.Value;
+            flags |= bits;
         }
 
         return flags;
+    }
+
+    private void ReadProviderContext(XElement item, string path)
+    {
+        var keyText = Text(item, "providerContextKey") ?? throw new NetshItemException(path, "missing <providerContextKey>");
+        var key = NetshProviderContexts.TryParseKey(keyText, out var g) ? g
+            : throw new NetshItemException(path + "/providerContextKey", $"unknown provider context \"{keyText}\"");
+        if (!_contextKeys.Add(key))
+        {
+            return;
+        }
+
+        var typeText = Text(item, "type") ?? throw new NetshItemException(path, "missing <type>");
+        if (!NetshProviderContexts.TryParseType(typeText, out var type))
+        {
+            throw new NetshItemException(path + "/type", $"unknown provider context type \"{typeText}\"");
+        }
+
+        // The union member follows <type>: <dataBuffer> for GENERAL, the policy structure (named after the
+        // union member, e.g. <authIpMmPolicy>) for every other type.
+        var member = item.Element("type")!.ElementsAfterSelf().FirstOrDefault(e => e.Name.LocalName != "providerContextId");
+        byte[]? data = null;
+        ProviderContextNode? policy = null;
+        if (type == ProviderContextType.General)
+        {
+            data = member?.Name.LocalName == "dataBuffer" ? Blob(item, "dataBuffer", path) ?? [] : throw new NetshItemException(path, "missing <dataBuffer> for FWPM_GENERAL_CONTEXT");
+        }
+        else
+        {
+            policy = member is null ? throw new NetshItemException(path, $"missing the policy of the {typeText}") : NetshProviderContexts.Tree(member);
+        }
+
+        var id = Text(item, "providerContextId") is { } idText ? NetshValues.Unsigned(idText, ulong.MaxValue, FwpDataType.UInt64, path + "/providerContextId") : 0;
+        _contexts.Add(new NetshEntry<ProviderContextSpec>(path, new ProviderContextSpec
+        {
+            Key = key,
+            DisplayData = Display(item),
+            Flags = (ProviderContextFlags)Flags(item, path, NetshFlags.ProviderContext),
+            ProviderKey = ProviderRef(item, path),
+            ProviderData = Blob(item, "providerData", path),
+            Type = type,
+            Data = data,
+            Policy = policy,
+            ProviderContextId = id,
+        }));
     }
 
     private static byte[]? Blob(XElement item, string element, string path)
@@ -452,6 +522,8 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
         return string.IsNullOrEmpty(text) ? null : text;
     }
 
+    private const string Placeholder = "placeholder: named by the dump but not listed in it";
+
     private void AddPlaceholders(string rootPath)
     {
         // filters.xml lists filters, not always the providers and sublayers they name; without a placeholder
@@ -462,15 +534,35 @@ internal sealed class NetshItemReader(string source, NetshDumpKind kind)
             .OfType<Guid>().Where(k => !provided.Contains(k) && LayerCatalog.BuiltinNameOf(k) is null).Distinct().ToList();
         foreach (var k in missingProviders)
         {
-            _providers.Add(new NetshEntry<ProviderSpec>(rootPath + "/providers", new ProviderSpec { Key = k, DisplayData = new DisplayData($"{{{k}}}", "placeholder: named by the dump but not listed in it"), Flags = ProviderFlags.Persistent }));
+            _providers.Add(new NetshEntry<ProviderSpec>(rootPath + "/providers", new ProviderSpec { Key = k, DisplayData = new DisplayData($"{{{k}}}", Placeholder), Flags = ProviderFlags.Persistent }));
             _notes.Add($"provider {{{k}}} is named but not listed in the dump; added a placeholder");
+        }
+
+        // A filters dump lists filters only; a filter's provider context or callout that is not in the dump is kept
+        // as a placeholder so that the reference survives (the contents are unknown: use a state dump).
+        var contexts = _contexts.Select(c => c.Spec.Key).ToHashSet();
+        foreach (var k in _filters.Select(f => f.Spec.ProviderContextKey).OfType<Guid>().Where(k => !contexts.Contains(k)).Distinct().ToList())
+        {
+            _contexts.Add(new NetshEntry<ProviderContextSpec>(rootPath + "/providerContexts", new ProviderContextSpec { Key = k, DisplayData = new DisplayData($"{{{k}}}", Placeholder), Type = ProviderContextType.General, Data = [], Flags = ProviderContextFlags.Persistent }));
+            _notes.Add($"provider context {{{k}}} is named but not listed in the dump; added a placeholder (an empty FWPM_GENERAL_CONTEXT)");
+        }
+
+        var callouts = _callouts.Select(c => c.Spec.Key).Concat(_builtinCallouts.Select(c => c.Spec.Key)).ToHashSet();
+        foreach (var f in _filters.Select(f => f.Spec).Where(f => f.Action.IsCallout && !callouts.Contains(f.Action.CalloutKey) && LayerCatalog.BuiltinNameOf(f.Action.CalloutKey) is null).ToList())
+        {
+            if (callouts.Add(f.Action.CalloutKey))
+            {
+                var k = f.Action.CalloutKey;
+                _callouts.Add(new NetshEntry<CalloutSpec>(rootPath + "/callouts", new CalloutSpec { Key = k, DisplayData = new DisplayData($"{{{k}}}", Placeholder), ApplicableLayer = f.LayerKey, Flags = CalloutFlags.Persistent }));
+                _notes.Add($"callout {{{k}}} is named but not listed in the dump; added a placeholder at {LayerCatalog.ByKey(f.LayerKey)?.Name}");
+            }
         }
 
         var layered = _sublayers.Select(s => s.Spec.Key).ToHashSet();
         var missingSublayers = _filters.Select(f => f.Spec.SublayerKey).Where(k => k != Guid.Empty && !layered.Contains(k) && LayerCatalog.BuiltinNameOf(k) is null).Distinct().ToList();
         foreach (var k in missingSublayers)
         {
-            _sublayers.Add(new NetshEntry<SublayerSpec>(rootPath + "/subLayers", new SublayerSpec { Key = k, DisplayData = new DisplayData($"{{{k}}}", "placeholder: named by the dump but not listed in it"), Weight = 0, Flags = SublayerFlags.Persistent }));
+            _sublayers.Add(new NetshEntry<SublayerSpec>(rootPath + "/subLayers", new SublayerSpec { Key = k, DisplayData = new DisplayData($"{{{k}}}", Placeholder), Weight = 0, Flags = SublayerFlags.Persistent }));
             _notes.Add($"sublayer {{{k}}} is named but not listed in the dump; added a placeholder with weight 0 (its real weight is unknown; use a state dump)");
         }
     }

@@ -84,6 +84,7 @@ internal static class NetshReader
     {
         ArgumentNullException.ThrowIfNull(source);
         XElement root;
+        List<(string Name, int Items)> trailing;
         try
         {
             // Fragment conformance: a state dump has a second root (<firewallState>) after </wfpstate>. Only the
@@ -99,6 +100,7 @@ internal static class NetshReader
             };
             using var reader = XmlReader.Create(text, settings);
             root = FirstElement(reader) ?? throw new PolicyFileException(source, null, null, "not a netsh XML dump: the file holds no XML element");
+            trailing = TrailingRoots(reader);
         }
         catch (XmlException ex)
         {
@@ -115,7 +117,47 @@ internal static class NetshReader
             throw new PolicyFileException(source, "/" + rootName, null, $"not a netsh XML dump: the root element is <{rootName}>, expected <{WfpDiag}> (netsh wfp show filters) or <{WfpState}> (netsh wfp show state)");
         }
 
-        return new NetshItemReader(source, rootName == WfpState ? NetshDumpKind.State : NetshDumpKind.Filters).Walk(root);
+        return new NetshItemReader(source, rootName == WfpState ? NetshDumpKind.State : NetshDumpKind.Filters).Walk(root, trailing);
+    }
+
+    // A state dump ends with a second root, <firewallState> (dynamic keyword addresses and the like): run-time
+    // state, counted and not imported. Its elements are skipped unread.
+    private static List<(string Name, int Items)> TrailingRoots(XmlReader reader)
+    {
+        var roots = new List<(string, int)>();
+        while (!reader.EOF)
+        {
+            if (reader.NodeType != XmlNodeType.Element)
+            {
+                reader.Read();
+                continue;
+            }
+
+            var name = reader.LocalName;
+            var items = 0;
+            if (!reader.IsEmptyElement)
+            {
+                var depth = reader.Depth;
+                reader.Read();
+                while (!reader.EOF && reader.Depth > depth)
+                {
+                    if (reader.NodeType == XmlNodeType.Element && reader.Depth == depth + 1)
+                    {
+                        items++;
+                        reader.Skip();
+                    }
+                    else
+                    {
+                        reader.Read();
+                    }
+                }
+            }
+
+            roots.Add((name, items));
+            reader.Read();
+        }
+
+        return roots;
     }
 
     private static XElement? FirstElement(XmlReader reader)
