@@ -114,6 +114,22 @@ public static class PacketParser
                 offset = 0;
                 break;
 
+            case LinkType.Null:
+            case LinkType.Loop:
+                if (frame.Length < BsdLoopback.HeaderLength)
+                {
+                    return ParseStatus.Truncated;
+                }
+
+                etherType = BsdLoopback.EtherTypeOf(BsdLoopback.Family(frame, networkOrder: linkType == LinkType.Loop));
+                if (etherType == 0)
+                {
+                    return ParseStatus.NotIp;
+                }
+
+                offset = BsdLoopback.HeaderLength;
+                break;
+
             case LinkType.Ipv6:
                 etherType = EtherType.Ipv6;
                 offset = 0;
@@ -148,6 +164,18 @@ public static class PacketParser
             packet.VlanCount++;
             etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 2)..]);
             offset += 4;
+        }
+
+        if (etherType < EtherType.MinimumEtherType && linkType == LinkType.Ethernet)
+        {
+            // An 802.3 length field: IP may still follow in an LLC/SNAP header (RFC 1042).
+            var snapType = LlcSnap.EtherTypeOf(frame[offset..]);
+            if (snapType is EtherType.Ipv4 or EtherType.Ipv6)
+            {
+                etherType = snapType;
+                offset += LlcSnap.HeaderLength;
+                packet.Flags |= PacketFlags.LlcSnap;
+            }
         }
 
         packet.EtherType = etherType;
