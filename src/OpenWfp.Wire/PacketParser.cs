@@ -257,6 +257,7 @@ public static class PacketParser
             p.Flags |= chain.MoreFragments ? PacketFlags.Fragment | PacketFlags.MoreFragments : PacketFlags.Fragment;
             p.FragmentId = chain.FragmentId;
             p.FragmentOffset = chain.FragmentOffset;
+            p.FragmentHeaderOffset = baseOffset + chain.FragmentHeaderOffset;
         }
 
         if (status != ParseStatus.Ok)
@@ -293,6 +294,7 @@ public static class PacketParser
         public bool MoreFragments;
         public int FragmentOffset;
         public uint FragmentId;
+        public int FragmentHeaderOffset;
     }
 
     // ip is trimmed to min(captured, declared); declared tells a header that overruns the packet (Malformed)
@@ -352,6 +354,7 @@ public static class PacketParser
             {
                 int field = BinaryPrimitives.ReadUInt16BigEndian(ip[(offset + 2)..]);
                 chain.IsFragment = true;
+                chain.FragmentHeaderOffset = offset;
                 chain.FragmentOffset = field & 0xFFF8;
                 chain.MoreFragments = (field & 1) != 0;
                 chain.FragmentId = BinaryPrimitives.ReadUInt32BigEndian(ip[(offset + 4)..]);
