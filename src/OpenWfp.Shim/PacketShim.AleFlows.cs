@@ -53,7 +53,7 @@ public sealed partial class PacketShim
         walk.UseFlow(in entry);
         f.AppId = entry.AppId;
         f.UserId = entry.UserId;
-        if (entry.Generation != walk.Snapshot.Generation)
+        if (Stale(ref entry, walk.Snapshot))
         {
             if (!Reauthorize(layers, ref f, ref entry, ref walk))
             {
@@ -133,6 +133,56 @@ public sealed partial class PacketShim
 
         walk.FlowEstablished = e.Stage != TcpStage.Handshake;
         return true;
+    }
+
+    /// <summary>
+    /// True when a commit since the flow was last authorized changed the layer that authorized it, so the flow must be
+    /// reauthorized. A flow untouched by the commits since is brought up to date here and keeps its decision: a commit
+    /// at, say, OUTBOUND_TRANSPORT reauthorizes no flow (docs/SHIM.md, "Reauthorization").
+    /// </summary>
+    private bool Stale(ref FlowEntry e, PolicySnapshot snapshot)
+    {
+        if (e.Generation == snapshot.Generation)
+        {
+            return false;
+        }
+
+        NoteSnapshot(snapshot);
+        if (_layerChangedAt[e.AleLayerId] > e.Generation)
+        {
+            return true;
+        }
+
+        e.Generation = snapshot.Generation;
+        return false;
+    }
+
+    /// <summary>
+    /// Records, for each ALE authorization layer, the generation of the last snapshot this shim saw it change in. A
+    /// commit recompiles only the layers it touched, so an unchanged layer keeps the very same program
+    /// (<see cref="PolicySnapshot.SameProgram"/>); comparing with the last snapshot seen also covers commits that
+    /// happened between two packets.
+    /// </summary>
+    private void NoteSnapshot(PolicySnapshot snapshot)
+    {
+        var seen = _seenSnapshot;
+        if (ReferenceEquals(seen, snapshot))
+        {
+            return;
+        }
+
+        if (seen is not null && snapshot.Generation > seen.Generation)
+        {
+            foreach (var id in AuthLayerIds)
+            {
+                if (!snapshot.SameProgram(seen, id))
+                {
+                    _layerChangedAt[id] = snapshot.Generation;
+                }
+            }
+        }
+
+        _seenSnapshot = snapshot;
     }
 
     private bool Reauthorize(ShimLayers layers, ref PacketFacts f, ref FlowEntry e, ref Walk walk)

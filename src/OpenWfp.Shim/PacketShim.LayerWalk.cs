@@ -49,7 +49,7 @@ public sealed partial class PacketShim
         {
             // A packet of a flow blocked earlier is dropped before any layer: the flow table is consulted first.
             flow = knownFlow >= 0 ? knownFlow : FindFlow(ref f, ref p, now, ref walk);
-            if (flow >= 0 && _flows.At(flow).Blocked && _flows.At(flow).Generation == walk.Snapshot.Generation)
+            if (flow >= 0 && _flows.At(flow).Blocked && !Stale(ref _flows.At(flow), walk.Snapshot))
             {
                 DropBlockedFlow(flow, ref walk);
                 return;

@@ -1,5 +1,7 @@
 using OpenWfp.Engine;
+using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Policy;
 using OpenWfp.Engine.Values;
 using OpenWfp.Wire;
 
@@ -26,10 +28,17 @@ public sealed partial class PacketShim
     private const int LocalMacSlots = 8;
     private const int DroppedDatagramSlots = 1024;
 
+    private static readonly ushort[] AuthLayerIds =
+        [LayerIds.AleAuthConnectV4, LayerIds.AleAuthConnectV6, LayerIds.AleAuthRecvAcceptV4, LayerIds.AleAuthRecvAcceptV6];
+
+    private static readonly int MaxLayerId = AuthLayerIds.Max();
+
     private readonly FilterEngine _engine;
     private readonly ShimOptions _options;
     private readonly FlowTable _flows;
     private readonly FragmentTable _fragments;
+    private readonly long[] _layerChangedAt = new long[MaxLayerId + 1];
+    private PolicySnapshot? _seenSnapshot;
     private readonly FwpValue[] _values = new FwpValue[ShimLayers.MaxFieldCount];
     private readonly ulong[] _localMacs = new ulong[LocalMacSlots];
     private readonly ShimTimeouts _timeouts;
@@ -122,6 +131,7 @@ public sealed partial class PacketShim
     private ShimVerdict ProcessIp(ReadOnlySpan<byte> frame, ref ParsedPacket p, long now, uint interfaceIndex, ShimTrace? trace, TrafficDirection hint, bool reassembled)
     {
         var snapshot = _engine.Current;
+        NoteSnapshot(snapshot);
         var layers = p.IpVersion == 4 ? ShimLayers.V4 : ShimLayers.V6;
         var source = p.IpVersion == 4 ? p.SourceIPv4 : p.SourceIPv6;
         var destination = p.IpVersion == 4 ? p.DestinationIPv4 : p.DestinationIPv6;

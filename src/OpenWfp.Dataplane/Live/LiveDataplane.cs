@@ -206,9 +206,11 @@ public sealed class LiveDataplane : IDisposable
                     Log(DataplaneLogLevel.Information, $"data plane: {Describe(plan)}");
                 }
 
-                if (RulePlanner.AleChanged(previous, snapshot) && _conntrack is { } conntrack)
+                var (v4, v6) = RulePlanner.AleChanged(previous, snapshot);
+                if ((v4 | v6) != 0 && _conntrack is { } conntrack)
                 {
-                    var cleared = conntrack.ClearMarks(_options.Marks.Mask);
+                    // Only the IP versions whose ALE layers changed: the other version's connections keep their decision.
+                    var cleared = conntrack.ClearMarks(_options.Marks.Mask, v4 != 0 && v6 != 0 ? (byte)0 : (byte)(v4 | v6));
                     Interlocked.Increment(ref _reauthorizations);
                     Interlocked.Add(ref _connectionsReauthorized, cleared);
                 }
