@@ -62,7 +62,7 @@ public sealed partial class PacketShim
         }
         else if (entry.Blocked)
         {
-            DropBlockedFlow(flow, ref walk);
+            DropBlockedFlow(flow, ref f, ref walk);
             return false;
         }
 
@@ -243,13 +243,20 @@ public sealed partial class PacketShim
         return true;
     }
 
-    private void DropBlockedFlow(int flow, ref Walk walk)
+    private void DropBlockedFlow(int flow, ref PacketFacts f, ref Walk walk)
     {
         ref var e = ref _flows.At(flow);
         _counters.FlowBlockedDrops++;
         walk.UseFlow(in e);
         walk.FlowBlocked = true;
         walk.Block(e.AleLayerId, e.FilterId, absorbed: false, ShimReason.FlowBlocked);
+
+        // The flow's filter blocked it, at the flow's ALE layer; the discard layer sees the facts of the flow's direction.
+        var dropped = f;
+        dropped.Direction = e.Origin;
+        dropped.AppId = e.AppId;
+        dropped.UserId = e.UserId;
+        IndicateDiscard(e.AleLayerId, ref dropped, ref walk, StackValues.DiscardModuleGeneral, StackValues.DiscardFirewallPolicy, e.FilterId);
     }
 
     private int FindFlow(ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk)

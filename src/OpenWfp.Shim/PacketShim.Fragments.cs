@@ -18,17 +18,19 @@ public sealed partial class PacketShim
         var ipLayer = outbound ? layers.OutboundIpPacket : layers.InboundIpPacket;
         Orient(ref facts, ref p, outbound);
         var tuple = TupleOf(in facts, outbound);
+        facts.Direction = outbound ? FwpDirection.Outbound : FwpDirection.Inbound;
         if (_fragments.TryGetDropped(in p, now, out var droppedLayer, out var droppedFilter, out var droppedReason))
         {
             _counters.FragmentsDropped++;
             walk.Block(droppedLayer, droppedFilter, absorbed: false, droppedReason);
+            IndicateFragmentDiscard(ipLayer.LayerId, ref facts, ref walk, droppedReason, droppedFilter);
             return walk.Verdict(in tuple, default);
         }
 
         if (walk.Reassembled)
         {
             // A fragment inside a rebuilt datagram: nothing legitimate nests fragmentation.
-            return DropDatagram(ref p, ref walk, now, ipLayer.LayerId, ShimReason.FragmentInvalid, in tuple);
+            return DropDatagram(ref p, ref facts, ref walk, now, ipLayer.LayerId, ShimReason.FragmentInvalid, in tuple);
         }
 
         bool passed;
@@ -58,7 +60,8 @@ public sealed partial class PacketShim
             return walk.Verdict(in tuple, default);
         }
 
-        switch (_fragments.Add(frame, in p, now, ipLayer.LayerId))
+        var outcome = _fragments.Add(frame, in p, now, ipLayer.LayerId);
+        switch (outcome)
         {
             case FragmentOutcome.Held:
             case FragmentOutcome.Truncated:
@@ -67,13 +70,11 @@ public sealed partial class PacketShim
                 return walk.Verdict(in tuple, default);
 
             case FragmentOutcome.Overlap:
-                _counters.FragmentsDropped++;
-                walk.Block(ipLayer.LayerId, 0, absorbed: false, ShimReason.FragmentOverlap);
-                return walk.Verdict(in tuple, default);
-
             case FragmentOutcome.Invalid:
+                var reason = outcome == FragmentOutcome.Overlap ? ShimReason.FragmentOverlap : ShimReason.FragmentInvalid;
                 _counters.FragmentsDropped++;
-                walk.Block(ipLayer.LayerId, 0, absorbed: false, ShimReason.FragmentInvalid);
+                walk.Block(ipLayer.LayerId, 0, absorbed: false, reason);
+                IndicateFragmentDiscard(ipLayer.LayerId, ref facts, ref walk, reason, 0);
                 return walk.Verdict(in tuple, default);
         }
 
@@ -81,7 +82,7 @@ public sealed partial class PacketShim
         var datagram = _fragments.Datagram;
         if (PacketParser.Parse(p.IpVersion == 4 ? LinkType.Ipv4 : LinkType.Ipv6, datagram, out var whole) != ParseStatus.Ok)
         {
-            return DropDatagram(ref p, ref walk, now, ipLayer.LayerId, ShimReason.FragmentInvalid, in tuple);
+            return DropDatagram(ref p, ref facts, ref walk, now, ipLayer.LayerId, ShimReason.FragmentInvalid, in tuple);
         }
 
         // The link-layer facts are the fragments'; the rest comes from the rebuilt datagram.
@@ -104,11 +105,31 @@ public sealed partial class PacketShim
         return verdict;
     }
 
-    private ShimVerdict DropDatagram(ref ParsedPacket p, ref Walk walk, long now, ushort layerId, ShimReason reason, in FlowTuple tuple)
+    private ShimVerdict DropDatagram(ref ParsedPacket p, ref PacketFacts f, ref Walk walk, long now, ushort layerId, ShimReason reason, in FlowTuple tuple)
     {
         _counters.FragmentsDropped++;
         _fragments.RememberDropped(in p, now, layerId, 0, reason);
         walk.Block(layerId, 0, absorbed: false, reason);
+        IndicateFragmentDiscard(layerId, ref f, ref walk, reason, 0);
         return walk.Verdict(in tuple, default);
+    }
+
+    /// <summary>
+    /// A fragment the shim dropped: at the IP packet discard layer, as a filter's drop when its datagram was blocked by
+    /// one, else as the IP module's own drop (Windows does not publish its IP_DISCARD_REASON numbers, so the reason is
+    /// the <see cref="ShimReason"/>).
+    /// </summary>
+    private void IndicateFragmentDiscard(ushort layerId, ref PacketFacts f, ref Walk walk, ShimReason reason, ulong filterId)
+    {
+        var dropped = f;
+        dropped.Flags |= ConditionFlags.IsFragment;
+        if (filterId != 0)
+        {
+            IndicateDiscard(layerId, ref dropped, ref walk, StackValues.DiscardModuleGeneral, StackValues.DiscardFirewallPolicy, filterId);
+        }
+        else
+        {
+            IndicateDiscard(layerId, ref dropped, ref walk, StackValues.DiscardModuleNetwork, (uint)reason, 0);
+        }
     }
 }

@@ -51,7 +51,7 @@ public sealed partial class PacketShim
             flow = knownFlow >= 0 ? knownFlow : FindFlow(ref f, ref p, now, ref walk);
             if (flow >= 0 && _flows.At(flow).Blocked && !Stale(ref _flows.At(flow), walk.Snapshot))
             {
-                DropBlockedFlow(flow, ref walk);
+                DropBlockedFlow(flow, ref f, ref walk);
                 return;
             }
         }
@@ -119,18 +119,7 @@ public sealed partial class PacketShim
         }
 
         var values = _values.AsSpan(0, map.FieldCount);
-        var token = f.UserId.Token;
-        var metadata = new ClassifyMetadata
-        {
-            CurrentMetadataValues = ClassifyMetadata.FieldPacketDirection
-                | (flowId != 0 ? ClassifyMetadata.FieldFlowHandle : 0)
-                | (f.AppId.IsEmpty ? 0 : ClassifyMetadata.FieldProcessPath)
-                | (token is null ? 0 : ClassifyMetadata.FieldToken),
-            PacketDirection = (uint)f.Direction,
-            FlowHandle = flowId,
-            ProcessPath = f.AppId,
-            Token = token,
-        };
+        var metadata = Metadata(in f, flowId);
         var result = ClassifyResult.NoMatch;
         if (trace is { RecordValues: true })
         {
@@ -153,6 +142,7 @@ public sealed partial class PacketShim
         if (result.Action == ActionType.Block)
         {
             walk.Block(map.LayerId, result.FilterId, result.IsAbsorbed, ShimReason.Classified);
+            IndicateDiscard(map.LayerId, ref f, ref walk, StackValues.DiscardModuleGeneral, StackValues.DiscardFirewallPolicy, result.FilterId);
             return false;
         }
 

@@ -109,6 +109,10 @@ public sealed partial class PacketShim
         {
             _counters.Unparsed++;
             verdict = new ShimVerdict { Action = _options.UnparsedDecision, Reason = ShimReason.Unparsed, LayerId = ShimVerdict.NoLayer };
+            if (_options.UnparsedDecision == ActionType.Block && packet.IpVersion != 0)
+            {
+                DiscardUnparsed(ref packet, direction, interfaceIndex, trace);
+            }
         }
 
         verdict = verdict with { ParseStatus = status };

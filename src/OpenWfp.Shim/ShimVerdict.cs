@@ -155,6 +155,9 @@ public struct ShimCounters
     /// <summary>Datagrams rebuilt from fragments and classified whole.</summary>
     public long DatagramsReassembled;
 
+    /// <summary>Classifications at *_DISCARD layers (only layers with filters are classified).</summary>
+    public long DiscardClassifications;
+
     /// <summary>Fragments dropped without classifying: overlapping, invalid, or of a datagram already dropped.</summary>
     public long FragmentsDropped;
 }
