@@ -45,6 +45,11 @@ public sealed partial class PacketShim
                 return true;
             }
 
+            if (!outbound && InResponseWindow(in f, now, ref walk))
+            {
+                return true;
+            }
+
             return NewFlow(layers, ref f, ref p, now, ref walk, out flow);
         }
 
@@ -73,6 +78,11 @@ public sealed partial class PacketShim
             return progressed;
         }
 
+        if (outbound && entry.Multicast)
+        {
+            OpenResponseWindow(in f, entry.FlowId, now);
+        }
+
         walk.FlowEstablished = true;
         return true;
     }
@@ -92,6 +102,7 @@ public sealed partial class PacketShim
         ref var e = ref _flows.At(flow);
         e.Origin = f.Direction;
         e.Generation = walk.Snapshot.Generation;
+        e.Multicast = f.Direction == FwpDirection.Outbound && p.Protocol != Tcp && IsGroupAddress(f.IpVersion, f.RemoteAddress);
         e.Stage = p.Protocol == Tcp ? ((p.TcpFlags & TcpFlags.Syn) != 0 ? TcpStage.Handshake : TcpStage.Established) : TcpStage.None;
         // Finding the process behind a socket costs far more than classifying, so it is done only when a filter
         // (or a callout, which may read anything) at an ALE layer of this flow reads ALE_APP_ID or ALE_USER_ID.
@@ -129,6 +140,11 @@ public sealed partial class PacketShim
             walk.FlowBlocked = true;
             e.FilterId = walk.FilterId;
             return false;
+        }
+
+        if (e.Multicast)
+        {
+            OpenResponseWindow(in f, e.FlowId, now);
         }
 
         walk.FlowEstablished = e.Stage != TcpStage.Handshake;
@@ -279,6 +295,12 @@ public sealed partial class PacketShim
         {
             var id = p.Has(PacketFlags.IcmpEcho) ? p.IcmpId : (ushort)((p.IcmpType << 8) | p.IcmpCode);
             return new FlowKey(f.LocalAddress, f.RemoteAddress, id, 0, p.Protocol, p.IpVersion);
+        }
+
+        // Inbound multicast and broadcast: one flow per local endpoint, whoever sent it (PacketShim.Multicast.cs).
+        if (IsGroupAddress(p.IpVersion, f.LocalAddress))
+        {
+            return new FlowKey(f.LocalAddress, 0, f.HasPorts ? f.LocalPort : (ushort)0, 0, p.Protocol, p.IpVersion);
         }
 
         return new FlowKey(f.LocalAddress, f.RemoteAddress, f.HasPorts ? f.LocalPort : (ushort)0, f.HasPorts ? f.RemotePort : (ushort)0, p.Protocol, p.IpVersion);

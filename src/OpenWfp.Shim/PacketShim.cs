@@ -27,6 +27,7 @@ public sealed partial class PacketShim
     private const byte IcmpV6 = 58;
     private const int LocalMacSlots = 8;
     private const int DroppedDatagramSlots = 1024;
+    private const int ResponseWindowSlots = 256;
 
     private static readonly ushort[] AuthLayerIds =
         [LayerIds.AleAuthConnectV4, LayerIds.AleAuthConnectV6, LayerIds.AleAuthRecvAcceptV4, LayerIds.AleAuthRecvAcceptV6];
@@ -37,6 +38,7 @@ public sealed partial class PacketShim
     private readonly ShimOptions _options;
     private readonly FlowTable _flows;
     private readonly FragmentTable _fragments;
+    private readonly ResponseWindow[] _windows = new ResponseWindow[ResponseWindowSlots];
     private readonly long[] _layerChangedAt = new long[MaxLayerId + 1];
     private PolicySnapshot? _seenSnapshot;
     private readonly FwpValue[] _values = new FwpValue[ShimLayers.MaxFieldCount];
@@ -56,7 +58,8 @@ public sealed partial class PacketShim
         _timeouts = new ShimTimeouts(
             (long)_options.TcpIdleTimeout.TotalNanoseconds,
             (long)_options.DatagramIdleTimeout.TotalNanoseconds,
-            (long)_options.ClosedTimeout.TotalNanoseconds);
+            (long)_options.ClosedTimeout.TotalNanoseconds,
+            (long)_options.MulticastResponseWindow.TotalNanoseconds);
     }
 
     /// <summary>Running totals.</summary>

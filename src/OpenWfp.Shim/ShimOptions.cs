@@ -28,6 +28,13 @@ public sealed class ShimOptions
     public TimeSpan ClosedTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long after this host sends to a multicast or broadcast address replies from anyone to the sending port are
+    /// let in without ALE_AUTH_RECV_ACCEPT (docs/SHIM.md, "Multicast and broadcast"). Four seconds is WFP's default
+    /// (Microsoft Learn, "ALE Multicast/Broadcast Traffic"); only further outbound traffic extends it.
+    /// </summary>
+    public TimeSpan MulticastResponseWindow { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>
     /// Most datagrams reassembled at once (docs/SHIM.md, "Fragments"); each takes a 66 KiB buffer the first time it is
     /// needed, so this bounds reassembly memory. When full, the oldest pending datagram is dropped.
     /// </summary>

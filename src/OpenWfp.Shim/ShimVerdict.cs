@@ -155,6 +155,9 @@ public struct ShimCounters
     /// <summary>Datagrams rebuilt from fragments and classified whole.</summary>
     public long DatagramsReassembled;
 
+    /// <summary>Inbound packets let in as replies within an outbound multicast or broadcast flow's window.</summary>
+    public long MulticastResponses;
+
     /// <summary>Classifications at *_DISCARD layers (only layers with filters are classified).</summary>
     public long DiscardClassifications;
 
