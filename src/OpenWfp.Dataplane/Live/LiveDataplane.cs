@@ -183,6 +183,8 @@ public sealed class LiveDataplane : IDisposable
             s.BatchedVerdicts += c.BatchedVerdicts;
             s.Flows += shim.Flows;
             s.Classifications += shim.Classifications;
+            s.FragmentsHeld += shim.FragmentsHeld;
+            s.DatagramsReassembled += shim.DatagramsReassembled;
         }
 
         return s;
@@ -314,6 +316,15 @@ public struct DataplaneStats
 
     /// <summary>Classifications at all layers.</summary>
     public long Classifications { get; set; }
+
+    /// <summary>
+    /// IP fragments the shim held for reassembly. Zero while the kernel reassembles before the queue (nf_defrag, loaded
+    /// with conntrack, which the rules use: docs/DATAPLANE.md, Fragments).
+    /// </summary>
+    public long FragmentsHeld { get; set; }
+
+    /// <summary>Datagrams the shim rebuilt from fragments itself (see <see cref="FragmentsHeld"/>).</summary>
+    public long DatagramsReassembled { get; set; }
 
     /// <summary>Commits that reauthorized open connections.</summary>
     public long Reauthorizations { get; set; }
