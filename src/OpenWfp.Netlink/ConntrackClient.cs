@@ -43,7 +43,18 @@ public sealed class ConntrackClient : IDisposable
     /// <param name="mask">The mark bits to clear.</param>
     /// <returns>How many entries were changed.</returns>
     /// <exception cref="NetlinkException">The dump or an update failed (other than ENOENT).</exception>
-    public int ClearMarks(uint mask)
+    public int ClearMarks(uint mask) => ClearMarks(mask, family: 0);
+
+    /// <summary>
+    /// As <see cref="ClearMarks(uint)"/>, for the entries of one address family only (<see cref="ConntrackConstants.AfInet"/>
+    /// or <see cref="ConntrackConstants.AfInet6"/>; 0 for both): a policy change that touched only one IP version's
+    /// layers leaves the other version's connections decided.
+    /// </summary>
+    /// <param name="mask">The mark bits to clear.</param>
+    /// <param name="family">The address family, or 0 for every family.</param>
+    /// <returns>How many entries were changed.</returns>
+    /// <exception cref="NetlinkException">The dump or an update failed (other than ENOENT).</exception>
+    public int ClearMarks(uint mask, byte family)
     {
         if (mask == 0)
         {
@@ -55,7 +66,7 @@ public sealed class ConntrackClient : IDisposable
         var updates = new List<byte[]>();
         Dump((ReadOnlySpan<byte> message, in ConntrackEntry entry) =>
         {
-            if (entry.HasMark && (entry.Mark & mask) != 0)
+            if (entry.HasMark && (entry.Mark & mask) != 0 && (family == 0 || entry.Family == family))
             {
                 var tuple = message.Slice(entry.TupleOffset, entry.TupleLength);
                 var zone = message.Slice(entry.ZoneOffset, entry.ZoneLength);

@@ -12,6 +12,12 @@ public static class ConntrackConstants
     /// <summary><c>IPCTNL_MSG_CT_GET</c> (linux/netfilter/nfnetlink_conntrack.h): get one entry, or dump with NLM_F_DUMP.</summary>
     public const byte MsgCtGet = 1;
 
+    /// <summary><c>AF_INET</c> (linux/socket.h): an IPv4 entry's nfgenmsg family.</summary>
+    public const byte AfInet = 2;
+
+    /// <summary><c>AF_INET6</c> (linux/socket.h): an IPv6 entry's nfgenmsg family.</summary>
+    public const byte AfInet6 = 10;
+
     /// <summary><c>CTA_TUPLE_ORIG</c> (linux/netfilter/nfnetlink_conntrack.h): nested original-direction tuple.</summary>
     public const ushort CtaTupleOrig = 1;
 

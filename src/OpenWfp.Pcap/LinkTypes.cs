@@ -12,6 +12,9 @@ public static class LinkTypes
     /// <summary>LINKTYPE_RAW: raw IPv4 or IPv6, version taken from the first nibble.</summary>
     public const uint Raw = 101;
 
+    /// <summary>LINKTYPE_LOOP: OpenBSD loopback, 4-byte network-order address family header.</summary>
+    public const uint Loop = 108;
+
     /// <summary>LINKTYPE_LINUX_SLL: Linux "cooked" capture, version 1.</summary>
     public const uint LinuxSll = 113;
 

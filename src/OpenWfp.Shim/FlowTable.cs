@@ -64,6 +64,9 @@ internal struct FlowEntry
 
     /// <summary>True once the owner source was asked for this flow (whatever it found): it is not asked again.</summary>
     public bool OwnerLookedUp;
+
+    /// <summary>An outbound flow to a multicast or broadcast address: it lives only as long as the response window.</summary>
+    public bool Multicast;
 }
 
 /// <summary>
@@ -198,6 +201,7 @@ internal sealed class FlowTable
         var limit = e.Stage switch
         {
             _ when e.Blocked => timeouts.DatagramNanoseconds,
+            _ when e.Multicast => timeouts.MulticastNanoseconds,
             TcpStage.Closed => timeouts.ClosedNanoseconds,
             _ when e.Key.Protocol == IpProtocol.Tcp => timeouts.TcpNanoseconds,
             _ => timeouts.DatagramNanoseconds,
@@ -218,4 +222,4 @@ internal sealed class FlowTable
 internal readonly record struct ExpiredFlow(ulong FlowId);
 
 /// <summary>Idle timeouts in nanoseconds of capture/clock time.</summary>
-internal readonly record struct ShimTimeouts(long TcpNanoseconds, long DatagramNanoseconds, long ClosedNanoseconds);
+internal readonly record struct ShimTimeouts(long TcpNanoseconds, long DatagramNanoseconds, long ClosedNanoseconds, long MulticastNanoseconds);

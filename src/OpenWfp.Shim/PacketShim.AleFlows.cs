@@ -45,6 +45,11 @@ public sealed partial class PacketShim
                 return true;
             }
 
+            if (!outbound && InResponseWindow(in f, now, ref walk))
+            {
+                return true;
+            }
+
             return NewFlow(layers, ref f, ref p, now, ref walk, out flow);
         }
 
@@ -53,7 +58,7 @@ public sealed partial class PacketShim
         walk.UseFlow(in entry);
         f.AppId = entry.AppId;
         f.UserId = entry.UserId;
-        if (entry.Generation != walk.Snapshot.Generation)
+        if (Stale(ref entry, walk.Snapshot))
         {
             if (!Reauthorize(layers, ref f, ref entry, ref walk))
             {
@@ -62,7 +67,7 @@ public sealed partial class PacketShim
         }
         else if (entry.Blocked)
         {
-            DropBlockedFlow(flow, ref walk);
+            DropBlockedFlow(flow, ref f, ref walk);
             return false;
         }
 
@@ -71,6 +76,11 @@ public sealed partial class PacketShim
             var progressed = TcpProgress(layers, ref f, ref entry, flags, outbound, ref walk);
             walk.FlowEstablished = progressed && entry.Stage != TcpStage.Handshake;
             return progressed;
+        }
+
+        if (outbound && entry.Multicast)
+        {
+            OpenResponseWindow(in f, entry.FlowId, now);
         }
 
         walk.FlowEstablished = true;
@@ -92,6 +102,7 @@ public sealed partial class PacketShim
         ref var e = ref _flows.At(flow);
         e.Origin = f.Direction;
         e.Generation = walk.Snapshot.Generation;
+        e.Multicast = f.Direction == FwpDirection.Outbound && p.Protocol != Tcp && IsGroupAddress(f.IpVersion, f.RemoteAddress);
         e.Stage = p.Protocol == Tcp ? ((p.TcpFlags & TcpFlags.Syn) != 0 ? TcpStage.Handshake : TcpStage.Established) : TcpStage.None;
         // Finding the process behind a socket costs far more than classifying, so it is done only when a filter
         // (or a callout, which may read anything) at an ALE layer of this flow reads ALE_APP_ID or ALE_USER_ID.
@@ -131,8 +142,63 @@ public sealed partial class PacketShim
             return false;
         }
 
+        if (e.Multicast)
+        {
+            OpenResponseWindow(in f, e.FlowId, now);
+        }
+
         walk.FlowEstablished = e.Stage != TcpStage.Handshake;
         return true;
+    }
+
+    /// <summary>
+    /// True when a commit since the flow was last authorized changed the layer that authorized it, so the flow must be
+    /// reauthorized. A flow untouched by the commits since is brought up to date here and keeps its decision: a commit
+    /// at, say, OUTBOUND_TRANSPORT reauthorizes no flow (docs/SHIM.md, "Reauthorization").
+    /// </summary>
+    private bool Stale(ref FlowEntry e, PolicySnapshot snapshot)
+    {
+        if (e.Generation == snapshot.Generation)
+        {
+            return false;
+        }
+
+        NoteSnapshot(snapshot);
+        if (_layerChangedAt[e.AleLayerId] > e.Generation)
+        {
+            return true;
+        }
+
+        e.Generation = snapshot.Generation;
+        return false;
+    }
+
+    /// <summary>
+    /// Records, for each ALE authorization layer, the generation of the last snapshot this shim saw it change in. A
+    /// commit recompiles only the layers it touched, so an unchanged layer keeps the very same program
+    /// (<see cref="PolicySnapshot.SameProgram"/>); comparing with the last snapshot seen also covers commits that
+    /// happened between two packets.
+    /// </summary>
+    private void NoteSnapshot(PolicySnapshot snapshot)
+    {
+        var seen = _seenSnapshot;
+        if (ReferenceEquals(seen, snapshot))
+        {
+            return;
+        }
+
+        if (seen is not null && snapshot.Generation > seen.Generation)
+        {
+            foreach (var id in AuthLayerIds)
+            {
+                if (!snapshot.SameProgram(seen, id))
+                {
+                    _layerChangedAt[id] = snapshot.Generation;
+                }
+            }
+        }
+
+        _seenSnapshot = snapshot;
     }
 
     private bool Reauthorize(ShimLayers layers, ref PacketFacts f, ref FlowEntry e, ref Walk walk)
@@ -193,13 +259,20 @@ public sealed partial class PacketShim
         return true;
     }
 
-    private void DropBlockedFlow(int flow, ref Walk walk)
+    private void DropBlockedFlow(int flow, ref PacketFacts f, ref Walk walk)
     {
         ref var e = ref _flows.At(flow);
         _counters.FlowBlockedDrops++;
         walk.UseFlow(in e);
         walk.FlowBlocked = true;
         walk.Block(e.AleLayerId, e.FilterId, absorbed: false, ShimReason.FlowBlocked);
+
+        // The flow's filter blocked it, at the flow's ALE layer; the discard layer sees the facts of the flow's direction.
+        var dropped = f;
+        dropped.Direction = e.Origin;
+        dropped.AppId = e.AppId;
+        dropped.UserId = e.UserId;
+        IndicateDiscard(e.AleLayerId, ref dropped, ref walk, StackValues.DiscardModuleGeneral, StackValues.DiscardFirewallPolicy, e.FilterId);
     }
 
     private int FindFlow(ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk)
@@ -222,6 +295,12 @@ public sealed partial class PacketShim
         {
             var id = p.Has(PacketFlags.IcmpEcho) ? p.IcmpId : (ushort)((p.IcmpType << 8) | p.IcmpCode);
             return new FlowKey(f.LocalAddress, f.RemoteAddress, id, 0, p.Protocol, p.IpVersion);
+        }
+
+        // Inbound multicast and broadcast: one flow per local endpoint, whoever sent it (PacketShim.Multicast.cs).
+        if (IsGroupAddress(p.IpVersion, f.LocalAddress))
+        {
+            return new FlowKey(f.LocalAddress, 0, f.HasPorts ? f.LocalPort : (ushort)0, 0, p.Protocol, p.IpVersion);
         }
 
         return new FlowKey(f.LocalAddress, f.RemoteAddress, f.HasPorts ? f.LocalPort : (ushort)0, f.HasPorts ? f.RemotePort : (ushort)0, p.Protocol, p.IpVersion);

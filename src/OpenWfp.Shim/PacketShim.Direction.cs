@@ -68,7 +68,8 @@ public sealed partial class PacketShim
         {
             var v4 = p.IpVersion == 4;
             var srcLocal = v4 ? local.Contains((uint)source) : local.Contains(source);
-            var dstLocal = v4 ? local.Contains((uint)destination) : local.Contains(destination);
+            // A multicast or broadcast destination reaches this host too (it is not forwarded traffic).
+            var dstLocal = (v4 ? local.Contains((uint)destination) : local.Contains(destination)) || (!srcLocal && IsGroupAddress(p.IpVersion, destination));
             return (srcLocal, dstLocal) switch
             {
                 (true, true) => TrafficDirection.Loopback,

@@ -17,82 +17,62 @@ public sealed partial class PacketShim
     private bool Outbound(ShimLayers layers, ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk, int knownFlow)
     {
         f.Direction = FwpDirection.Outbound;
-        var laterFragment = p.Has(PacketFlags.Fragment) && p.FragmentOffset != 0;
-        if (laterFragment)
-        {
-            return LaterFragment(layers.OutboundIpPacket, ref f, ref p, ref walk) && MacFrame(ShimLayers.OutboundMacFrame, ref f, ref walk);
-        }
-
         if (p.Has(PacketFlags.IcmpError))
         {
             return Classify(layers.OutboundIcmpError, ref f, ref walk, false)
                 && Classify(layers.OutboundTransport, ref f, ref walk, false)
-                && IpPacket(layers.OutboundIpPacket, ref f, ref p, ref walk)
-                && MacFrame(ShimLayers.OutboundMacFrame, ref f, ref walk);
+                && OutboundFrame(layers, ref f, ref p, ref walk);
         }
 
         var flow = knownFlow;
-        if (!Ale(layers, ref f, ref p, now, ref walk, ref flow))
-        {
-            return RememberFirstFragment(ref p, ref walk);
-        }
-
-        var ok = Payload(layers, ref f, ref p, ref walk)
+        return Ale(layers, ref f, ref p, now, ref walk, ref flow)
+            && Payload(layers, ref f, ref p, ref walk)
             && Classify(layers.OutboundTransport, ref f, ref walk, false)
-            && IpPacket(layers.OutboundIpPacket, ref f, ref p, ref walk)
-            && MacFrame(ShimLayers.OutboundMacFrame, ref f, ref walk);
-        if (!ok)
-        {
-            RememberFirstFragment(ref p, ref walk);
-        }
-
-        return ok;
+            && OutboundFrame(layers, ref f, ref p, ref walk);
     }
+
+    /// <summary>OUTBOUND_IPPACKET and OUTBOUND_MAC_FRAME, which a rebuilt datagram's fragments already met one by one.</summary>
+    private bool OutboundFrame(ShimLayers layers, ref PacketFacts f, ref ParsedPacket p, ref Walk walk) =>
+        walk.Reassembled || (IpPacket(layers.OutboundIpPacket, ref f, ref p, ref walk) && MacFrame(ShimLayers.OutboundMacFrame, ref f, ref walk));
 
     private void Inbound(ShimLayers layers, ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk, int knownFlow)
     {
         f.Direction = FwpDirection.Inbound;
-        var laterFragment = p.Has(PacketFlags.Fragment) && p.FragmentOffset != 0;
+        if (walk.Reassembled)
+        {
+            f.Flags |= ConditionFlags.IsReassembled;
+        }
+
         var icmpError = p.Has(PacketFlags.IcmpError);
         var flow = -1;
-        if (!laterFragment && !icmpError)
+        if (!icmpError)
         {
             // A packet of a flow blocked earlier is dropped before any layer: the flow table is consulted first.
             flow = knownFlow >= 0 ? knownFlow : FindFlow(ref f, ref p, now, ref walk);
-            if (flow >= 0 && _flows.At(flow).Blocked && _flows.At(flow).Generation == walk.Snapshot.Generation)
+            if (flow >= 0 && _flows.At(flow).Blocked && !Stale(ref _flows.At(flow), walk.Snapshot))
             {
-                DropBlockedFlow(flow, ref walk);
+                DropBlockedFlow(flow, ref f, ref walk);
                 return;
             }
         }
 
-        if (!MacFrame(ShimLayers.InboundMacFrame, ref f, ref walk))
+        // A rebuilt datagram's fragments met the MAC and IP packet layers one by one already.
+        if (!walk.Reassembled && (!MacFrame(ShimLayers.InboundMacFrame, ref f, ref walk) || !IpPacket(layers.InboundIpPacket, ref f, ref p, ref walk)))
         {
-            return;
-        }
-
-        if (laterFragment)
-        {
-            LaterFragment(layers.InboundIpPacket, ref f, ref p, ref walk);
             return;
         }
 
         if (icmpError)
         {
             SetEmbedded(ref f, ref p);
-            _ = IpPacket(layers.InboundIpPacket, ref f, ref p, ref walk)
-                && Classify(layers.InboundTransport, ref f, ref walk, false)
+            _ = Classify(layers.InboundTransport, ref f, ref walk, false)
                 && Classify(layers.InboundIcmpError, ref f, ref walk, false);
             return;
         }
 
-        if (!IpPacket(layers.InboundIpPacket, ref f, ref p, ref walk)
-            || !Classify(layers.InboundTransport, ref f, ref walk, false)
-            || !Ale(layers, ref f, ref p, now, ref walk, ref flow)
-            || !Payload(layers, ref f, ref p, ref walk))
-        {
-            RememberFirstFragment(ref p, ref walk);
-        }
+        _ = Classify(layers.InboundTransport, ref f, ref walk, false)
+            && Ale(layers, ref f, ref p, now, ref walk, ref flow)
+            && Payload(layers, ref f, ref p, ref walk);
     }
 
     /// <summary>DATAGRAM_DATA for UDP and other datagram protocols; STREAM for TCP segments that carry data.</summary>
@@ -125,29 +105,6 @@ public sealed partial class PacketShim
 
     private bool MacFrame(LayerFieldMap map, ref PacketFacts f, ref Walk walk) => !f.HasMac || Classify(map, ref f, ref walk, false);
 
-    /// <summary>A fragment after the first: the IP packet layer only; the verdict of its first fragment when that was blocked.</summary>
-    private bool LaterFragment(LayerFieldMap ipLayer, ref PacketFacts f, ref ParsedPacket p, ref Walk walk)
-    {
-        if (_fragments.TryGetBlocked(in p, out var layerId, out var filterId))
-        {
-            walk.Block(layerId, filterId, absorbed: false, ShimReason.FragmentOfBlocked);
-            return false;
-        }
-
-        return IpPacket(ipLayer, ref f, ref p, ref walk);
-    }
-
-    /// <summary>When a blocked packet was a first fragment, its later fragments are dropped with it.</summary>
-    private bool RememberFirstFragment(ref ParsedPacket p, ref Walk walk)
-    {
-        if (p.Has(PacketFlags.Fragment) && p.FragmentOffset == 0 && walk.IsBlocked)
-        {
-            _fragments.RememberBlocked(in p, walk.LayerId, walk.FilterId);
-        }
-
-        return false;
-    }
-
     /// <summary>
     /// Classifies one layer, unless it has no filters (then it costs nothing, and only a trace records it).
     /// Returns false when the layer blocked.
@@ -162,18 +119,7 @@ public sealed partial class PacketShim
         }
 
         var values = _values.AsSpan(0, map.FieldCount);
-        var token = f.UserId.Token;
-        var metadata = new ClassifyMetadata
-        {
-            CurrentMetadataValues = ClassifyMetadata.FieldPacketDirection
-                | (flowId != 0 ? ClassifyMetadata.FieldFlowHandle : 0)
-                | (f.AppId.IsEmpty ? 0 : ClassifyMetadata.FieldProcessPath)
-                | (token is null ? 0 : ClassifyMetadata.FieldToken),
-            PacketDirection = (uint)f.Direction,
-            FlowHandle = flowId,
-            ProcessPath = f.AppId,
-            Token = token,
-        };
+        var metadata = Metadata(in f, flowId);
         var result = ClassifyResult.NoMatch;
         if (trace is { RecordValues: true })
         {
@@ -196,6 +142,7 @@ public sealed partial class PacketShim
         if (result.Action == ActionType.Block)
         {
             walk.Block(map.LayerId, result.FilterId, result.IsAbsorbed, ShimReason.Classified);
+            IndicateDiscard(map.LayerId, ref f, ref walk, StackValues.DiscardModuleGeneral, StackValues.DiscardFirewallPolicy, result.FilterId);
             return false;
         }
 
@@ -245,6 +192,7 @@ public sealed partial class PacketShim
         public ulong StepFilterId;
         public bool FlowEstablished;
         public bool FlowBlocked;
+        public bool Reassembled;
         private bool _blocked;
         private bool _absorbed;
         private ShimReason _reason;
@@ -265,6 +213,9 @@ public sealed partial class PacketShim
         }
 
         public readonly bool IsBlocked => _blocked;
+
+        /// <summary>Records why a permitted packet was permitted without reaching every layer (a held fragment).</summary>
+        public void Note(ShimReason reason) => _reason = reason;
 
         /// <summary>The packet belongs to <paramref name="e"/>: its id and, as far as the table knows it, its owner.</summary>
         public void UseFlow(in FlowEntry e)

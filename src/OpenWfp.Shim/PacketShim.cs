@@ -1,5 +1,7 @@
 using OpenWfp.Engine;
+using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
+using OpenWfp.Engine.Policy;
 using OpenWfp.Engine.Values;
 using OpenWfp.Wire;
 
@@ -24,11 +26,21 @@ public sealed partial class PacketShim
     private const byte Icmp = 1;
     private const byte IcmpV6 = 58;
     private const int LocalMacSlots = 8;
+    private const int DroppedDatagramSlots = 1024;
+    private const int ResponseWindowSlots = 256;
+
+    private static readonly ushort[] AuthLayerIds =
+        [LayerIds.AleAuthConnectV4, LayerIds.AleAuthConnectV6, LayerIds.AleAuthRecvAcceptV4, LayerIds.AleAuthRecvAcceptV6];
+
+    private static readonly int MaxLayerId = AuthLayerIds.Max();
 
     private readonly FilterEngine _engine;
     private readonly ShimOptions _options;
     private readonly FlowTable _flows;
-    private readonly FragmentTable _fragments = new(1024);
+    private readonly FragmentTable _fragments;
+    private readonly ResponseWindow[] _windows = new ResponseWindow[ResponseWindowSlots];
+    private readonly long[] _layerChangedAt = new long[MaxLayerId + 1];
+    private PolicySnapshot? _seenSnapshot;
     private readonly FwpValue[] _values = new FwpValue[ShimLayers.MaxFieldCount];
     private readonly ulong[] _localMacs = new ulong[LocalMacSlots];
     private readonly ShimTimeouts _timeouts;
@@ -42,10 +54,12 @@ public sealed partial class PacketShim
         _engine = engine;
         _options = options ?? new ShimOptions();
         _flows = new FlowTable(_options.FlowCapacity);
+        _fragments = new FragmentTable(_options.ReassemblyMaxDatagrams, DroppedDatagramSlots, (long)_options.ReassemblyTimeout.TotalNanoseconds);
         _timeouts = new ShimTimeouts(
             (long)_options.TcpIdleTimeout.TotalNanoseconds,
             (long)_options.DatagramIdleTimeout.TotalNanoseconds,
-            (long)_options.ClosedTimeout.TotalNanoseconds);
+            (long)_options.ClosedTimeout.TotalNanoseconds,
+            (long)_options.MulticastResponseWindow.TotalNanoseconds);
     }
 
     /// <summary>Running totals.</summary>
@@ -87,7 +101,7 @@ public sealed partial class PacketShim
         ShimVerdict verdict;
         if (status == ParseStatus.Ok)
         {
-            verdict = ProcessIp(ref packet, timestampNanoseconds, interfaceIndex, trace, direction);
+            verdict = ProcessIp(frame, ref packet, timestampNanoseconds, interfaceIndex, trace, direction, reassembled: false);
         }
         else if (status == ParseStatus.NotIp && linkType == LinkType.Ethernet)
         {
@@ -98,6 +112,10 @@ public sealed partial class PacketShim
         {
             _counters.Unparsed++;
             verdict = new ShimVerdict { Action = _options.UnparsedDecision, Reason = ShimReason.Unparsed, LayerId = ShimVerdict.NoLayer };
+            if (_options.UnparsedDecision == ActionType.Block && packet.IpVersion != 0)
+            {
+                DiscardUnparsed(ref packet, direction, interfaceIndex, trace);
+            }
         }
 
         verdict = verdict with { ParseStatus = status };
@@ -113,9 +131,14 @@ public sealed partial class PacketShim
         return verdict;
     }
 
-    private ShimVerdict ProcessIp(ref ParsedPacket p, long now, uint interfaceIndex, ShimTrace? trace, TrafficDirection hint)
+    /// <summary>Pending reassemblies (fragments held until their datagram is whole).</summary>
+    public int PendingDatagrams => _fragments.Pending;
+
+    // reassembled: p is a datagram the fragment table rebuilt from fragments that already met the per-fragment layers.
+    private ShimVerdict ProcessIp(ReadOnlySpan<byte> frame, ref ParsedPacket p, long now, uint interfaceIndex, ShimTrace? trace, TrafficDirection hint, bool reassembled)
     {
         var snapshot = _engine.Current;
+        NoteSnapshot(snapshot);
         var layers = p.IpVersion == 4 ? ShimLayers.V4 : ShimLayers.V6;
         var source = p.IpVersion == 4 ? p.SourceIPv4 : p.SourceIPv6;
         var destination = p.IpVersion == 4 ? p.DestinationIPv4 : p.DestinationIPv6;
@@ -136,7 +159,7 @@ public sealed partial class PacketShim
         var index = interfaceIndex != 0 ? interfaceIndex : p.InterfaceIndex > 0 ? (uint)p.InterfaceIndex : _options.DefaultInterfaceIndex;
         var loopback = direction == TrafficDirection.Loopback || loopbackDevice || IsLoopbackAddress(p.IpVersion, source) || IsLoopbackAddress(p.IpVersion, destination);
 
-        var walk = new Walk(snapshot, trace) { Direction = direction };
+        var walk = new Walk(snapshot, trace) { Direction = direction, Reassembled = reassembled };
         if (knownFlow >= 0)
         {
             walk.UseFlow(in _flows.At(knownFlow));
@@ -169,6 +192,11 @@ public sealed partial class PacketShim
 
             Classify(layers.IpForward, ref facts, ref walk, reauthorization: false);
             return walk.Verdict(SenderTuple(ref p, source, destination), p.TcpFlags);
+        }
+
+        if (p.Has(PacketFlags.Fragment))
+        {
+            return Fragment(frame, ref p, layers, ref facts, ref walk, now, interfaceIndex);
         }
 
         if (direction is TrafficDirection.Outbound or TrafficDirection.Loopback)

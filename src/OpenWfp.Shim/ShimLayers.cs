@@ -45,8 +45,12 @@ internal sealed class ShimLayers
 
     public static LayerFieldMap OutboundMacFrame { get; } = Map(LayerIds.OutboundMacFrameEthernet);
 
+    // The *_DISCARD twin of each layer the shim feeds (the MAC layers have none), by run-time layer id.
+    private static readonly LayerFieldMap?[] DiscardById = BuildDiscards();
+
     /// <summary>The largest field count of any layer the shim feeds: the size of its value buffer.</summary>
-    public static int MaxFieldCount { get; } = new[] { V4, V6 }.SelectMany(s => s.All).Append(InboundMacFrame).Append(OutboundMacFrame).Max(m => m.FieldCount);
+    public static int MaxFieldCount { get; } = new[] { V4, V6 }.SelectMany(s => s.All).Append(InboundMacFrame).Append(OutboundMacFrame)
+        .Concat(DiscardById.Where(m => m is not null)!).Max(m => m!.FieldCount);
 
     public required LayerFieldMap InboundIpPacket { get; init; }
 
@@ -81,6 +85,27 @@ internal sealed class ShimLayers
     /// <summary>The layers the shim can feed, for documentation and tests.</summary>
     public static IEnumerable<LayerInfo> FedLayers =>
         V4.All.Concat(V6.All).Append(InboundMacFrame).Append(OutboundMacFrame).Select(m => m.Layer);
+
+    /// <summary>
+    /// The discard layer where a packet dropped at <paramref name="layerId"/> is indicated (for example
+    /// INBOUND_TRANSPORT_V4_DISCARD for INBOUND_TRANSPORT_V4), or null when the layer has none.
+    /// </summary>
+    public static LayerFieldMap? DiscardOf(ushort layerId) => layerId < DiscardById.Length ? DiscardById[layerId] : null;
+
+    private static LayerFieldMap?[] BuildDiscards()
+    {
+        var fed = new[] { V4, V6 }.SelectMany(s => s.All).ToArray();
+        var result = new LayerFieldMap?[fed.Max(m => m.LayerId) + 1];
+        foreach (var map in fed)
+        {
+            if (LayerCatalog.TryFindLayer(map.Layer.ShortName + "_DISCARD", out var discard) && discard.IsDiscard)
+            {
+                result[map.LayerId] = new LayerFieldMap(discard);
+            }
+        }
+
+        return result;
+    }
 
     private static LayerFieldMap Map(ushort layerId) => new(LayerCatalog.Layer(layerId));
 }

@@ -27,6 +27,26 @@ public sealed class ShimOptions
     /// <summary>How long a TCP flow is kept after a RST or FINs from both sides (for late retransmissions).</summary>
     public TimeSpan ClosedTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long after this host sends to a multicast or broadcast address replies from anyone to the sending port are
+    /// let in without ALE_AUTH_RECV_ACCEPT (docs/SHIM.md, "Multicast and broadcast"). Four seconds is WFP's default
+    /// (Microsoft Learn, "ALE Multicast/Broadcast Traffic"); only further outbound traffic extends it.
+    /// </summary>
+    public TimeSpan MulticastResponseWindow { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>
+    /// Most datagrams reassembled at once (docs/SHIM.md, "Fragments"); each takes a 66 KiB buffer the first time it is
+    /// needed, so this bounds reassembly memory. When full, the oldest pending datagram is dropped.
+    /// </summary>
+    public int ReassemblyMaxDatagrams { get; init; } = 64;
+
+    /// <summary>
+    /// How long fragments wait for the rest of their datagram, and how long a dropped datagram's late fragments are
+    /// still dropped. 60 s is RFC 8200's reassembly timeout and longer than Linux's 30 s (ipfrag_time), so this host
+    /// never forgets a datagram a receiver is still assembling.
+    /// </summary>
+    public TimeSpan ReassemblyTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Interface index used when neither the caller nor the capture (SLL2) gives one.</summary>
     public uint DefaultInterfaceIndex { get; init; } = 1;
 

@@ -25,10 +25,19 @@ public enum ShimReason : byte
     Classified = 0,
     /// <summary>The packet belongs to a flow an ALE layer blocked earlier: dropped without classifying again.</summary>
     FlowBlocked = 1,
-    /// <summary>A later fragment of a datagram whose first fragment was blocked.</summary>
+    /// <summary>A fragment of a datagram that was dropped (one of its fragments, or the rebuilt datagram, was blocked).</summary>
     FragmentOfBlocked = 2,
     /// <summary>The frame could not be parsed far enough to classify: the configured default decision.</summary>
     Unparsed = 3,
+    /// <summary>
+    /// A fragment that passed the IP packet layers and is held until its datagram is whole (permitted: a receiver
+    /// cannot deliver anything before the fragment that completes the datagram, which carries the datagram's verdict).
+    /// </summary>
+    FragmentHeld = 4,
+    /// <summary>A fragment that overlaps its datagram's earlier fragments with different bytes: the whole datagram is dropped.</summary>
+    FragmentOverlap = 5,
+    /// <summary>A fragment that cannot belong to a valid datagram (bad length, beyond the end, too large), or the datagram's table slot was needed: dropped with its datagram.</summary>
+    FragmentInvalid = 6,
 }
 
 /// <summary>The shim's decision for one packet.</summary>
@@ -139,4 +148,19 @@ public struct ShimCounters
 
     /// <summary>Callouts that threw (each acted as unregistered).</summary>
     public long CalloutFaults;
+
+    /// <summary>Fragments held for reassembly (permitted, their datagram not yet whole).</summary>
+    public long FragmentsHeld;
+
+    /// <summary>Datagrams rebuilt from fragments and classified whole.</summary>
+    public long DatagramsReassembled;
+
+    /// <summary>Inbound packets let in as replies within an outbound multicast or broadcast flow's window.</summary>
+    public long MulticastResponses;
+
+    /// <summary>Classifications at *_DISCARD layers (only layers with filters are classified).</summary>
+    public long DiscardClassifications;
+
+    /// <summary>Fragments dropped without classifying: overlapping, invalid, or of a datagram already dropped.</summary>
+    public long FragmentsDropped;
 }

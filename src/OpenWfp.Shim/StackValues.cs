@@ -42,6 +42,18 @@ public static class StackValues
     /// <summary>DEFAULT_COMPARTMENT_ID (ifdef.h): the only compartment a Linux host has.</summary>
     public const uint DefaultCompartmentId = 1;
 
+    /// <summary>FWPS_DISCARD_MODULE_NETWORK (fwpsk.h FWPS_DISCARD_MODULE0): dropped by the IP layer.</summary>
+    public const uint DiscardModuleNetwork = 0;
+
+    /// <summary>FWPS_DISCARD_MODULE_TRANSPORT (fwpsk.h).</summary>
+    public const uint DiscardModuleTransport = 1;
+
+    /// <summary>FWPS_DISCARD_MODULE_GENERAL (fwpsk.h): dropped by WFP itself, e.g. by a filter.</summary>
+    public const uint DiscardModuleGeneral = 2;
+
+    /// <summary>FWPS_DISCARD_FIREWALL_POLICY (fwpsk.h FWPS_GENERAL_DISCARD_REASON): a filter blocked the packet.</summary>
+    public const uint DiscardFirewallPolicy = 0;
+
     /// <summary>FWP_CONDITION_REAUTHORIZE_REASON_POLICY_CHANGE (fwpmtypes.h).</summary>
     public const uint ReauthorizeReasonPolicyChange = 0x1;
 

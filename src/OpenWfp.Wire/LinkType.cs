@@ -6,11 +6,20 @@ namespace OpenWfp.Wire;
 /// </summary>
 public enum LinkType : ushort
 {
+    /// <summary>
+    /// LINKTYPE_NULL (0): BSD loopback; a 4-byte address family in the capturing host's byte order, then the IP packet
+    /// (<see cref="BsdLoopback"/>).
+    /// </summary>
+    Null = 0,
+
     /// <summary>LINKTYPE_ETHERNET (1): Ethernet II, optionally 802.1Q/802.1ad tagged.</summary>
     Ethernet = 1,
 
     /// <summary>LINKTYPE_RAW (101): raw IP; the version nibble selects IPv4 or IPv6.</summary>
     Raw = 101,
+
+    /// <summary>LINKTYPE_LOOP (108): OpenBSD loopback; as <see cref="Null"/> but the family is in network byte order.</summary>
+    Loop = 108,
 
     /// <summary>LINKTYPE_LINUX_SLL (113): Linux cooked capture v1, 16-byte header.</summary>
     LinuxSll = 113,

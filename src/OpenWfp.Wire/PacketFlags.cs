@@ -51,4 +51,7 @@ public enum PacketFlags : uint
 
     /// <summary>The ICMP message is an echo request/reply; <see cref="ParsedPacket.IcmpId"/> and <see cref="ParsedPacket.IcmpSequence"/> are valid.</summary>
     IcmpEcho = 1u << 14,
+
+    /// <summary>The IP packet came in an 802.3 frame with an LLC/SNAP header (RFC 1042) rather than Ethernet II.</summary>
+    LlcSnap = 1u << 15,
 }

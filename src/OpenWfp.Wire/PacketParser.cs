@@ -114,6 +114,22 @@ public static class PacketParser
                 offset = 0;
                 break;
 
+            case LinkType.Null:
+            case LinkType.Loop:
+                if (frame.Length < BsdLoopback.HeaderLength)
+                {
+                    return ParseStatus.Truncated;
+                }
+
+                etherType = BsdLoopback.EtherTypeOf(BsdLoopback.Family(frame, networkOrder: linkType == LinkType.Loop));
+                if (etherType == 0)
+                {
+                    return ParseStatus.NotIp;
+                }
+
+                offset = BsdLoopback.HeaderLength;
+                break;
+
             case LinkType.Ipv6:
                 etherType = EtherType.Ipv6;
                 offset = 0;
@@ -148,6 +164,18 @@ public static class PacketParser
             packet.VlanCount++;
             etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[(offset + 2)..]);
             offset += 4;
+        }
+
+        if (etherType < EtherType.MinimumEtherType && linkType == LinkType.Ethernet)
+        {
+            // An 802.3 length field: IP may still follow in an LLC/SNAP header (RFC 1042).
+            var snapType = LlcSnap.EtherTypeOf(frame[offset..]);
+            if (snapType is EtherType.Ipv4 or EtherType.Ipv6)
+            {
+                etherType = snapType;
+                offset += LlcSnap.HeaderLength;
+                packet.Flags |= PacketFlags.LlcSnap;
+            }
         }
 
         packet.EtherType = etherType;
@@ -229,6 +257,7 @@ public static class PacketParser
             p.Flags |= chain.MoreFragments ? PacketFlags.Fragment | PacketFlags.MoreFragments : PacketFlags.Fragment;
             p.FragmentId = chain.FragmentId;
             p.FragmentOffset = chain.FragmentOffset;
+            p.FragmentHeaderOffset = baseOffset + chain.FragmentHeaderOffset;
         }
 
         if (status != ParseStatus.Ok)
@@ -265,6 +294,7 @@ public static class PacketParser
         public bool MoreFragments;
         public int FragmentOffset;
         public uint FragmentId;
+        public int FragmentHeaderOffset;
     }
 
     // ip is trimmed to min(captured, declared); declared tells a header that overruns the packet (Malformed)
@@ -324,6 +354,7 @@ public static class PacketParser
             {
                 int field = BinaryPrimitives.ReadUInt16BigEndian(ip[(offset + 2)..]);
                 chain.IsFragment = true;
+                chain.FragmentHeaderOffset = offset;
                 chain.FragmentOffset = field & 0xFFF8;
                 chain.MoreFragments = (field & 1) != 0;
                 chain.FragmentId = BinaryPrimitives.ReadUInt32BigEndian(ip[(offset + 4)..]);

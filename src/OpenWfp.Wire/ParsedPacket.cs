@@ -80,6 +80,12 @@ public struct ParsedPacket
     /// <summary>Fragment offset in bytes (the header field times 8).</summary>
     public int FragmentOffset;
 
+    /// <summary>
+    /// Offset of the IPv6 Fragment extension header (valid for IPv6 fragments; 0 otherwise): the fragment's data starts
+    /// 8 bytes after it, and the headers before it are the unfragmentable part (RFC 8200 section 4.5).
+    /// </summary>
+    public int FragmentHeaderOffset;
+
     /// <summary>Offset of the transport header (valid when one was reached).</summary>
     public int TransportOffset;
 

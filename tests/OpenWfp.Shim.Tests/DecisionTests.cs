@@ -122,7 +122,7 @@ public sealed class DecisionTests
     }
 
     [Fact]
-    public void BlockedFirstFragment_DropsItsLaterFragments()
+    public void BlockedDatagram_IsBlockedOnItsLastFragment_AndItsRetransmittedFragmentsAreDropped()
     {
         var h = new ShimHarness();
         var block = h.Engine.AddFilter(FilterBuilder.At("OUTBOUND_TRANSPORT_V4", FilterAction.Block, ("IP_REMOTE_PORT", FwpMatchType.Equal, FwpValue.FromUInt16(53))));
@@ -133,11 +133,16 @@ public sealed class DecisionTests
             PacketBuilder.Ipv4(Frames.Local4, Frames.Peer4, IpProtocol.Udp, udp[16..], id: 5, fragmentOffset: 16));
         var other = PacketBuilder.Ethernet(Frames.PeerMac, Frames.LocalMac, EtherType.Ipv4,
             PacketBuilder.Ipv4(Frames.Local4, Frames.Peer4, IpProtocol.Udp, udp[16..], id: 6, fragmentOffset: 16));
-        Assert.False(h.Send(first).IsPermitted);
-        var v = h.Send(second);
-        Assert.Equal(ShimReason.FragmentOfBlocked, v.Reason);
-        Assert.Equal(block.FilterId, v.FilterId);
-        Assert.True(h.Send(other).IsPermitted);
+        Assert.Equal(ShimReason.FragmentHeld, h.Send(first).Reason);
+        var whole = h.Send(second);
+        Assert.False(whole.IsPermitted);
+        Assert.Equal(ShimReason.Classified, whole.Reason);
+        Assert.Equal(block.FilterId, whole.FilterId);
+        var again = h.Send(first);
+        Assert.Equal(ShimReason.FragmentOfBlocked, again.Reason);
+        Assert.Equal(block.FilterId, again.FilterId);
+        Assert.Equal(ShimReason.FragmentHeld, h.Send(other).Reason);
+        Assert.Equal(1, h.Shim.Counters.DatagramsReassembled);
     }
 
     [Fact]

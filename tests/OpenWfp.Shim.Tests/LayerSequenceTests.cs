@@ -195,7 +195,7 @@ public sealed class LayerSequenceTests
     }
 
     [Fact]
-    public void Fragments_FirstMeetsEveryLayerWithFragmentFlagOnIp_LaterOnlyTheIpLayer()
+    public void Fragments_EachMeetsTheIpLayerWithFragmentFlag_TheDatagramMeetsTheRestOnce()
     {
         var h = new ShimHarness();
         var udp = PacketBuilder.Udp(50000, 53, new byte[32]);
@@ -203,11 +203,16 @@ public sealed class LayerSequenceTests
             PacketBuilder.Ipv4(Frames.Local4, Frames.Peer4, IpProtocol.Udp, udp[..16], id: 77, moreFragments: true));
         var second = PacketBuilder.Ethernet(Frames.PeerMac, Frames.LocalMac, EtherType.Ipv4,
             PacketBuilder.Ipv4(Frames.Local4, Frames.Peer4, IpProtocol.Udp, udp[16..], id: 77, fragmentOffset: 16));
-        h.Send(first);
-        Assert.Contains("ALE_AUTH_CONNECT_V4", h.Layers());
-        Assert.Equal((ulong)ConditionFlags.IsFragment, h.Value("OUTBOUND_IPPACKET_V4", "FLAGS").RawUInt64);
-        Assert.Equal(0UL, h.Value("OUTBOUND_TRANSPORT_V4", "FLAGS").RawUInt64);
-        h.Send(second);
+        var held = h.Send(first);
+        Assert.Equal(ShimReason.FragmentHeld, held.Reason);
+        Assert.True(held.IsPermitted);
         Assert.Equal(["OUTBOUND_IPPACKET_V4", "OUTBOUND_MAC_FRAME_ETHERNET"], h.Layers());
+        Assert.Equal((ulong)ConditionFlags.IsFragment, h.Value("OUTBOUND_IPPACKET_V4", "FLAGS").RawUInt64);
+        h.Send(second);
+        Assert.Equal(
+            ["OUTBOUND_IPPACKET_V4", "OUTBOUND_MAC_FRAME_ETHERNET", "ALE_AUTH_CONNECT_V4", "ALE_FLOW_ESTABLISHED_V4", "DATAGRAM_DATA_V4", "OUTBOUND_TRANSPORT_V4"],
+            h.Layers());
+        Assert.Equal(0UL, h.Value("OUTBOUND_TRANSPORT_V4", "FLAGS").RawUInt64);
+        Assert.Equal(53UL, h.Value("OUTBOUND_TRANSPORT_V4", "IP_REMOTE_PORT").RawUInt64);
     }
 }

@@ -22,7 +22,7 @@ public sealed class MutationTests
         var originals = TrafficGenerator.Generate(seed, conversations: 300);
         var links = new[] { LinkType.Ethernet, LinkType.Ethernet, LinkType.Ethernet, LinkType.Raw, LinkType.LinuxSll, LinkType.LinuxSll2, LinkType.Ipv4, LinkType.Ipv6 };
         var buffer = new byte[2048];
-        var outcomes = new int[4];
+        var outcomes = new int[Enum.GetValues<ShimReason>().Length];
         long now = 0;
         for (var i = 0; i < Frames; i++)
         {

@@ -11,7 +11,9 @@ public class ConstantTests
         Assert.Equal(276, (int)LinkType.LinuxSll2);
         Assert.Equal(228, (int)LinkType.Ipv4);
         Assert.Equal(229, (int)LinkType.Ipv6);
-        Assert.Equal(6, Enum.GetValues<LinkType>().Length);
+        Assert.Equal(0, (int)LinkType.Null);
+        Assert.Equal(108, (int)LinkType.Loop);
+        Assert.Equal(8, Enum.GetValues<LinkType>().Length);
     }
 
     [Fact]

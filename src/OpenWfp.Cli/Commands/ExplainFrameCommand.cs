@@ -194,7 +194,10 @@ internal sealed class ExplainFrameCommand(CliConsole console)
         {
             ShimReason.Unparsed => $"the frame could not be parsed ({v.ParseStatus.ToString().ToLowerInvariant()}); it gets the default decision",
             ShimReason.FlowBlocked => $"dropped before any layer: its flow #{v.FlowId} was blocked{(runner.Flows.TryGetValue(v.FlowId, out var o) ? $" at frame {o.Frame} (explain that frame to see why)" : "")} by {Filter(v.FilterId)} at {ReplayNames.Layer(v.LayerId)}, and ALE decides once per flow",
-            ShimReason.FragmentOfBlocked => $"dropped: the first fragment of its datagram was blocked by {Filter(v.FilterId)} at {ReplayNames.Layer(v.LayerId)}",
+            ShimReason.FragmentOfBlocked => $"dropped: its datagram was blocked by {Filter(v.FilterId)} at {ReplayNames.Layer(v.LayerId)}",
+            ShimReason.FragmentHeld => "a fragment that passed the IP packet layers, held until its datagram is whole; the fragment that completes it carries the datagram's verdict",
+            ShimReason.FragmentOverlap => "dropped: it overlaps earlier fragments of its datagram with different bytes, so the whole datagram is dropped",
+            ShimReason.FragmentInvalid => "dropped: it cannot belong to a valid datagram, so the whole datagram is dropped",
             _ when v.Action == ActionType.Block => $"blocked at {ReplayNames.Layer(v.LayerId)} by {Filter(v.FilterId)}; the first block ends the packet's walk",
             _ when v.FilterId != 0 => $"every layer permitted; the last explicit permit was {Filter(v.FilterId)} at {ReplayNames.Layer(v.LayerId)}",
             _ => "no filter matched at any layer it met: permit",

@@ -9,7 +9,7 @@ internal static class ReplayCommandDefinition
     {
         var capture = new Argument<string?>("CAPTURE")
         {
-            Description = "A pcap or pcapng file (Ethernet, 802.1Q/QinQ, Linux cooked SLL/SLL2 or raw IP). Omit it, and --policy, to replay the bundled sample.",
+            Description = "A pcap or pcapng file (Ethernet, 802.1Q/QinQ, LLC/SNAP, Linux cooked SLL/SLL2, BSD loopback or raw IP). Omit it, and --policy, to replay the bundled sample.",
             Arity = ArgumentArity.ZeroOrOne,
         };
         var policy = new Option<string?>("--policy", "-p")

@@ -40,6 +40,9 @@ internal static class ReplayNames
         ShimReason.FlowBlocked => "flow-blocked",
         ShimReason.FragmentOfBlocked => "fragment-of-blocked",
         ShimReason.Unparsed => "unparsed",
+        ShimReason.FragmentHeld => "fragment-held",
+        ShimReason.FragmentOverlap => "fragment-overlap",
+        ShimReason.FragmentInvalid => "fragment-invalid",
         _ => "classified",
     };
 

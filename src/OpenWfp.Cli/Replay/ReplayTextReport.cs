@@ -147,7 +147,13 @@ internal sealed class ReplayTextReport(TextWriter output, Painter paint, ReplayI
                 var origin = runner.Flows.TryGetValue(v.FlowId, out var o) ? $" at frame {o.Frame}" : "";
                 return $"flow #{v.FlowId} was blocked{origin} by {FilterText(v.FilterId)}";
             case ShimReason.FragmentOfBlocked:
-                return $"its first fragment was blocked by {FilterText(v.FilterId)}";
+                return $"its datagram was blocked by {FilterText(v.FilterId)}";
+            case ShimReason.FragmentHeld:
+                return "fragment held until its datagram is whole";
+            case ShimReason.FragmentOverlap:
+                return "fragment overlaps its datagram's earlier fragments with different bytes: datagram dropped";
+            case ShimReason.FragmentInvalid:
+                return "fragment cannot belong to a valid datagram: datagram dropped";
         }
 
         if (v.FilterId == 0)

@@ -183,6 +183,8 @@ public sealed class LiveDataplane : IDisposable
             s.BatchedVerdicts += c.BatchedVerdicts;
             s.Flows += shim.Flows;
             s.Classifications += shim.Classifications;
+            s.FragmentsHeld += shim.FragmentsHeld;
+            s.DatagramsReassembled += shim.DatagramsReassembled;
         }
 
         return s;
@@ -206,9 +208,11 @@ public sealed class LiveDataplane : IDisposable
                     Log(DataplaneLogLevel.Information, $"data plane: {Describe(plan)}");
                 }
 
-                if (RulePlanner.AleChanged(previous, snapshot) && _conntrack is { } conntrack)
+                var (v4, v6) = RulePlanner.AleChanged(previous, snapshot);
+                if ((v4 | v6) != 0 && _conntrack is { } conntrack)
                 {
-                    var cleared = conntrack.ClearMarks(_options.Marks.Mask);
+                    // Only the IP versions whose ALE layers changed: the other version's connections keep their decision.
+                    var cleared = conntrack.ClearMarks(_options.Marks.Mask, v4 != 0 && v6 != 0 ? (byte)0 : (byte)(v4 | v6));
                     Interlocked.Increment(ref _reauthorizations);
                     Interlocked.Add(ref _connectionsReauthorized, cleared);
                 }
@@ -312,6 +316,15 @@ public struct DataplaneStats
 
     /// <summary>Classifications at all layers.</summary>
     public long Classifications { get; set; }
+
+    /// <summary>
+    /// IP fragments the shim held for reassembly. Zero while the kernel reassembles before the queue (nf_defrag, loaded
+    /// with conntrack, which the rules use: docs/DATAPLANE.md, Fragments).
+    /// </summary>
+    public long FragmentsHeld { get; set; }
+
+    /// <summary>Datagrams the shim rebuilt from fragments itself (see <see cref="FragmentsHeld"/>).</summary>
+    public long DatagramsReassembled { get; set; }
 
     /// <summary>Commits that reauthorized open connections.</summary>
     public long Reauthorizations { get; set; }

@@ -1,6 +1,7 @@
 using OpenWfp.Dataplane.Rules;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Policy;
+using OpenWfp.Netlink;
 
 namespace OpenWfp.Dataplane.Live;
 
@@ -33,17 +34,22 @@ internal static class RulePlanner
     public static bool NeedsEstablished(PolicySnapshot snapshot, byte ipVersion) =>
         snapshot.HasFilters(ipVersion == 4 ? V4.FlowEstablished : V6.FlowEstablished);
 
-    /// <summary>True when the two snapshots differ at an ALE layer, so open connections must be reauthorized.</summary>
-    public static bool AleChanged(PolicySnapshot before, PolicySnapshot after)
+    /// <summary>
+    /// The address families (<see cref="ConntrackConstants.AfInet"/>, <see cref="ConntrackConstants.AfInet6"/>) whose
+    /// ALE layers differ between the two snapshots, so that their open connections must be reauthorized; 0 for a
+    /// family that did not change. A commit recompiles only the layers it touched, so a commit at, say,
+    /// OUTBOUND_TRANSPORT reauthorizes nothing (docs/DATAPLANE.md, Reauthorization).
+    /// </summary>
+    public static (byte V4, byte V6) AleChanged(PolicySnapshot before, PolicySnapshot after) =>
+        (Changed(before, after, V4) ? ConntrackConstants.AfInet : (byte)0, Changed(before, after, V6) ? ConntrackConstants.AfInet6 : (byte)0);
+
+    private static bool Changed(PolicySnapshot before, PolicySnapshot after, FamilyLayers family)
     {
-        foreach (var family in (ReadOnlySpan<FamilyLayers>)[V4, V6])
+        foreach (var id in family.Ale)
         {
-            foreach (var id in family.Ale)
+            if (!before.SameProgram(after, id))
             {
-                if (!before.SameProgram(after, id))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 

@@ -9,6 +9,9 @@ namespace OpenWfp.Engine.Classify;
 /// </summary>
 public readonly struct ClassifyMetadata
 {
+    /// <summary>FWPS_METADATA_FIELD_DISCARD_REASON (fwpsk.h): the discard members are present (at the *_DISCARD layers).</summary>
+    public const uint FieldDiscardReason = 0x1;
+
     /// <summary>FWPS_METADATA_FIELD_FLOW_HANDLE.</summary>
     public const uint FieldFlowHandle = 0x2;
 
@@ -44,6 +47,15 @@ public readonly struct ClassifyMetadata
 
     /// <summary>packetDirection: FWP_DIRECTION_OUTBOUND 0, FWP_DIRECTION_INBOUND 1.</summary>
     public uint PacketDirection { get; init; }
+
+    /// <summary>discardMetadata.discardModule: an FWPS_DISCARD_MODULE0 value (fwpsk.h).</summary>
+    public uint DiscardModule { get; init; }
+
+    /// <summary>discardMetadata.discardReason: the module's reason (for the general module, FWPS_GENERAL_DISCARD_REASON).</summary>
+    public uint DiscardReason { get; init; }
+
+    /// <summary>discardMetadata.filterId: the filter that dropped the packet, 0 when no filter did.</summary>
+    public ulong DiscardFilterId { get; init; }
 
     /// <summary>True when the flow handle is present.</summary>
     public bool HasFlowHandle => (CurrentMetadataValues & FieldFlowHandle) != 0;
