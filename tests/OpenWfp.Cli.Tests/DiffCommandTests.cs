@@ -98,6 +98,20 @@ public sealed class DiffCommandTests : IDisposable
     }
 
     [Fact]
+    public void Diff_RealWindowsDumpAgainstItsNativeJson_NothingDiffers()
+    {
+        // A Windows 11 state dump: 1,254 filters, 469 provider contexts, providers sharing a name.
+        var dump = Path.Combine(AppContext.BaseDirectory, "Netsh", "Data", "real", "keploy-win11-wfpstate.xml.gz");
+        var json = Path.Combine(_dir, "keploy.json");
+        CliRunner.Ok("import", dump, "--out", json);
+
+        var result = CliRunner.Run("diff", dump, json, "--exit-code");
+
+        Assert.Equal((0, ""), (result.Code, result.Err));
+        Assert.Contains("no object differs", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Diff_Capture_ListsTheFramesWhoseVerdictChanges()
     {
         using var files = new SampleFiles();

@@ -156,9 +156,32 @@ public class PolicyJsonTests
     }
 
     [Fact]
-    public void Read_DuplicateSublayerName_IsAnError()
+    public void Read_DuplicateSublayerNameWithoutKeys_IsAnError()
     {
         var ex = Assert.Throws<PolicyFileException>(() => PolicyJsonReader.Read("""{"version": 1, "sublayers": [{"name": "A"}, {"name": "A"}]}""", "d.json"));
-        Assert.Equal("d.json: sublayers[1] \"A\": name: another object of this kind already has this name; names must be unique so references are clear", ex.Message);
+        Assert.Equal("d.json: sublayers[1] \"A\": name: another object of this kind already has this name; give each a \"key\", or unique names", ex.Message);
+    }
+
+    private const string TwoProvidersOneName = """
+        {"version": 1, "providers": [
+          {"key": "aa6a7d87-7f8f-4d2a-be53-fda555cd5fe3", "name": "Microsoft Corporation"},
+          {"key": "1bebc969-61a5-4732-a177-847a0817862a", "name": "Microsoft Corporation"}],
+         "sublayers": [{"name": "S", "provider": "PROVIDER"}]}
+        """;
+
+    [Fact]
+    public void Read_DuplicateNamesWithKeys_AreTwoObjects_ReferencedByKey()
+    {
+        var doc = PolicyJsonReader.Read(TwoProvidersOneName.Replace("PROVIDER", "1bebc969-61a5-4732-a177-847a0817862a", StringComparison.Ordinal), "d.json");
+
+        Assert.Equal(2, doc.Providers.Count);
+        Assert.Equal(Guid.Parse("1bebc969-61a5-4732-a177-847a0817862a"), Assert.Single(doc.Sublayers).ProviderKey);
+    }
+
+    [Fact]
+    public void Read_ReferenceByANameTwoObjectsShare_IsAnError()
+    {
+        var ex = Assert.Throws<PolicyFileException>(() => PolicyJsonReader.Read(TwoProvidersOneName.Replace("PROVIDER", "Microsoft Corporation", StringComparison.Ordinal), "d.json"));
+        Assert.Equal("d.json: sublayers[0] \"S\": provider: \"Microsoft Corporation\" is the name of more than one object in this file; refer to it by its key", ex.Message);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Policy;
 using OpenWfp.Engine.PolicyFile;
 using OpenWfp.Engine.Values;
@@ -85,6 +86,17 @@ public static class PolicyDiff
                 continue;
             }
 
+            if (name == "action" && (before is { ValueKind: JsonValueKind.Object } || after is { ValueKind: JsonValueKind.Object }))
+            {
+                // A callout action names its callout like any reference: compared by key.
+                if (a.ResolveAction(before) != b.ResolveAction(after))
+                {
+                    fields.Add(new FieldChange(name, Text(before), Text(after), [], []));
+                }
+
+                continue;
+            }
+
             if (before is { ValueKind: JsonValueKind.Array } || after is { ValueKind: JsonValueKind.Array })
             {
                 var left = Items(before);
@@ -149,6 +161,7 @@ public static class PolicyDiff
                 Providers = [.. snapshot.ProvidersByKey.Values.OrderBy(p => p.Key)],
                 Sublayers = [.. snapshot.SublayersByKey.Values.OrderBy(s => s.Key)],
                 Callouts = [.. snapshot.CalloutsByKey.Values.OrderBy(c => c.Key)],
+                ProviderContexts = [.. snapshot.ProviderContextsByKey.Values.OrderBy(c => c.Key)],
 
                 // The effective weight decides the order in which filters are evaluated; it is what two policies
                 // must agree on, whether one gave it as a number and the other as an auto-weight.
@@ -175,10 +188,27 @@ public static class PolicyDiff
                 return null;
             }
 
-            return _names.TryGetValue(kind, out var names) && names.TryGetValue(text, out var keys) && keys.Count == 1
-                ? keys[0].ToString()
-                : text;
+            if (_names.TryGetValue(kind, out var names) && names.TryGetValue(text, out var keys) && keys.Count == 1)
+            {
+                return keys[0].ToString();
+            }
+
+            // The writer names a built-in object by its SDK name, and any other object whose name is not unique by key.
+            var builtin = kind switch
+            {
+                ObjectKind.Provider => LayerCatalog.TryFindProvider(text, out var b) ? b : null,
+                ObjectKind.Sublayer => LayerCatalog.TryFindSublayer(text, out var b) ? b : null,
+                ObjectKind.Callout => LayerCatalog.TryFindCallout(text, out var b) ? b : null,
+                _ => LayerCatalog.TryFindProviderContext(text, out var b) ? b : null,
+            };
+            return builtin?.Key.ToString() ?? (Guid.TryParse(text, out var key) ? key.ToString() : text);
         }
+
+        /// <summary>An action with its callout, if any, given by key.</summary>
+        public string? ResolveAction(JsonElement? action) =>
+            action is { ValueKind: JsonValueKind.Object } o
+                ? (o.TryGetProperty("type", out var t) ? t.GetString() : null) + " " + Resolve(ObjectKind.Callout, o.TryGetProperty("callout", out var c) ? c : null)
+                : Text(action);
 
         private void Add(ObjectKind kind, JsonElement root, string collection, IEnumerable<Guid> compared)
         {

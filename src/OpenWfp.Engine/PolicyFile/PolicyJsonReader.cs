@@ -140,30 +140,38 @@ public static class PolicyJsonReader
         private ProviderSpec ReadProvider(JsonElement e, int index)
         {
             var (label, name) = Named(e, "providers", index);
-            CheckKeys(e, label, "key", "name", "description");
-            var key = OptionalKey(e, label) ?? PolicyDocument.DerivedKey("provider", name);
-            Remember(_providerNames, name, key, label);
-            return new ProviderSpec { Key = key, DisplayData = new DisplayData(name, OptionalString(e, label, "description")) };
+            CheckKeys(e, label, "key", "name", "description", "flags");
+            var explicitKey = OptionalKey(e, label);
+            var key = explicitKey ?? PolicyDocument.DerivedKey("provider", name);
+            Remember(_providerNames, name, key, label, explicitKey is not null);
+            return new ProviderSpec
+            {
+                Key = key,
+                DisplayData = new DisplayData(name, OptionalString(e, label, "description")),
+                Flags = (ProviderFlags)OptionalNumber(e, label, "flags", uint.MaxValue),
+            };
         }
 
         private SublayerSpec ReadSublayer(JsonElement e, int index)
         {
             var (label, name) = Named(e, "sublayers", index);
-            CheckKeys(e, label, "key", "name", "description", "weight", "provider");
-            var key = OptionalKey(e, label) ?? PolicyDocument.DerivedKey("sublayer", name);
+            CheckKeys(e, label, "key", "name", "description", "weight", "provider", "flags");
+            var explicitKey = OptionalKey(e, label);
+            var key = explicitKey ?? PolicyDocument.DerivedKey("sublayer", name);
             ushort weight = 0;
             if (e.TryGetProperty("weight", out var w))
             {
                 weight = (ushort)Number(w, label, "weight", ushort.MaxValue);
             }
 
-            Remember(_sublayerNames, name, key, label);
+            Remember(_sublayerNames, name, key, label, explicitKey is not null);
             return new SublayerSpec
             {
                 Key = key,
                 DisplayData = new DisplayData(name, OptionalString(e, label, "description")),
                 Weight = weight,
                 ProviderKey = ProviderRef(e, label),
+                Flags = (SublayerFlags)OptionalNumber(e, label, "flags", uint.MaxValue),
             };
         }
 
@@ -171,9 +179,10 @@ public static class PolicyJsonReader
         {
             var (label, name) = Named(e, "callouts", index);
             CheckKeys(e, label, "key", "name", "description", "layer", "provider", "flags", "calloutId");
-            var key = OptionalKey(e, label) ?? PolicyDocument.DerivedKey("callout", name);
+            var explicitKey = OptionalKey(e, label);
+            var key = explicitKey ?? PolicyDocument.DerivedKey("callout", name);
             var layer = Layer(e, label);
-            Remember(_calloutNames, name, key, label);
+            Remember(_calloutNames, name, key, label, explicitKey is not null);
             return new CalloutSpec
             {
                 Key = key,
@@ -296,12 +305,22 @@ public static class PolicyJsonReader
             return (PolicyDocument.Label(collection, index, name), name);
         }
 
-        private void Remember(Dictionary<string, Guid> names, string name, Guid key, string label)
+        // Real Windows policies give several objects one name (two "Microsoft Corporation" providers); with their keys
+        // written out they are still distinct, and only a reference by that name would be unclear. An object without a
+        // key takes it from its name, so there a repeated name is two objects with one key: an error at once.
+        private void Remember(Dictionary<string, Guid> names, string name, Guid key, string label, bool keyGiven)
         {
-            if (!names.TryAdd(name, key))
+            if (names.TryAdd(name, key))
             {
-                throw Error(label, "name", "another object of this kind already has this name; names must be unique so references are clear");
+                return;
             }
+
+            if (!keyGiven)
+            {
+                throw Error(label, "name", "another object of this kind already has this name; give each a \"key\", or unique names");
+            }
+
+            names[name] = Guid.Empty;
         }
 
         private Guid? OptionalKey(JsonElement e, string label)
@@ -349,7 +368,7 @@ public static class PolicyJsonReader
             }
 
             var text = p.ValueKind == JsonValueKind.String ? p.GetString()! : throw Error(label, "provider", "must be a string: a provider's key or name");
-            return Resolve(text, _providerNames, LayerCatalog.TryFindProvider, out var key)
+            return Resolve(text, _providerNames, LayerCatalog.TryFindProvider, out var key, label, "provider")
                 ? key
                 : throw Error(label, "provider", $"no provider \"{text}\" in this file or among the built-in providers");
         }
@@ -362,18 +381,20 @@ public static class PolicyJsonReader
             }
 
             var text = s.ValueKind == JsonValueKind.String ? s.GetString()! : throw Error(label, "sublayer", "must be a string: a sublayer's name, key or built-in name");
-            return Resolve(text, _sublayerNames, LayerCatalog.TryFindSublayer, out var key)
+            return Resolve(text, _sublayerNames, LayerCatalog.TryFindSublayer, out var key, label, "sublayer")
                 ? key
                 : throw Error(label, "sublayer", $"no sublayer \"{text}\" in this file (sublayers must come before the filters that use them) or among the built-in sublayers");
         }
 
         private delegate bool BuiltinLookup(string name, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out BuiltinObject builtin);
 
-        private static bool Resolve(string text, Dictionary<string, Guid> names, BuiltinLookup builtin, out Guid key)
+        private bool Resolve(string text, Dictionary<string, Guid> names, BuiltinLookup builtin, out Guid key, string label, string member)
         {
             if (names.TryGetValue(text, out key))
             {
-                return true;
+                return key != Guid.Empty
+                    ? true
+                    : throw Error(label, member, $"\"{text}\" is the name of more than one object in this file; refer to it by its key");
             }
 
             if (Guid.TryParse(text, out key))
@@ -497,7 +518,7 @@ public static class PolicyJsonReader
             }
 
             var text = c.GetString()!;
-            if (!Resolve(text, _calloutNames, LayerCatalog.TryFindCallout, out var key))
+            if (!Resolve(text, _calloutNames, LayerCatalog.TryFindCallout, out var key, label, "action.callout"))
             {
                 throw Error(label, "action.callout", $"no callout \"{text}\" in this file (callouts must come before the filters that use them) or among the built-in callouts");
             }

@@ -51,6 +51,11 @@ public static class PolicyJsonWriter
         {
             w.WriteStartObject();
             WriteHead(w, p.Key, p.DisplayData);
+            if (p.Flags != ProviderFlags.None)
+            {
+                w.WriteNumber("flags", (uint)p.Flags);
+            }
+
             w.WriteEndObject();
         }
 
@@ -62,6 +67,11 @@ public static class PolicyJsonWriter
             WriteHead(w, s.Key, s.DisplayData);
             w.WriteString("weight", $"0x{s.Weight:x4}");
             WriteRef(w, "provider", s.ProviderKey, providers);
+            if (s.Flags != SublayerFlags.None)
+            {
+                w.WriteNumber("flags", (uint)s.Flags);
+            }
+
             w.WriteEndObject();
         }
 
