@@ -17,49 +17,23 @@ public sealed class AccessTests
             Assert.Skip("needs root to create a test user and group (runs as root in CI)");
         }
 
-        var name = "owfp" + Guid.NewGuid().ToString("N")[..8];
-        var work = Path.Combine(Path.GetTempPath(), name);
-        Directory.CreateDirectory(work);
+        using var user = TestUser.Create("owfp");
+        var config = await user.WriteConfigAsync($$"""{ "writerGroup": null, "readers": "everyone", "socketGroup": "{{user.Name}}" }""");
+        var state = WfpdProcess.NewStateDirectory();
+        await using var daemon = await WfpdProcess.StartAsync(state, user.Socket, "--config", config);
         try
         {
-            Run("groupadd", "--system", name);
-            Run("useradd", "--system", "--no-create-home", "--gid", name, "--shell", "/usr/sbin/nologin", name);
-            var uid = Run("id", "-u", name).Trim();
-            var gid = Run("id", "-g", name).Trim();
+            await LifetimeTests.Eventually(() => Task.FromResult(Mode(user.Socket) == "660"));
+            Assert.Equal("660", Mode(user.Socket));
 
-            // The client runs from a copy the new user can read, against a socket in a directory it can reach.
-            var client = Path.Combine(work, "client");
-            CopyDirectory(Path.GetDirectoryName(TestClient.Path)!, client);
-            var socketDir = Path.Combine(work, "run");
-            var config = Path.Combine(work, "wfpd.json");
-            await File.WriteAllTextAsync(config, $$"""{ "writerGroup": null, "readers": "everyone", "socketGroup": "{{name}}" }""");
-            Run("chmod", "-R", "a+rX", work);
-
-            var state = WfpdProcess.NewStateDirectory();
-            await using var daemon = await WfpdProcess.StartAsync(state, Path.Combine(socketDir, "bfe.sock"), "--config", config);
-            try
-            {
-                var socket = Path.Combine(socketDir, "bfe.sock");
-                await LifetimeTests.Eventually(() => Task.FromResult(Mode(socket) == "660"));
-                Assert.Equal("660", Mode(socket));
-
-                var read = AsUser(uid, gid, work, Path.Combine(client, "OpenWfp.Daemon.TestClient.dll"), "read", socket);
-                Assert.Equal("read ok 0", read.Output.Trim());
-                var write = AsUser(uid, gid, work, Path.Combine(client, "OpenWfp.Daemon.TestClient.dll"), "write", socket);
-                Assert.Equal("write PermissionDenied E_ACCESSDENIED", write.Output.Trim());
-                await LifetimeTests.Eventually(() => Task.FromResult(daemon.Output.Contains($"from uid {uid} pid ", StringComparison.Ordinal)));
-                Assert.Contains("refused", daemon.Output, StringComparison.Ordinal);
-            }
-            finally
-            {
-                WfpdProcess.DeleteDirectory(state);
-            }
+            Assert.Equal("read ok 0", user.RunClient("read", user.Socket));
+            Assert.Equal("write PermissionDenied E_ACCESSDENIED", user.RunClient("write", user.Socket));
+            await LifetimeTests.Eventually(() => Task.FromResult(daemon.Output.Contains($"from uid {user.Uid} pid ", StringComparison.Ordinal)));
+            Assert.Contains("refused", daemon.Output, StringComparison.Ordinal);
         }
         finally
         {
-            TryRun("userdel", name);
-            TryRun("groupdel", name);
-            Directory.Delete(work, recursive: true);
+            WfpdProcess.DeleteDirectory(state);
         }
     }
 

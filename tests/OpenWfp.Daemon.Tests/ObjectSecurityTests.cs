@@ -23,68 +23,45 @@ public sealed class ObjectSecurityTests
             Assert.Skip("needs root to create a test user and group (runs as root in CI)");
         }
 
-        var name = "owfs" + Guid.NewGuid().ToString("N")[..8];
-        var work = Path.Combine(Path.GetTempPath(), name);
-        Directory.CreateDirectory(work);
+        using var user = TestUser.Create("owfs");
+        var config = await user.WriteConfigAsync($$"""{ "writerGroup": "{{user.Name}}", "readers": "everyone", "socketGroup": "{{user.Name}}" }""");
+        var state = WfpdProcess.NewStateDirectory();
+        await using var daemon = await WfpdProcess.StartAsync(state, user.Socket, "--config", config);
         try
         {
-            Run("groupadd", "--system", name);
-            Run("useradd", "--system", "--no-create-home", "--gid", name, "--shell", "/usr/sbin/nologin", name);
-            var uid = Run("id", "-u", name).Trim();
-            var gid = Run("id", "-g", name).Trim();
+            var socket = user.Socket;
+            using var channel = DaemonChannel.Create(socket);
+            var root = new V1.Bfe.BfeClient(channel);
+            var readable = await root.AddFilterAsync(Filter("readable", "O:SYG:SYD:(A;;GA;;;SY)(A;;GR;;;WD)"));
+            var hidden = await root.AddFilterAsync(Filter("hidden", "O:SYG:SYD:(A;;GA;;;SY)"));
+            await root.AddFilterAsync(Filter("default", ""));
+            string As(params string[] command) => user.RunClient([command[0], socket, .. command[1..]]);
 
-            var client = Path.Combine(work, "client");
-            CopyDirectory(Path.GetDirectoryName(TestClient.Path)!, client);
-            var socketDir = Path.Combine(work, "run");
-            var config = Path.Combine(work, "wfpd.json");
-            await File.WriteAllTextAsync(config, $$"""{ "writerGroup": "{{name}}", "readers": "everyone", "socketGroup": "{{name}}" }""");
-            Run("chmod", "-R", "a+rX", work);
+            Assert.Equal($"get-filter ok {readable.Key}", As("get-filter", readable.Key));
+            Assert.Equal("delete-filter PermissionDenied E_ACCESSDENIED", As("delete-filter", readable.Key));
+            Assert.Equal("get-filter PermissionDenied E_ACCESSDENIED", As("get-filter", hidden.Key));
+            Assert.Equal("count 2", As("count"));
+            Assert.Equal("get-sd ok O:SYG:SYD:(A;;GA;;;SY)(A;;GR;;;WD)", As("get-sd", readable.Key));
+            Assert.Equal("set-dacl PermissionDenied E_ACCESSDENIED", As("set-dacl", readable.Key, "D:(A;;GA;;;WD)"));
 
-            var state = WfpdProcess.NewStateDirectory();
-            await using var daemon = await WfpdProcess.StartAsync(state, Path.Combine(socketDir, "bfe.sock"), "--config", config);
-            try
+            // Root grants the user's group DELETE; now the user may delete it.
+            await root.SetSecurityInfoAsync(new SetSecurityInfoRequest
             {
-                var socket = Path.Combine(socketDir, "bfe.sock");
-                using var channel = DaemonChannel.Create(socket);
-                var root = new V1.Bfe.BfeClient(channel);
-                var readable = await root.AddFilterAsync(Filter("readable", "O:SYG:SYD:(A;;GA;;;SY)(A;;GR;;;WD)"));
-                var hidden = await root.AddFilterAsync(Filter("hidden", "O:SYG:SYD:(A;;GA;;;SY)"));
-                await root.AddFilterAsync(Filter("default", ""));
-                string As(params string[] command) =>
-                    AsUser(uid, gid, work, [Path.Combine(client, "OpenWfp.Daemon.TestClient.dll"), command[0], socket, .. command[1..]]).Output.Trim();
+                ObjectType = V1.ObjectType.Filter,
+                Object = new ObjectRef { Key = readable.Key },
+                SecurityInfo = 0x4,
+                Sddl = $"D:(A;;GA;;;SY)(A;;GRSD;;;S-1-22-2-{user.Gid})",
+            });
+            Assert.Equal("delete-filter ok", As("delete-filter", readable.Key));
+            Assert.Equal(2, (await root.EnumFiltersAsync(new FilterEnumTemplate())).Items.Count);
 
-                Assert.Equal($"get-filter ok {readable.Key}", As("get-filter", readable.Key));
-                Assert.Equal("delete-filter PermissionDenied E_ACCESSDENIED", As("delete-filter", readable.Key));
-                Assert.Equal("get-filter PermissionDenied E_ACCESSDENIED", As("get-filter", hidden.Key));
-                Assert.Equal("count 2", As("count"));
-                Assert.Equal("get-sd ok O:SYG:SYD:(A;;GA;;;SY)(A;;GR;;;WD)", As("get-sd", readable.Key));
-                Assert.Equal("set-dacl PermissionDenied E_ACCESSDENIED", As("set-dacl", readable.Key, "D:(A;;GA;;;WD)"));
-
-                // Root grants the user's group DELETE; now the user may delete it.
-                await root.SetSecurityInfoAsync(new SetSecurityInfoRequest
-                {
-                    ObjectType = V1.ObjectType.Filter,
-                    Object = new ObjectRef { Key = readable.Key },
-                    SecurityInfo = 0x4,
-                    Sddl = $"D:(A;;GA;;;SY)(A;;GRSD;;;S-1-22-2-{gid})",
-                });
-                Assert.Equal("delete-filter ok", As("delete-filter", readable.Key));
-                Assert.Equal(2, (await root.EnumFiltersAsync(new FilterEnumTemplate())).Items.Count);
-
-                var bad = await Assert.ThrowsAsync<RpcException>(async () => await root.AddFilterAsync(Filter("bad", "D:(A;;CC;;;")));
-                Assert.Equal("FWP_E_INVALID_PARAMETER", bad.Trailers.GetValue("fwp-error"));
-                Assert.Contains("security_descriptor", bad.Status.Detail, StringComparison.Ordinal);
-            }
-            finally
-            {
-                WfpdProcess.DeleteDirectory(state);
-            }
+            var bad = await Assert.ThrowsAsync<RpcException>(async () => await root.AddFilterAsync(Filter("bad", "D:(A;;CC;;;")));
+            Assert.Equal("FWP_E_INVALID_PARAMETER", bad.Trailers.GetValue("fwp-error"));
+            Assert.Contains("security_descriptor", bad.Status.Detail, StringComparison.Ordinal);
         }
         finally
         {
-            TryRun("userdel", name);
-            TryRun("groupdel", name);
-            Directory.Delete(work, recursive: true);
+            WfpdProcess.DeleteDirectory(state);
         }
     }
 
