@@ -316,9 +316,20 @@ internal static class Generator
         w.Line("// since, field enum, note, fields, metadata flags (OR), metadata flag names.");
         w.Line("// LayerFieldInfo columns: index, FWPS name, name, condition name, condition key, condition alias of,");
         w.Line("// incoming type, incoming type note, condition types, since, note.");
+        // One method per layer: the JIT compiles a single initialiser of every layer (hundreds of kilobytes of IL)
+        // far more slowly than the same code in a hundred small methods, and this runs at every process start
+        // (docs/BENCHMARKS.md, netsh import).
+        var layerCount = ArrayProp(root, "layers").GetArrayLength();
         w.Line("private static LayerInfo[] CreateLayers() =>");
         w.Line("[");
         w.Indent++;
+        for (var i = 0; i < layerCount; i++)
+        {
+            w.Line($"Layer{i.ToString(CultureInfo.InvariantCulture)}(),");
+        }
+
+        w.Indent--;
+        w.Line("];");
         var count = 0;
         foreach (var layer in ArrayProp(root, "layers").EnumerateArray())
         {
@@ -380,7 +391,10 @@ internal static class Generator
                 }
             }
 
+            w.Line("");
             w.Line($"// {name} (id {layerId.ToString(CultureInfo.InvariantCulture)})");
+            w.Line($"private static LayerInfo Layer{count.ToString(CultureInfo.InvariantCulture)}() =>");
+            w.Indent++;
             w.Line("new LayerInfo(");
             w.Indent++;
             w.Line($"new Guid({Str(key)}), {Str(name)}, {Str(fwpsName)}, {layerId.ToString(CultureInfo.InvariantCulture)}, "
@@ -405,13 +419,11 @@ internal static class Generator
             }
 
             w.Line($"{Hex(metadata)},");
-            w.Line($"[{string.Join(", ", metadataNames.Select(Str))}]),");
+            w.Line($"[{string.Join(", ", metadataNames.Select(Str))}]);");
+            w.Indent--;
             w.Indent--;
             count++;
         }
-
-        w.Indent--;
-        w.Line("];");
     }
 
     private static void WriteField(CodeWriter w, JsonElement field, string layerName, int expectedIndex)

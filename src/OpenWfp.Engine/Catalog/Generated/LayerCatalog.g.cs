@@ -13,7 +13,109 @@ public static partial class LayerCatalog
     // incoming type, incoming type note, condition types, since, note.
     private static LayerInfo[] CreateLayers() =>
     [
-        // FWPM_LAYER_INBOUND_IPPACKET_V4 (id 0)
+        Layer0(),
+        Layer1(),
+        Layer2(),
+        Layer3(),
+        Layer4(),
+        Layer5(),
+        Layer6(),
+        Layer7(),
+        Layer8(),
+        Layer9(),
+        Layer10(),
+        Layer11(),
+        Layer12(),
+        Layer13(),
+        Layer14(),
+        Layer15(),
+        Layer16(),
+        Layer17(),
+        Layer18(),
+        Layer19(),
+        Layer20(),
+        Layer21(),
+        Layer22(),
+        Layer23(),
+        Layer24(),
+        Layer25(),
+        Layer26(),
+        Layer27(),
+        Layer28(),
+        Layer29(),
+        Layer30(),
+        Layer31(),
+        Layer32(),
+        Layer33(),
+        Layer34(),
+        Layer35(),
+        Layer36(),
+        Layer37(),
+        Layer38(),
+        Layer39(),
+        Layer40(),
+        Layer41(),
+        Layer42(),
+        Layer43(),
+        Layer44(),
+        Layer45(),
+        Layer46(),
+        Layer47(),
+        Layer48(),
+        Layer49(),
+        Layer50(),
+        Layer51(),
+        Layer52(),
+        Layer53(),
+        Layer54(),
+        Layer55(),
+        Layer56(),
+        Layer57(),
+        Layer58(),
+        Layer59(),
+        Layer60(),
+        Layer61(),
+        Layer62(),
+        Layer63(),
+        Layer64(),
+        Layer65(),
+        Layer66(),
+        Layer67(),
+        Layer68(),
+        Layer69(),
+        Layer70(),
+        Layer71(),
+        Layer72(),
+        Layer73(),
+        Layer74(),
+        Layer75(),
+        Layer76(),
+        Layer77(),
+        Layer78(),
+        Layer79(),
+        Layer80(),
+        Layer81(),
+        Layer82(),
+        Layer83(),
+        Layer84(),
+        Layer85(),
+        Layer86(),
+        Layer87(),
+        Layer88(),
+        Layer89(),
+        Layer90(),
+        Layer91(),
+        Layer92(),
+        Layer93(),
+        Layer94(),
+        Layer95(),
+        Layer96(),
+        Layer97(),
+        Layer98(),
+    ];
+
+    // FWPM_LAYER_INBOUND_IPPACKET_V4 (id 0)
+    private static LayerInfo Layer0() =>
         new LayerInfo(
             new Guid("c86fd1bf-21cd-497e-a0bb-17425c885c58"), "FWPM_LAYER_INBOUND_IPPACKET_V4", "FWPS_LAYER_INBOUND_IPPACKET_V4", 0, true, false, IpVersion.V4, LayerDirection.Inbound,
             "network layer, inbound IP packet (after IP header parse, before IPsec/reassembly)", "WIN6", "FWPS_FIELDS_INBOUND_IPPACKET_V4", null,
@@ -30,8 +132,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(9, "FWPS_FIELD_INBOUND_IPPACKET_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00001804u,
-            ["FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA"]),
-        // FWPM_LAYER_INBOUND_IPPACKET_V4_DISCARD (id 1)
+            ["FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA"]);
+
+    // FWPM_LAYER_INBOUND_IPPACKET_V4_DISCARD (id 1)
+    private static LayerInfo Layer1() =>
         new LayerInfo(
             new Guid("b5a230d0-a8c0-44f2-916e-991b53ded1f7"), "FWPM_LAYER_INBOUND_IPPACKET_V4_DISCARD", "FWPS_LAYER_INBOUND_IPPACKET_V4_DISCARD", 1, true, true, IpVersion.V4, LayerDirection.Inbound,
             "network layer, inbound IP packet (after IP header parse, before IPsec/reassembly)", "WIN6", "FWPS_FIELDS_INBOUND_IPPACKET_V4", null,
@@ -48,8 +152,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(9, "FWPS_FIELD_INBOUND_IPPACKET_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00001805u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA"]),
-        // FWPM_LAYER_INBOUND_IPPACKET_V6 (id 2)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA"]);
+
+    // FWPM_LAYER_INBOUND_IPPACKET_V6 (id 2)
+    private static LayerInfo Layer2() =>
         new LayerInfo(
             new Guid("f52032cb-991c-46e7-971d-2601459a91ca"), "FWPM_LAYER_INBOUND_IPPACKET_V6", "FWPS_LAYER_INBOUND_IPPACKET_V6", 2, true, false, IpVersion.V6, LayerDirection.Inbound,
             "network layer, inbound IP packet (after IP header parse, before IPsec/reassembly)", "WIN6", "FWPS_FIELDS_INBOUND_IPPACKET_V6", null,
@@ -66,8 +172,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(9, "FWPS_FIELD_INBOUND_IPPACKET_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00001804u,
-            ["FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA"]),
-        // FWPM_LAYER_INBOUND_IPPACKET_V6_DISCARD (id 3)
+            ["FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA"]);
+
+    // FWPM_LAYER_INBOUND_IPPACKET_V6_DISCARD (id 3)
+    private static LayerInfo Layer3() =>
         new LayerInfo(
             new Guid("bb24c279-93b4-47a2-83ad-ae1698b50885"), "FWPM_LAYER_INBOUND_IPPACKET_V6_DISCARD", "FWPS_LAYER_INBOUND_IPPACKET_V6_DISCARD", 3, true, true, IpVersion.V6, LayerDirection.Inbound,
             "network layer, inbound IP packet (after IP header parse, before IPsec/reassembly)", "WIN6", "FWPS_FIELDS_INBOUND_IPPACKET_V6", null,
@@ -84,8 +192,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(9, "FWPS_FIELD_INBOUND_IPPACKET_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00001805u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA"]),
-        // FWPM_LAYER_OUTBOUND_IPPACKET_V4 (id 4)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA"]);
+
+    // FWPM_LAYER_OUTBOUND_IPPACKET_V4 (id 4)
+    private static LayerInfo Layer4() =>
         new LayerInfo(
             new Guid("1e5c9fae-8a84-4135-a331-950b54229ecd"), "FWPM_LAYER_OUTBOUND_IPPACKET_V4", "FWPS_LAYER_OUTBOUND_IPPACKET_V4", 4, true, false, IpVersion.V4, LayerDirection.Outbound,
             "network layer, outbound IP packet (just before fragmentation, after IPsec)", "WIN6", "FWPS_FIELDS_OUTBOUND_IPPACKET_V4", null,
@@ -102,8 +212,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(9, "FWPS_FIELD_OUTBOUND_IPPACKET_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00003C04u,
-            ["FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA", "FWPS_METADATA_FIELD_PATH_MTU"]),
-        // FWPM_LAYER_OUTBOUND_IPPACKET_V4_DISCARD (id 5)
+            ["FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA", "FWPS_METADATA_FIELD_PATH_MTU"]);
+
+    // FWPM_LAYER_OUTBOUND_IPPACKET_V4_DISCARD (id 5)
+    private static LayerInfo Layer5() =>
         new LayerInfo(
             new Guid("08e4bcb5-b647-48f3-953c-e5ddbd03937e"), "FWPM_LAYER_OUTBOUND_IPPACKET_V4_DISCARD", "FWPS_LAYER_OUTBOUND_IPPACKET_V4_DISCARD", 5, true, true, IpVersion.V4, LayerDirection.Outbound,
             "network layer, outbound IP packet (just before fragmentation, after IPsec)", "WIN6", "FWPS_FIELDS_OUTBOUND_IPPACKET_V4", null,
@@ -120,8 +232,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(9, "FWPS_FIELD_OUTBOUND_IPPACKET_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00003C05u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA", "FWPS_METADATA_FIELD_PATH_MTU"]),
-        // FWPM_LAYER_OUTBOUND_IPPACKET_V6 (id 6)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA", "FWPS_METADATA_FIELD_PATH_MTU"]);
+
+    // FWPM_LAYER_OUTBOUND_IPPACKET_V6 (id 6)
+    private static LayerInfo Layer6() =>
         new LayerInfo(
             new Guid("a3b3ab6b-3564-488c-9117-f34e82142763"), "FWPM_LAYER_OUTBOUND_IPPACKET_V6", "FWPS_LAYER_OUTBOUND_IPPACKET_V6", 6, true, false, IpVersion.V6, LayerDirection.Outbound,
             "network layer, outbound IP packet (just before fragmentation, after IPsec)", "WIN6", "FWPS_FIELDS_OUTBOUND_IPPACKET_V6", null,
@@ -138,8 +252,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(9, "FWPS_FIELD_OUTBOUND_IPPACKET_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00003C04u,
-            ["FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA", "FWPS_METADATA_FIELD_PATH_MTU"]),
-        // FWPM_LAYER_OUTBOUND_IPPACKET_V6_DISCARD (id 7)
+            ["FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA", "FWPS_METADATA_FIELD_PATH_MTU"]);
+
+    // FWPM_LAYER_OUTBOUND_IPPACKET_V6_DISCARD (id 7)
+    private static LayerInfo Layer7() =>
         new LayerInfo(
             new Guid("9513d7c4-a934-49dc-91a7-6ccb80cc02e3"), "FWPM_LAYER_OUTBOUND_IPPACKET_V6_DISCARD", "FWPS_LAYER_OUTBOUND_IPPACKET_V6_DISCARD", 7, true, true, IpVersion.V6, LayerDirection.Outbound,
             "network layer, outbound IP packet (just before fragmentation, after IPsec)", "WIN6", "FWPS_FIELDS_OUTBOUND_IPPACKET_V6", null,
@@ -156,8 +272,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(9, "FWPS_FIELD_OUTBOUND_IPPACKET_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00003C05u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA", "FWPS_METADATA_FIELD_PATH_MTU"]),
-        // FWPM_LAYER_IPFORWARD_V4 (id 8)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_FRAGMENT_DATA", "FWPS_METADATA_FIELD_PATH_MTU"]);
+
+    // FWPM_LAYER_IPFORWARD_V4 (id 8)
+    private static LayerInfo Layer8() =>
         new LayerInfo(
             new Guid("a82acc24-4ee1-4ee1-b465-fd1d25cb10a4"), "FWPM_LAYER_IPFORWARD_V4", "FWPS_LAYER_IPFORWARD_V4", 8, true, false, IpVersion.V4, LayerDirection.Forward,
             "forwarding path", "WIN6", "FWPS_FIELDS_IPFORWARD_V4", null,
@@ -179,8 +297,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_IPFORWARD_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000800u,
-            ["FWPS_METADATA_FIELD_COMPARTMENT_ID"]),
-        // FWPM_LAYER_IPFORWARD_V4_DISCARD (id 9)
+            ["FWPS_METADATA_FIELD_COMPARTMENT_ID"]);
+
+    // FWPM_LAYER_IPFORWARD_V4_DISCARD (id 9)
+    private static LayerInfo Layer9() =>
         new LayerInfo(
             new Guid("9e9ea773-2fae-4210-8f17-34129ef369eb"), "FWPM_LAYER_IPFORWARD_V4_DISCARD", "FWPS_LAYER_IPFORWARD_V4_DISCARD", 9, true, true, IpVersion.V4, LayerDirection.Forward,
             "forwarding path", "WIN6", "FWPS_FIELDS_IPFORWARD_V4", null,
@@ -202,8 +322,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_IPFORWARD_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000801u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_COMPARTMENT_ID"]),
-        // FWPM_LAYER_IPFORWARD_V6 (id 10)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_COMPARTMENT_ID"]);
+
+    // FWPM_LAYER_IPFORWARD_V6 (id 10)
+    private static LayerInfo Layer10() =>
         new LayerInfo(
             new Guid("7b964818-19c7-493a-b71f-832c3684d28c"), "FWPM_LAYER_IPFORWARD_V6", "FWPS_LAYER_IPFORWARD_V6", 10, true, false, IpVersion.V6, LayerDirection.Forward,
             "forwarding path", "WIN6", "FWPS_FIELDS_IPFORWARD_V6", null,
@@ -225,8 +347,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_IPFORWARD_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000800u,
-            ["FWPS_METADATA_FIELD_COMPARTMENT_ID"]),
-        // FWPM_LAYER_IPFORWARD_V6_DISCARD (id 11)
+            ["FWPS_METADATA_FIELD_COMPARTMENT_ID"]);
+
+    // FWPM_LAYER_IPFORWARD_V6_DISCARD (id 11)
+    private static LayerInfo Layer11() =>
         new LayerInfo(
             new Guid("31524a5d-1dfe-472f-bb93-518ee945d8a2"), "FWPM_LAYER_IPFORWARD_V6_DISCARD", "FWPS_LAYER_IPFORWARD_V6_DISCARD", 11, true, true, IpVersion.V6, LayerDirection.Forward,
             "forwarding path", "WIN6", "FWPS_FIELDS_IPFORWARD_V6", null,
@@ -248,8 +372,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_IPFORWARD_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000801u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_COMPARTMENT_ID"]),
-        // FWPM_LAYER_INBOUND_TRANSPORT_V4 (id 12)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_COMPARTMENT_ID"]);
+
+    // FWPM_LAYER_INBOUND_TRANSPORT_V4 (id 12)
+    private static LayerInfo Layer12() =>
         new LayerInfo(
             new Guid("5926dfc8-e3cf-4426-a283-dc393f5d0f9d"), "FWPM_LAYER_INBOUND_TRANSPORT_V4", "FWPS_LAYER_INBOUND_TRANSPORT_V4", 12, true, false, IpVersion.V4, LayerDirection.Inbound,
             "transport layer, inbound packet (before transport processing)", "WIN6", "FWPS_FIELDS_INBOUND_TRANSPORT_V4", null,
@@ -271,8 +397,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_INBOUND_TRANSPORT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x08408CC6u,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]),
-        // FWPM_LAYER_INBOUND_TRANSPORT_V4_DISCARD (id 13)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]);
+
+    // FWPM_LAYER_INBOUND_TRANSPORT_V4_DISCARD (id 13)
+    private static LayerInfo Layer13() =>
         new LayerInfo(
             new Guid("ac4a9833-f69d-4648-b261-6dc84835ef39"), "FWPM_LAYER_INBOUND_TRANSPORT_V4_DISCARD", "FWPS_LAYER_INBOUND_TRANSPORT_V4_DISCARD", 13, true, true, IpVersion.V4, LayerDirection.Inbound,
             "transport layer, inbound packet (before transport processing)", "WIN6", "FWPS_FIELDS_INBOUND_TRANSPORT_V4", null,
@@ -294,8 +422,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_INBOUND_TRANSPORT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x08408CC7u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]),
-        // FWPM_LAYER_INBOUND_TRANSPORT_V6 (id 14)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]);
+
+    // FWPM_LAYER_INBOUND_TRANSPORT_V6 (id 14)
+    private static LayerInfo Layer14() =>
         new LayerInfo(
             new Guid("634a869f-fc23-4b90-b0c1-bf620a36ae6f"), "FWPM_LAYER_INBOUND_TRANSPORT_V6", "FWPS_LAYER_INBOUND_TRANSPORT_V6", 14, true, false, IpVersion.V6, LayerDirection.Inbound,
             "transport layer, inbound packet (before transport processing)", "WIN6", "FWPS_FIELDS_INBOUND_TRANSPORT_V6", null,
@@ -317,8 +447,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_INBOUND_TRANSPORT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x08408CC6u,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]),
-        // FWPM_LAYER_INBOUND_TRANSPORT_V6_DISCARD (id 15)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]);
+
+    // FWPM_LAYER_INBOUND_TRANSPORT_V6_DISCARD (id 15)
+    private static LayerInfo Layer15() =>
         new LayerInfo(
             new Guid("2a6ff955-3b2b-49d2-9848-ad9d72dcaab7"), "FWPM_LAYER_INBOUND_TRANSPORT_V6_DISCARD", "FWPS_LAYER_INBOUND_TRANSPORT_V6_DISCARD", 15, true, true, IpVersion.V6, LayerDirection.Inbound,
             "transport layer, inbound packet (before transport processing)", "WIN6", "FWPS_FIELDS_INBOUND_TRANSPORT_V6", null,
@@ -340,8 +472,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_INBOUND_TRANSPORT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x08408CC7u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]),
-        // FWPM_LAYER_OUTBOUND_TRANSPORT_V4 (id 16)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]);
+
+    // FWPM_LAYER_OUTBOUND_TRANSPORT_V4 (id 16)
+    private static LayerInfo Layer16() =>
         new LayerInfo(
             new Guid("09e61aea-d214-46e2-9b21-b26b0b2f28c8"), "FWPM_LAYER_OUTBOUND_TRANSPORT_V4", "FWPS_LAYER_OUTBOUND_TRANSPORT_V4", 16, true, false, IpVersion.V4, LayerDirection.Outbound,
             "transport layer, outbound packet (top of network layer)", "WIN6", "FWPS_FIELDS_OUTBOUND_TRANSPORT_V4", null,
@@ -364,8 +498,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(15, "FWPS_FIELD_OUTBOUND_TRANSPORT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x08038CC2u,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]),
-        // FWPM_LAYER_OUTBOUND_TRANSPORT_V4_DISCARD (id 17)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]);
+
+    // FWPM_LAYER_OUTBOUND_TRANSPORT_V4_DISCARD (id 17)
+    private static LayerInfo Layer17() =>
         new LayerInfo(
             new Guid("c5f10551-bdb0-43d7-a313-50e211f4d68a"), "FWPM_LAYER_OUTBOUND_TRANSPORT_V4_DISCARD", "FWPS_LAYER_OUTBOUND_TRANSPORT_V4_DISCARD", 17, true, true, IpVersion.V4, LayerDirection.Outbound,
             "transport layer, outbound packet (top of network layer)", "WIN6", "FWPS_FIELDS_OUTBOUND_TRANSPORT_V4", null,
@@ -388,8 +524,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(15, "FWPS_FIELD_OUTBOUND_TRANSPORT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x08038CC3u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]),
-        // FWPM_LAYER_OUTBOUND_TRANSPORT_V6 (id 18)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]);
+
+    // FWPM_LAYER_OUTBOUND_TRANSPORT_V6 (id 18)
+    private static LayerInfo Layer18() =>
         new LayerInfo(
             new Guid("e1735bde-013f-4655-b351-a49e15762df0"), "FWPM_LAYER_OUTBOUND_TRANSPORT_V6", "FWPS_LAYER_OUTBOUND_TRANSPORT_V6", 18, true, false, IpVersion.V6, LayerDirection.Outbound,
             "transport layer, outbound packet (top of network layer)", "WIN6", "FWPS_FIELDS_OUTBOUND_TRANSPORT_V6", null,
@@ -412,8 +550,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(15, "FWPS_FIELD_OUTBOUND_TRANSPORT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x08038CC2u,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]),
-        // FWPM_LAYER_OUTBOUND_TRANSPORT_V6_DISCARD (id 19)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]);
+
+    // FWPM_LAYER_OUTBOUND_TRANSPORT_V6_DISCARD (id 19)
+    private static LayerInfo Layer19() =>
         new LayerInfo(
             new Guid("f433df69-ccbd-482e-b9b2-57165658c3b3"), "FWPM_LAYER_OUTBOUND_TRANSPORT_V6_DISCARD", "FWPS_LAYER_OUTBOUND_TRANSPORT_V6_DISCARD", 19, true, true, IpVersion.V6, LayerDirection.Outbound,
             "transport layer, outbound packet (top of network layer)", "WIN6", "FWPS_FIELDS_OUTBOUND_TRANSPORT_V6", null,
@@ -436,8 +576,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(15, "FWPS_FIELD_OUTBOUND_TRANSPORT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x08038CC3u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]),
-        // FWPM_LAYER_STREAM_V4 (id 20)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]);
+
+    // FWPM_LAYER_STREAM_V4 (id 20)
+    private static LayerInfo Layer20() =>
         new LayerInfo(
             new Guid("3b89653c-c170-49e4-b1cd-e0eeeee19a3e"), "FWPM_LAYER_STREAM_V4", "FWPS_LAYER_STREAM_V4", 20, true, false, IpVersion.V4, LayerDirection.Both,
             "TCP stream data (bidirectional, per stream)", "WIN6", "FWPS_FIELDS_STREAM_V4", null,
@@ -452,8 +594,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_STREAM_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000042u,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS"]),
-        // FWPM_LAYER_STREAM_V4_DISCARD (id 21)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS"]);
+
+    // FWPM_LAYER_STREAM_V4_DISCARD (id 21)
+    private static LayerInfo Layer21() =>
         new LayerInfo(
             new Guid("25c4c2c2-25ff-4352-82f9-c54a4a4726dc"), "FWPM_LAYER_STREAM_V4_DISCARD", "FWPS_LAYER_STREAM_V4_DISCARD", 21, true, true, IpVersion.V4, LayerDirection.Both,
             "TCP stream data (bidirectional, per stream)", "WIN6", "FWPS_FIELDS_STREAM_V4", null,
@@ -468,8 +612,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_STREAM_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000043u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS"]),
-        // FWPM_LAYER_STREAM_V6 (id 22)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS"]);
+
+    // FWPM_LAYER_STREAM_V6 (id 22)
+    private static LayerInfo Layer22() =>
         new LayerInfo(
             new Guid("47c9137a-7ec4-46b3-b6e4-48e926b1eda4"), "FWPM_LAYER_STREAM_V6", "FWPS_LAYER_STREAM_V6", 22, true, false, IpVersion.V6, LayerDirection.Both,
             "TCP stream data (bidirectional, per stream)", "WIN6", "FWPS_FIELDS_STREAM_V6", null,
@@ -484,8 +630,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_STREAM_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000042u,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS"]),
-        // FWPM_LAYER_STREAM_V6_DISCARD (id 23)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS"]);
+
+    // FWPM_LAYER_STREAM_V6_DISCARD (id 23)
+    private static LayerInfo Layer23() =>
         new LayerInfo(
             new Guid("10a59fc7-b628-4c41-9eb8-cf37d55103cf"), "FWPM_LAYER_STREAM_V6_DISCARD", "FWPS_LAYER_STREAM_V6_DISCARD", 23, true, true, IpVersion.V6, LayerDirection.Both,
             "TCP stream data (bidirectional, per stream)", "WIN6", "FWPS_FIELDS_STREAM_V6", null,
@@ -500,8 +648,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_STREAM_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000043u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS"]),
-        // FWPM_LAYER_DATAGRAM_DATA_V4 (id 24)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS"]);
+
+    // FWPM_LAYER_DATAGRAM_DATA_V4 (id 24)
+    private static LayerInfo Layer24() =>
         new LayerInfo(
             new Guid("3d08bf4e-45f6-4930-a922-417098e20027"), "FWPM_LAYER_DATAGRAM_DATA_V4", "FWPS_LAYER_DATAGRAM_DATA_V4", 24, true, false, IpVersion.V4, LayerDirection.Both,
             "datagram data (UDP/raw) per datagram, bidirectional", "WIN6", "FWPS_FIELDS_DATAGRAM_DATA_V4", null,
@@ -522,8 +672,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_DATAGRAM_DATA_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x08038C46u,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]),
-        // FWPM_LAYER_DATAGRAM_DATA_V4_DISCARD (id 25)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]);
+
+    // FWPM_LAYER_DATAGRAM_DATA_V4_DISCARD (id 25)
+    private static LayerInfo Layer25() =>
         new LayerInfo(
             new Guid("18e330c6-7248-4e52-aaab-472ed67704fd"), "FWPM_LAYER_DATAGRAM_DATA_V4_DISCARD", "FWPS_LAYER_DATAGRAM_DATA_V4_DISCARD", 25, true, true, IpVersion.V4, LayerDirection.Both,
             "datagram data (UDP/raw) per datagram, bidirectional", "WIN6", "FWPS_FIELDS_DATAGRAM_DATA_V4", null,
@@ -544,8 +696,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_DATAGRAM_DATA_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x08038C47u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]),
-        // FWPM_LAYER_DATAGRAM_DATA_V6 (id 26)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]);
+
+    // FWPM_LAYER_DATAGRAM_DATA_V6 (id 26)
+    private static LayerInfo Layer26() =>
         new LayerInfo(
             new Guid("fa45fe2f-3cba-4427-87fc-57b9a4b10d00"), "FWPM_LAYER_DATAGRAM_DATA_V6", "FWPS_LAYER_DATAGRAM_DATA_V6", 26, true, false, IpVersion.V6, LayerDirection.Both,
             "datagram data (UDP/raw) per datagram, bidirectional", "WIN6", "FWPS_FIELDS_DATAGRAM_DATA_V6", null,
@@ -566,8 +720,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_DATAGRAM_DATA_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x08038C46u,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]),
-        // FWPM_LAYER_DATAGRAM_DATA_V6_DISCARD (id 27)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]);
+
+    // FWPM_LAYER_DATAGRAM_DATA_V6_DISCARD (id 27)
+    private static LayerInfo Layer27() =>
         new LayerInfo(
             new Guid("09d1dfe1-9b86-4a42-be9d-8c315b92a5d0"), "FWPM_LAYER_DATAGRAM_DATA_V6_DISCARD", "FWPS_LAYER_DATAGRAM_DATA_V6_DISCARD", 27, true, true, IpVersion.V6, LayerDirection.Both,
             "datagram data (UDP/raw) per datagram, bidirectional", "WIN6", "FWPS_FIELDS_DATAGRAM_DATA_V6", null,
@@ -588,8 +744,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_DATAGRAM_DATA_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x08038C47u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]),
-        // FWPM_LAYER_INBOUND_ICMP_ERROR_V4 (id 28)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE"]);
+
+    // FWPM_LAYER_INBOUND_ICMP_ERROR_V4 (id 28)
+    private static LayerInfo Layer28() =>
         new LayerInfo(
             new Guid("61499990-3cb6-4e84-b950-53b94b6964f3"), "FWPM_LAYER_INBOUND_ICMP_ERROR_V4", "FWPS_LAYER_INBOUND_ICMP_ERROR_V4", 28, true, false, IpVersion.V4, LayerDirection.Inbound,
             "received ICMP error messages", "WIN6", "FWPS_FIELDS_INBOUND_ICMP_ERROR_V4", null,
@@ -618,8 +776,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(21, "FWPS_FIELD_INBOUND_ICMP_ERROR_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00008C04u,
-            ["FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE"]),
-        // FWPM_LAYER_INBOUND_ICMP_ERROR_V4_DISCARD (id 29)
+            ["FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE"]);
+
+    // FWPM_LAYER_INBOUND_ICMP_ERROR_V4_DISCARD (id 29)
+    private static LayerInfo Layer29() =>
         new LayerInfo(
             new Guid("a6b17075-ebaf-4053-a4e7-213c8121ede5"), "FWPM_LAYER_INBOUND_ICMP_ERROR_V4_DISCARD", "FWPS_LAYER_INBOUND_ICMP_ERROR_V4_DISCARD", 29, true, true, IpVersion.V4, LayerDirection.Inbound,
             "received ICMP error messages", "WIN6", "FWPS_FIELDS_INBOUND_ICMP_ERROR_V4", null,
@@ -648,8 +808,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(21, "FWPS_FIELD_INBOUND_ICMP_ERROR_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00008C05u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE"]),
-        // FWPM_LAYER_INBOUND_ICMP_ERROR_V6 (id 30)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE"]);
+
+    // FWPM_LAYER_INBOUND_ICMP_ERROR_V6 (id 30)
+    private static LayerInfo Layer30() =>
         new LayerInfo(
             new Guid("65f9bdff-3b2d-4e5d-b8c6-c720651fe898"), "FWPM_LAYER_INBOUND_ICMP_ERROR_V6", "FWPS_LAYER_INBOUND_ICMP_ERROR_V6", 30, true, false, IpVersion.V6, LayerDirection.Inbound,
             "received ICMP error messages", "WIN6", "FWPS_FIELDS_INBOUND_ICMP_ERROR_V6", null,
@@ -678,8 +840,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(21, "FWPS_FIELD_INBOUND_ICMP_ERROR_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00008C04u,
-            ["FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE"]),
-        // FWPM_LAYER_INBOUND_ICMP_ERROR_V6_DISCARD (id 31)
+            ["FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE"]);
+
+    // FWPM_LAYER_INBOUND_ICMP_ERROR_V6_DISCARD (id 31)
+    private static LayerInfo Layer31() =>
         new LayerInfo(
             new Guid("a6e7ccc0-08fb-468d-a472-9771d5595e09"), "FWPM_LAYER_INBOUND_ICMP_ERROR_V6_DISCARD", "FWPS_LAYER_INBOUND_ICMP_ERROR_V6_DISCARD", 31, true, true, IpVersion.V6, LayerDirection.Inbound,
             "received ICMP error messages", "WIN6", "FWPS_FIELDS_INBOUND_ICMP_ERROR_V6", null,
@@ -708,8 +872,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(21, "FWPS_FIELD_INBOUND_ICMP_ERROR_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00008C05u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE"]),
-        // FWPM_LAYER_OUTBOUND_ICMP_ERROR_V4 (id 32)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE"]);
+
+    // FWPM_LAYER_OUTBOUND_ICMP_ERROR_V4 (id 32)
+    private static LayerInfo Layer32() =>
         new LayerInfo(
             new Guid("41390100-564c-4b32-bc1d-718048354d7c"), "FWPM_LAYER_OUTBOUND_ICMP_ERROR_V4", "FWPS_LAYER_OUTBOUND_ICMP_ERROR_V4", 32, true, false, IpVersion.V4, LayerDirection.Outbound,
             "sent ICMP error messages", "WIN6", "FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V4", null,
@@ -730,8 +896,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_OUTBOUND_ICMP_ERROR_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00038C40u,
-            ["FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID"]),
-        // FWPM_LAYER_OUTBOUND_ICMP_ERROR_V4_DISCARD (id 33)
+            ["FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID"]);
+
+    // FWPM_LAYER_OUTBOUND_ICMP_ERROR_V4_DISCARD (id 33)
+    private static LayerInfo Layer33() =>
         new LayerInfo(
             new Guid("b3598d36-0561-4588-a6bf-e955e3f6264b"), "FWPM_LAYER_OUTBOUND_ICMP_ERROR_V4_DISCARD", "FWPS_LAYER_OUTBOUND_ICMP_ERROR_V4_DISCARD", 33, true, true, IpVersion.V4, LayerDirection.Outbound,
             "sent ICMP error messages", "WIN6", "FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V4", null,
@@ -752,8 +920,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_OUTBOUND_ICMP_ERROR_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00038C41u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID"]),
-        // FWPM_LAYER_OUTBOUND_ICMP_ERROR_V6 (id 34)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID"]);
+
+    // FWPM_LAYER_OUTBOUND_ICMP_ERROR_V6 (id 34)
+    private static LayerInfo Layer34() =>
         new LayerInfo(
             new Guid("7fb03b60-7b8d-4dfa-badd-980176fc4e12"), "FWPM_LAYER_OUTBOUND_ICMP_ERROR_V6", "FWPS_LAYER_OUTBOUND_ICMP_ERROR_V6", 34, true, false, IpVersion.V6, LayerDirection.Outbound,
             "sent ICMP error messages", "WIN6", "FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V6", null,
@@ -774,8 +944,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_OUTBOUND_ICMP_ERROR_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00038C40u,
-            ["FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID"]),
-        // FWPM_LAYER_OUTBOUND_ICMP_ERROR_V6_DISCARD (id 35)
+            ["FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID"]);
+
+    // FWPM_LAYER_OUTBOUND_ICMP_ERROR_V6_DISCARD (id 35)
+    private static LayerInfo Layer35() =>
         new LayerInfo(
             new Guid("65f2e647-8d0c-4f47-b19b-33a4d3f1357c"), "FWPM_LAYER_OUTBOUND_ICMP_ERROR_V6_DISCARD", "FWPS_LAYER_OUTBOUND_ICMP_ERROR_V6_DISCARD", 35, true, true, IpVersion.V6, LayerDirection.Outbound,
             "sent ICMP error messages", "WIN6", "FWPS_FIELDS_OUTBOUND_ICMP_ERROR_V6", null,
@@ -796,8 +968,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_OUTBOUND_ICMP_ERROR_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00038C41u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID"]),
-        // FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4 (id 36)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID"]);
+
+    // FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4 (id 36)
+    private static LayerInfo Layer36() =>
         new LayerInfo(
             new Guid("1247d66d-0b60-4a15-8d44-7155d0f53a0c"), "FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4", "FWPS_LAYER_ALE_RESOURCE_ASSIGNMENT_V4", 36, true, false, IpVersion.V4, LayerDirection.NotApplicable,
             "ALE: port/bind/raw/promiscuous resource assignment", "WIN6", "FWPS_FIELDS_ALE_RESOURCE_ASSIGNMENT_V4", null,
@@ -823,8 +997,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(18, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B8u,
-            ["FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4_DISCARD (id 37)
+            ["FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4_DISCARD (id 37)
+    private static LayerInfo Layer37() =>
         new LayerInfo(
             new Guid("0b5812a2-c3ff-4eca-b88d-c79e20ac6322"), "FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V4_DISCARD", "FWPS_LAYER_ALE_RESOURCE_ASSIGNMENT_V4_DISCARD", 37, true, true, IpVersion.V4, LayerDirection.NotApplicable,
             "ALE: port/bind/raw/promiscuous resource assignment", "WIN6", "FWPS_FIELDS_ALE_RESOURCE_ASSIGNMENT_V4", null,
@@ -850,8 +1026,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(18, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B9u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6 (id 38)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6 (id 38)
+    private static LayerInfo Layer38() =>
         new LayerInfo(
             new Guid("55a650e1-5f0a-4eca-a653-88f53b26aa8c"), "FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6", "FWPS_LAYER_ALE_RESOURCE_ASSIGNMENT_V6", 38, true, false, IpVersion.V6, LayerDirection.NotApplicable,
             "ALE: port/bind/raw/promiscuous resource assignment", "WIN6", "FWPS_FIELDS_ALE_RESOURCE_ASSIGNMENT_V6", null,
@@ -877,8 +1055,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(18, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B8u,
-            ["FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6_DISCARD (id 39)
+            ["FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6_DISCARD (id 39)
+    private static LayerInfo Layer39() =>
         new LayerInfo(
             new Guid("cbc998bb-c51f-4c1a-bb4f-9775fcacab2f"), "FWPM_LAYER_ALE_RESOURCE_ASSIGNMENT_V6_DISCARD", "FWPS_LAYER_ALE_RESOURCE_ASSIGNMENT_V6_DISCARD", 39, true, true, IpVersion.V6, LayerDirection.NotApplicable,
             "ALE: port/bind/raw/promiscuous resource assignment", "WIN6", "FWPS_FIELDS_ALE_RESOURCE_ASSIGNMENT_V6", null,
@@ -904,8 +1084,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(18, "FWPS_FIELD_ALE_RESOURCE_ASSIGNMENT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B9u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_AUTH_LISTEN_V4 (id 40)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_AUTH_LISTEN_V4 (id 40)
+    private static LayerInfo Layer40() =>
         new LayerInfo(
             new Guid("88bb5dad-76d7-4227-9c71-df0a3ed7be7e"), "FWPM_LAYER_ALE_AUTH_LISTEN_V4", "FWPS_LAYER_ALE_AUTH_LISTEN_V4", 40, true, false, IpVersion.V4, LayerDirection.Inbound,
             "ALE: TCP listen authorization", "WIN6", "FWPS_FIELDS_ALE_AUTH_LISTEN_V4", null,
@@ -927,8 +1109,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B8u,
-            ["FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_AUTH_LISTEN_V4_DISCARD (id 41)
+            ["FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_AUTH_LISTEN_V4_DISCARD (id 41)
+    private static LayerInfo Layer41() =>
         new LayerInfo(
             new Guid("371dfada-9f26-45fd-b4eb-c29eb212893f"), "FWPM_LAYER_ALE_AUTH_LISTEN_V4_DISCARD", "FWPS_LAYER_ALE_AUTH_LISTEN_V4_DISCARD", 41, true, true, IpVersion.V4, LayerDirection.Inbound,
             "ALE: TCP listen authorization", "WIN6", "FWPS_FIELDS_ALE_AUTH_LISTEN_V4", null,
@@ -950,8 +1134,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_ALE_AUTH_LISTEN_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B9u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_AUTH_LISTEN_V6 (id 42)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_AUTH_LISTEN_V6 (id 42)
+    private static LayerInfo Layer42() =>
         new LayerInfo(
             new Guid("7ac9de24-17dd-4814-b4bd-a9fbc95a321b"), "FWPM_LAYER_ALE_AUTH_LISTEN_V6", "FWPS_LAYER_ALE_AUTH_LISTEN_V6", 42, true, false, IpVersion.V6, LayerDirection.Inbound,
             "ALE: TCP listen authorization", "WIN6", "FWPS_FIELDS_ALE_AUTH_LISTEN_V6", null,
@@ -973,8 +1159,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B8u,
-            ["FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_AUTH_LISTEN_V6_DISCARD (id 43)
+            ["FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_AUTH_LISTEN_V6_DISCARD (id 43)
+    private static LayerInfo Layer43() =>
         new LayerInfo(
             new Guid("60703b07-63c8-48e9-ada3-12b1af40a617"), "FWPM_LAYER_ALE_AUTH_LISTEN_V6_DISCARD", "FWPS_LAYER_ALE_AUTH_LISTEN_V6_DISCARD", 43, true, true, IpVersion.V6, LayerDirection.Inbound,
             "ALE: TCP listen authorization", "WIN6", "FWPS_FIELDS_ALE_AUTH_LISTEN_V6", null,
@@ -996,8 +1184,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_ALE_AUTH_LISTEN_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8000C0B9u,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4 (id 44)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4 (id 44)
+    private static LayerInfo Layer44() =>
         new LayerInfo(
             new Guid("e1cd9fe7-f4b5-4273-96c0-592e487b8650"), "FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4", "FWPS_LAYER_ALE_AUTH_RECV_ACCEPT_V4", 44, true, false, IpVersion.V4, LayerDirection.Inbound,
             "ALE: inbound connection accept / first inbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V4", null,
@@ -1044,8 +1234,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C04CCBEu,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4_DISCARD (id 45)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4_DISCARD (id 45)
+    private static LayerInfo Layer45() =>
         new LayerInfo(
             new Guid("9eeaa99b-bd22-4227-919f-0073c63357b1"), "FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V4_DISCARD", "FWPS_LAYER_ALE_AUTH_RECV_ACCEPT_V4_DISCARD", 45, true, true, IpVersion.V4, LayerDirection.Inbound,
             "ALE: inbound connection accept / first inbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V4", null,
@@ -1092,8 +1284,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C04CCBFu,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6 (id 46)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6 (id 46)
+    private static LayerInfo Layer46() =>
         new LayerInfo(
             new Guid("a3b42c97-9f04-4672-b87e-cee9c483257f"), "FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6", "FWPS_LAYER_ALE_AUTH_RECV_ACCEPT_V6", 46, true, false, IpVersion.V6, LayerDirection.Inbound,
             "ALE: inbound connection accept / first inbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V6", null,
@@ -1140,8 +1334,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C04CCBEu,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6_DISCARD (id 47)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6_DISCARD (id 47)
+    private static LayerInfo Layer47() =>
         new LayerInfo(
             new Guid("89455b97-dbe1-453f-a224-13da895af396"), "FWPM_LAYER_ALE_AUTH_RECV_ACCEPT_V6_DISCARD", "FWPS_LAYER_ALE_AUTH_RECV_ACCEPT_V6_DISCARD", 47, true, true, IpVersion.V6, LayerDirection.Inbound,
             "ALE: inbound connection accept / first inbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_RECV_ACCEPT_V6", null,
@@ -1188,8 +1384,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(39, "FWPS_FIELD_ALE_AUTH_RECV_ACCEPT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C04CCBFu,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_AUTH_CONNECT_V4 (id 48)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_AUTH_CONNECT_V4 (id 48)
+    private static LayerInfo Layer48() =>
         new LayerInfo(
             new Guid("c38d57d1-05a7-4c33-904f-7fbceee60e82"), "FWPM_LAYER_ALE_AUTH_CONNECT_V4", "FWPS_LAYER_ALE_AUTH_CONNECT_V4", 48, true, false, IpVersion.V4, LayerDirection.Outbound,
             "ALE: outbound connect / first outbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_CONNECT_V4", null,
@@ -1238,8 +1436,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(41, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C06CCBAu,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_AUTH_CONNECT_V4_DISCARD (id 49)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_AUTH_CONNECT_V4_DISCARD (id 49)
+    private static LayerInfo Layer49() =>
         new LayerInfo(
             new Guid("d632a801-f5ba-4ad6-96e3-607017d9836a"), "FWPM_LAYER_ALE_AUTH_CONNECT_V4_DISCARD", "FWPS_LAYER_ALE_AUTH_CONNECT_V4_DISCARD", 49, true, true, IpVersion.V4, LayerDirection.Outbound,
             "ALE: outbound connect / first outbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_CONNECT_V4", null,
@@ -1288,8 +1488,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(41, "FWPS_FIELD_ALE_AUTH_CONNECT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C06CCBBu,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_AUTH_CONNECT_V6 (id 50)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_AUTH_CONNECT_V6 (id 50)
+    private static LayerInfo Layer50() =>
         new LayerInfo(
             new Guid("4a72393b-319f-44bc-84c3-ba54dcb3b6b4"), "FWPM_LAYER_ALE_AUTH_CONNECT_V6", "FWPS_LAYER_ALE_AUTH_CONNECT_V6", 50, true, false, IpVersion.V6, LayerDirection.Outbound,
             "ALE: outbound connect / first outbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_CONNECT_V6", null,
@@ -1338,8 +1540,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(41, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C06CCBAu,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_AUTH_CONNECT_V6_DISCARD (id 51)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_AUTH_CONNECT_V6_DISCARD (id 51)
+    private static LayerInfo Layer51() =>
         new LayerInfo(
             new Guid("c97bc3b8-c9a3-4e33-8695-8e17aad4de09"), "FWPM_LAYER_ALE_AUTH_CONNECT_V6_DISCARD", "FWPS_LAYER_ALE_AUTH_CONNECT_V6_DISCARD", 51, true, true, IpVersion.V6, LayerDirection.Outbound,
             "ALE: outbound connect / first outbound non-TCP packet", "WIN6", "FWPS_FIELDS_ALE_AUTH_CONNECT_V6", null,
@@ -1388,8 +1592,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(41, "FWPS_FIELD_ALE_AUTH_CONNECT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C06CCBBu,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4 (id 52)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_COMPLETION_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID", "FWPS_METADATA_FIELD_PACKET_DIRECTION", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4 (id 52)
+    private static LayerInfo Layer52() =>
         new LayerInfo(
             new Guid("af80470a-5596-4c13-9992-539e6fe57967"), "FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4", "FWPS_LAYER_ALE_FLOW_ESTABLISHED_V4", 52, true, false, IpVersion.V4, LayerDirection.Both,
             "ALE: flow established notification/authorization", "WIN6", "FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V4", null,
@@ -1421,8 +1627,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(24, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C0080BAu,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4_DISCARD (id 53)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4_DISCARD (id 53)
+    private static LayerInfo Layer53() =>
         new LayerInfo(
             new Guid("146ae4a9-a1d2-4d43-a31a-4c42682b8e4f"), "FWPM_LAYER_ALE_FLOW_ESTABLISHED_V4_DISCARD", "FWPS_LAYER_ALE_FLOW_ESTABLISHED_V4_DISCARD", 53, true, true, IpVersion.V4, LayerDirection.Both,
             "ALE: flow established notification/authorization", "WIN6", "FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V4", null,
@@ -1454,8 +1662,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(24, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C0080BBu,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6 (id 54)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6 (id 54)
+    private static LayerInfo Layer54() =>
         new LayerInfo(
             new Guid("7021d2b3-dfa4-406e-afeb-6afaf7e70efd"), "FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6", "FWPS_LAYER_ALE_FLOW_ESTABLISHED_V6", 54, true, false, IpVersion.V6, LayerDirection.Both,
             "ALE: flow established notification/authorization", "WIN6", "FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V6", null,
@@ -1487,8 +1697,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(24, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C0080BAu,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6_DISCARD (id 55)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6_DISCARD (id 55)
+    private static LayerInfo Layer55() =>
         new LayerInfo(
             new Guid("46928636-bbca-4b76-941d-0fa7f5d7d372"), "FWPM_LAYER_ALE_FLOW_ESTABLISHED_V6_DISCARD", "FWPS_LAYER_ALE_FLOW_ESTABLISHED_V6_DISCARD", 55, true, true, IpVersion.V6, LayerDirection.Both,
             "ALE: flow established notification/authorization", "WIN6", "FWPS_FIELDS_ALE_FLOW_ESTABLISHED_V6", null,
@@ -1520,8 +1732,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(24, "FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x8C0080BBu,
-            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_INBOUND_MAC_FRAME_ETHERNET (id 56)
+            ["FWPS_METADATA_FIELD_DISCARD_REASON", "FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_PROCESS_PATH", "FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_RESERVED", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_INBOUND_MAC_FRAME_ETHERNET (id 56)
+    private static LayerInfo Layer56() =>
         new LayerInfo(
             new Guid("effb7edb-0055-4f9a-a231-4ff8131ad191"), "FWPM_LAYER_INBOUND_MAC_FRAME_ETHERNET", "FWPS_LAYER_INBOUND_MAC_FRAME_ETHERNET", 56, true, false, IpVersion.None, LayerDirection.Inbound,
             "layer-2 MAC frame", "WIN8", "FWPS_FIELDS_INBOUND_MAC_FRAME_ETHERNET", null,
@@ -1540,8 +1754,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(11, "FWPS_FIELD_INBOUND_MAC_FRAME_ETHERNET_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_OUTBOUND_MAC_FRAME_ETHERNET (id 57)
+            []);
+
+    // FWPM_LAYER_OUTBOUND_MAC_FRAME_ETHERNET (id 57)
+    private static LayerInfo Layer57() =>
         new LayerInfo(
             new Guid("694673bc-d6db-4870-adee-0acdbdb7f4b2"), "FWPM_LAYER_OUTBOUND_MAC_FRAME_ETHERNET", "FWPS_LAYER_OUTBOUND_MAC_FRAME_ETHERNET", 57, true, false, IpVersion.None, LayerDirection.Outbound,
             "layer-2 MAC frame", "WIN8", "FWPS_FIELDS_OUTBOUND_MAC_FRAME_ETHERNET", null,
@@ -1560,8 +1776,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(11, "FWPS_FIELD_OUTBOUND_MAC_FRAME_ETHERNET_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_INBOUND_MAC_FRAME_NATIVE (id 58)
+            []);
+
+    // FWPM_LAYER_INBOUND_MAC_FRAME_NATIVE (id 58)
+    private static LayerInfo Layer58() =>
         new LayerInfo(
             new Guid("d4220bd3-62ce-4f08-ae88-b56e8526df50"), "FWPM_LAYER_INBOUND_MAC_FRAME_NATIVE", "FWPS_LAYER_INBOUND_MAC_FRAME_NATIVE", 58, true, false, IpVersion.None, LayerDirection.Inbound,
             "layer-2 MAC frame", "WIN8", "FWPS_FIELDS_INBOUND_MAC_FRAME_NATIVE", null,
@@ -1576,8 +1794,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_INBOUND_MAC_FRAME_NATIVE_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_OUTBOUND_MAC_FRAME_NATIVE (id 59)
+            []);
+
+    // FWPM_LAYER_OUTBOUND_MAC_FRAME_NATIVE (id 59)
+    private static LayerInfo Layer59() =>
         new LayerInfo(
             new Guid("94c44912-9d6f-4ebf-b995-05ab8a088d1b"), "FWPM_LAYER_OUTBOUND_MAC_FRAME_NATIVE", "FWPS_LAYER_OUTBOUND_MAC_FRAME_NATIVE", 59, true, false, IpVersion.None, LayerDirection.Outbound,
             "layer-2 MAC frame", "WIN8", "FWPS_FIELDS_OUTBOUND_MAC_FRAME_NATIVE", null,
@@ -1592,8 +1812,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_OUTBOUND_MAC_FRAME_NATIVE_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_NAME_RESOLUTION_CACHE_V4 (id 60)
+            []);
+
+    // FWPM_LAYER_NAME_RESOLUTION_CACHE_V4 (id 60)
+    private static LayerInfo Layer60() =>
         new LayerInfo(
             new Guid("0c2aa681-905b-4ccd-a467-4dd811d07b7b"), "FWPM_LAYER_NAME_RESOLUTION_CACHE_V4", "FWPS_LAYER_NAME_RESOLUTION_CACHE_V4", 60, true, false, IpVersion.V4, LayerDirection.NotApplicable,
             "name-resolution cache query", "WIN7", "FWPS_FIELDS_NAME_RESOLUTION_CACHE_V4", null,
@@ -1605,8 +1827,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(4, "FWPS_FIELD_NAME_RESOLUTION_CACHE_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_NAME_RESOLUTION_CACHE_V6 (id 61)
+            []);
+
+    // FWPM_LAYER_NAME_RESOLUTION_CACHE_V6 (id 61)
+    private static LayerInfo Layer61() =>
         new LayerInfo(
             new Guid("92d592fa-6b01-434a-9dea-d1e96ea97da9"), "FWPM_LAYER_NAME_RESOLUTION_CACHE_V6", "FWPS_LAYER_NAME_RESOLUTION_CACHE_V6", 61, true, false, IpVersion.V6, LayerDirection.NotApplicable,
             "name-resolution cache query", "WIN7", "FWPS_FIELDS_NAME_RESOLUTION_CACHE_V6", null,
@@ -1618,8 +1842,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(4, "FWPS_FIELD_NAME_RESOLUTION_CACHE_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_ALE_RESOURCE_RELEASE_V4 (id 62)
+            []);
+
+    // FWPM_LAYER_ALE_RESOURCE_RELEASE_V4 (id 62)
+    private static LayerInfo Layer62() =>
         new LayerInfo(
             new Guid("74365cce-ccb0-401a-bfc1-b89934ad7e15"), "FWPM_LAYER_ALE_RESOURCE_RELEASE_V4", "FWPS_LAYER_ALE_RESOURCE_RELEASE_V4", 62, true, false, IpVersion.V4, LayerDirection.NotApplicable,
             "ALE: resource released (cleanup)", "WIN7", "FWPS_FIELDS_ALE_RESOURCE_RELEASE_V4", null,
@@ -1638,8 +1864,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x80008830u,
-            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_RESOURCE_RELEASE_V6 (id 63)
+            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_RESOURCE_RELEASE_V6 (id 63)
+    private static LayerInfo Layer63() =>
         new LayerInfo(
             new Guid("f4e5ce80-edcc-4e13-8a2f-b91454bb057b"), "FWPM_LAYER_ALE_RESOURCE_RELEASE_V6", "FWPS_LAYER_ALE_RESOURCE_RELEASE_V6", 63, true, false, IpVersion.V6, LayerDirection.NotApplicable,
             "ALE: resource released (cleanup)", "WIN7", "FWPS_FIELDS_ALE_RESOURCE_RELEASE_V6", null,
@@ -1658,8 +1886,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_RESOURCE_RELEASE_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x80008830u,
-            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V4 (id 64)
+            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V4 (id 64)
+    private static LayerInfo Layer64() =>
         new LayerInfo(
             new Guid("b4766427-e2a2-467a-bd7e-dbcd1bd85a09"), "FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V4", "FWPS_LAYER_ALE_ENDPOINT_CLOSURE_V4", 64, true, false, IpVersion.V4, LayerDirection.NotApplicable,
             "ALE: endpoint closed (cleanup)", "WIN7", "FWPS_FIELDS_ALE_ENDPOINT_CLOSURE_V4", null,
@@ -1680,8 +1910,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x84008830u,
-            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V6 (id 65)
+            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V6 (id 65)
+    private static LayerInfo Layer65() =>
         new LayerInfo(
             new Guid("bb536ccd-4755-4ba9-9ff7-f9edf8699c7b"), "FWPM_LAYER_ALE_ENDPOINT_CLOSURE_V6", "FWPS_LAYER_ALE_ENDPOINT_CLOSURE_V6", 65, true, false, IpVersion.V6, LayerDirection.NotApplicable,
             "ALE: endpoint closed (cleanup)", "WIN7", "FWPS_FIELDS_ALE_ENDPOINT_CLOSURE_V6", null,
@@ -1702,8 +1934,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_ALE_ENDPOINT_CLOSURE_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x84008830u,
-            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_CONNECT_REDIRECT_V4 (id 66)
+            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_CONNECT_REDIRECT_V4 (id 66)
+    private static LayerInfo Layer66() =>
         new LayerInfo(
             new Guid("c6e63c8c-b784-4562-aa7d-0a67cfcaf9a3"), "FWPM_LAYER_ALE_CONNECT_REDIRECT_V4", "FWPS_LAYER_ALE_CONNECT_REDIRECT_V4", 66, true, false, IpVersion.V4, LayerDirection.Outbound,
             "ALE: connect redirection", "WIN7", "FWPS_FIELDS_ALE_CONNECT_REDIRECT_V4", null,
@@ -1725,8 +1959,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0xDC008030u,
-            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_LOCAL_REDIRECT_TARGET_PID", "FWPS_METADATA_FIELD_REDIRECT_RECORD_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_CONNECT_REDIRECT_V6 (id 67)
+            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_LOCAL_REDIRECT_TARGET_PID", "FWPS_METADATA_FIELD_REDIRECT_RECORD_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_CONNECT_REDIRECT_V6 (id 67)
+    private static LayerInfo Layer67() =>
         new LayerInfo(
             new Guid("587e54a7-8046-42ba-a0aa-b716250fc7fd"), "FWPM_LAYER_ALE_CONNECT_REDIRECT_V6", "FWPS_LAYER_ALE_CONNECT_REDIRECT_V6", 67, true, false, IpVersion.V6, LayerDirection.Outbound,
             "ALE: connect redirection", "WIN7", "FWPS_FIELDS_ALE_CONNECT_REDIRECT_V6", null,
@@ -1748,8 +1984,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(14, "FWPS_FIELD_ALE_CONNECT_REDIRECT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0xDC008030u,
-            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_LOCAL_REDIRECT_TARGET_PID", "FWPS_METADATA_FIELD_REDIRECT_RECORD_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_BIND_REDIRECT_V4 (id 68)
+            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_PARENT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_ICMP_ID_AND_SEQUENCE", "FWPS_METADATA_FIELD_LOCAL_REDIRECT_TARGET_PID", "FWPS_METADATA_FIELD_REDIRECT_RECORD_HANDLE", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_BIND_REDIRECT_V4 (id 68)
+    private static LayerInfo Layer68() =>
         new LayerInfo(
             new Guid("66978cad-c704-42ac-86ac-7c1a231bd253"), "FWPM_LAYER_ALE_BIND_REDIRECT_V4", "FWPS_LAYER_ALE_BIND_REDIRECT_V4", 68, true, false, IpVersion.V4, LayerDirection.NotApplicable,
             "ALE: bind redirection", "WIN7", "FWPS_FIELDS_ALE_BIND_REDIRECT_V4", null,
@@ -1767,8 +2005,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_BIND_REDIRECT_V4_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x90008030u,
-            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_LOCAL_REDIRECT_TARGET_PID", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_ALE_BIND_REDIRECT_V6 (id 69)
+            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_LOCAL_REDIRECT_TARGET_PID", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_ALE_BIND_REDIRECT_V6 (id 69)
+    private static LayerInfo Layer69() =>
         new LayerInfo(
             new Guid("bef02c9c-606b-4536-8c26-1c2fc7b631d4"), "FWPM_LAYER_ALE_BIND_REDIRECT_V6", "FWPS_LAYER_ALE_BIND_REDIRECT_V6", 69, true, false, IpVersion.V6, LayerDirection.NotApplicable,
             "ALE: bind redirection", "WIN7", "FWPS_FIELDS_ALE_BIND_REDIRECT_V6", null,
@@ -1786,8 +2026,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(10, "FWPS_FIELD_ALE_BIND_REDIRECT_V6_PACKAGE_FAMILY_NAME", "PACKAGE_FAMILY_NAME", "FWPM_CONDITION_ALE_PACKAGE_FAMILY_NAME", new Guid("81bc78fb-f28d-4886-a604-6acc261f261b"), null, FwpDataType.TokenAccessInformation, null, [FwpDataType.SecurityDescriptor], "WIN11_ZN", "incoming type FWP_TOKEN_ACCESS_INFORMATION_TYPE as netsh wfp show state reports it (Windows build 26100); the SDK does not document it"),
             ],
             0x90008030u,
-            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_LOCAL_REDIRECT_TARGET_PID", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]),
-        // FWPM_LAYER_STREAM_PACKET_V4 (id 70)
+            ["FWPS_METADATA_FIELD_TOKEN", "FWPS_METADATA_FIELD_PROCESS_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_LOCAL_REDIRECT_TARGET_PID", "FWPS_METADATA_FIELD_SUB_PROCESS_TAG"]);
+
+    // FWPM_LAYER_STREAM_PACKET_V4 (id 70)
+    private static LayerInfo Layer70() =>
         new LayerInfo(
             new Guid("af52d8ec-cb2d-44e5-ad92-f8dc38d2eb29"), "FWPM_LAYER_STREAM_PACKET_V4", "FWPS_LAYER_STREAM_PACKET_V4", 70, true, false, IpVersion.V4, LayerDirection.Both,
             "per-TCP-packet stream path incl. handshake (Win7+)", "WIN7", "FWPS_FIELDS_STREAM_PACKET_V4", null,
@@ -1806,8 +2048,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(11, "FWPS_FIELD_STREAM_PACKET_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00038C46u,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID"]),
-        // FWPM_LAYER_STREAM_PACKET_V6 (id 71)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID"]);
+
+    // FWPM_LAYER_STREAM_PACKET_V6 (id 71)
+    private static LayerInfo Layer71() =>
         new LayerInfo(
             new Guid("779a8ca3-f099-468f-b5d4-83535c461c02"), "FWPM_LAYER_STREAM_PACKET_V6", "FWPS_LAYER_STREAM_PACKET_V6", 71, true, false, IpVersion.V6, LayerDirection.Both,
             "per-TCP-packet stream path incl. handshake (Win7+)", "WIN7", "FWPS_FIELDS_STREAM_PACKET_V6", null,
@@ -1826,8 +2070,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(11, "FWPS_FIELD_STREAM_PACKET_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x00038C46u,
-            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID"]),
-        // FWPM_LAYER_INGRESS_VSWITCH_ETHERNET (id 72)
+            ["FWPS_METADATA_FIELD_FLOW_HANDLE", "FWPS_METADATA_FIELD_IP_HEADER_SIZE", "FWPS_METADATA_FIELD_SYSTEM_FLAGS", "FWPS_METADATA_FIELD_TRANSPORT_HEADER_SIZE", "FWPS_METADATA_FIELD_COMPARTMENT_ID", "FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE", "FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA", "FWPS_METADATA_FIELD_REMOTE_SCOPE_ID"]);
+
+    // FWPM_LAYER_INGRESS_VSWITCH_ETHERNET (id 72)
+    private static LayerInfo Layer72() =>
         new LayerInfo(
             new Guid("7d98577a-9a87-41ec-9718-7cf589c9f32d"), "FWPM_LAYER_INGRESS_VSWITCH_ETHERNET", "FWPS_LAYER_INGRESS_VSWITCH_ETHERNET", 72, true, false, IpVersion.None, LayerDirection.Inbound,
             "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_INGRESS_VSWITCH_ETHERNET", null,
@@ -1848,8 +2094,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_INGRESS_VSWITCH_ETHERNET_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x0000003Fu,
-            ["FWPS_L2_METADATA_FIELD_ETHERNET_MAC_HEADER_SIZE", "FWPS_L2_METADATA_FIELD_WIFI_OPERATION_MODE", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_PORT_ID", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_NIC_INDEX", "FWPS_L2_METADATA_FIELD_VSWITCH_PACKET_CONTEXT", "FWPS_L2_METADATA_FIELD_VSWITCH_DESTINATION_PORT_ID"]),
-        // FWPM_LAYER_EGRESS_VSWITCH_ETHERNET (id 73)
+            ["FWPS_L2_METADATA_FIELD_ETHERNET_MAC_HEADER_SIZE", "FWPS_L2_METADATA_FIELD_WIFI_OPERATION_MODE", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_PORT_ID", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_NIC_INDEX", "FWPS_L2_METADATA_FIELD_VSWITCH_PACKET_CONTEXT", "FWPS_L2_METADATA_FIELD_VSWITCH_DESTINATION_PORT_ID"]);
+
+    // FWPM_LAYER_EGRESS_VSWITCH_ETHERNET (id 73)
+    private static LayerInfo Layer73() =>
         new LayerInfo(
             new Guid("86c872b0-76fa-4b79-93a4-0750530ae292"), "FWPM_LAYER_EGRESS_VSWITCH_ETHERNET", "FWPS_LAYER_EGRESS_VSWITCH_ETHERNET", 73, true, false, IpVersion.None, LayerDirection.Outbound,
             "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_EGRESS_VSWITCH_ETHERNET", null,
@@ -1873,8 +2121,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(16, "FWPS_FIELD_EGRESS_VSWITCH_ETHERNET_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x0000003Fu,
-            ["FWPS_L2_METADATA_FIELD_ETHERNET_MAC_HEADER_SIZE", "FWPS_L2_METADATA_FIELD_WIFI_OPERATION_MODE", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_PORT_ID", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_NIC_INDEX", "FWPS_L2_METADATA_FIELD_VSWITCH_PACKET_CONTEXT", "FWPS_L2_METADATA_FIELD_VSWITCH_DESTINATION_PORT_ID"]),
-        // FWPM_LAYER_INGRESS_VSWITCH_TRANSPORT_V4 (id 74)
+            ["FWPS_L2_METADATA_FIELD_ETHERNET_MAC_HEADER_SIZE", "FWPS_L2_METADATA_FIELD_WIFI_OPERATION_MODE", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_PORT_ID", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_NIC_INDEX", "FWPS_L2_METADATA_FIELD_VSWITCH_PACKET_CONTEXT", "FWPS_L2_METADATA_FIELD_VSWITCH_DESTINATION_PORT_ID"]);
+
+    // FWPM_LAYER_INGRESS_VSWITCH_TRANSPORT_V4 (id 74)
+    private static LayerInfo Layer74() =>
         new LayerInfo(
             new Guid("b2696ff6-774f-4554-9f7d-3da3945f8e85"), "FWPM_LAYER_INGRESS_VSWITCH_TRANSPORT_V4", "FWPS_LAYER_INGRESS_VSWITCH_TRANSPORT_V4", 74, true, false, IpVersion.V4, LayerDirection.Inbound,
             "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_INGRESS_VSWITCH_TRANSPORT_V4", null,
@@ -1895,8 +2145,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_INGRESS_VSWITCH_TRANSPORT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x0000003Eu,
-            ["FWPS_L2_METADATA_FIELD_WIFI_OPERATION_MODE", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_PORT_ID", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_NIC_INDEX", "FWPS_L2_METADATA_FIELD_VSWITCH_PACKET_CONTEXT", "FWPS_L2_METADATA_FIELD_VSWITCH_DESTINATION_PORT_ID"]),
-        // FWPM_LAYER_INGRESS_VSWITCH_TRANSPORT_V6 (id 75)
+            ["FWPS_L2_METADATA_FIELD_WIFI_OPERATION_MODE", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_PORT_ID", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_NIC_INDEX", "FWPS_L2_METADATA_FIELD_VSWITCH_PACKET_CONTEXT", "FWPS_L2_METADATA_FIELD_VSWITCH_DESTINATION_PORT_ID"]);
+
+    // FWPM_LAYER_INGRESS_VSWITCH_TRANSPORT_V6 (id 75)
+    private static LayerInfo Layer75() =>
         new LayerInfo(
             new Guid("5ee314fc-7d8a-47f4-b7e3-291a36da4e12"), "FWPM_LAYER_INGRESS_VSWITCH_TRANSPORT_V6", "FWPS_LAYER_INGRESS_VSWITCH_TRANSPORT_V6", 75, true, false, IpVersion.V6, LayerDirection.Inbound,
             "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_INGRESS_VSWITCH_TRANSPORT_V6", null,
@@ -1917,8 +2169,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_INGRESS_VSWITCH_TRANSPORT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x0000003Eu,
-            ["FWPS_L2_METADATA_FIELD_WIFI_OPERATION_MODE", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_PORT_ID", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_NIC_INDEX", "FWPS_L2_METADATA_FIELD_VSWITCH_PACKET_CONTEXT", "FWPS_L2_METADATA_FIELD_VSWITCH_DESTINATION_PORT_ID"]),
-        // FWPM_LAYER_EGRESS_VSWITCH_TRANSPORT_V4 (id 76)
+            ["FWPS_L2_METADATA_FIELD_WIFI_OPERATION_MODE", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_PORT_ID", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_NIC_INDEX", "FWPS_L2_METADATA_FIELD_VSWITCH_PACKET_CONTEXT", "FWPS_L2_METADATA_FIELD_VSWITCH_DESTINATION_PORT_ID"]);
+
+    // FWPM_LAYER_EGRESS_VSWITCH_TRANSPORT_V4 (id 76)
+    private static LayerInfo Layer76() =>
         new LayerInfo(
             new Guid("b92350b6-91f0-46b6-bdc4-871dfd4a7c98"), "FWPM_LAYER_EGRESS_VSWITCH_TRANSPORT_V4", "FWPS_LAYER_EGRESS_VSWITCH_TRANSPORT_V4", 76, true, false, IpVersion.V4, LayerDirection.Outbound,
             "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_EGRESS_VSWITCH_TRANSPORT_V4", null,
@@ -1942,8 +2196,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(16, "FWPS_FIELD_EGRESS_VSWITCH_TRANSPORT_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x0000003Eu,
-            ["FWPS_L2_METADATA_FIELD_WIFI_OPERATION_MODE", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_PORT_ID", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_NIC_INDEX", "FWPS_L2_METADATA_FIELD_VSWITCH_PACKET_CONTEXT", "FWPS_L2_METADATA_FIELD_VSWITCH_DESTINATION_PORT_ID"]),
-        // FWPM_LAYER_EGRESS_VSWITCH_TRANSPORT_V6 (id 77)
+            ["FWPS_L2_METADATA_FIELD_WIFI_OPERATION_MODE", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_PORT_ID", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_NIC_INDEX", "FWPS_L2_METADATA_FIELD_VSWITCH_PACKET_CONTEXT", "FWPS_L2_METADATA_FIELD_VSWITCH_DESTINATION_PORT_ID"]);
+
+    // FWPM_LAYER_EGRESS_VSWITCH_TRANSPORT_V6 (id 77)
+    private static LayerInfo Layer77() =>
         new LayerInfo(
             new Guid("1b2def23-1881-40bd-82f4-4254e63141cb"), "FWPM_LAYER_EGRESS_VSWITCH_TRANSPORT_V6", "FWPS_LAYER_EGRESS_VSWITCH_TRANSPORT_V6", 77, true, false, IpVersion.V6, LayerDirection.Outbound,
             "Hyper-V extensible switch", "WIN8", "FWPS_FIELDS_EGRESS_VSWITCH_TRANSPORT_V6", null,
@@ -1967,36 +2223,46 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(16, "FWPS_FIELD_EGRESS_VSWITCH_TRANSPORT_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_RS2", null),
             ],
             0x0000003Eu,
-            ["FWPS_L2_METADATA_FIELD_WIFI_OPERATION_MODE", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_PORT_ID", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_NIC_INDEX", "FWPS_L2_METADATA_FIELD_VSWITCH_PACKET_CONTEXT", "FWPS_L2_METADATA_FIELD_VSWITCH_DESTINATION_PORT_ID"]),
-        // FWPM_LAYER_INBOUND_TRANSPORT_FAST (id 78)
+            ["FWPS_L2_METADATA_FIELD_WIFI_OPERATION_MODE", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_PORT_ID", "FWPS_L2_METADATA_FIELD_VSWITCH_SOURCE_NIC_INDEX", "FWPS_L2_METADATA_FIELD_VSWITCH_PACKET_CONTEXT", "FWPS_L2_METADATA_FIELD_VSWITCH_DESTINATION_PORT_ID"]);
+
+    // FWPM_LAYER_INBOUND_TRANSPORT_FAST (id 78)
+    private static LayerInfo Layer78() =>
         new LayerInfo(
             new Guid("e41d2719-05c7-40f0-8983-ea8d17bbc2f6"), "FWPM_LAYER_INBOUND_TRANSPORT_FAST", "FWPS_LAYER_INBOUND_TRANSPORT_FAST", 78, true, false, IpVersion.None, LayerDirection.Inbound,
             "fast inbound transport (no callouts; special)", "WINBLUE", "FWPS_FIELDS_INBOUND_TRANSPORT_FAST", null,
             [],
             0x00000000u,
-            []),
-        // FWPM_LAYER_OUTBOUND_TRANSPORT_FAST (id 79)
+            []);
+
+    // FWPM_LAYER_OUTBOUND_TRANSPORT_FAST (id 79)
+    private static LayerInfo Layer79() =>
         new LayerInfo(
             new Guid("13ed4388-a070-4815-9935-7a9be6408b78"), "FWPM_LAYER_OUTBOUND_TRANSPORT_FAST", "FWPS_LAYER_OUTBOUND_TRANSPORT_FAST", 79, true, false, IpVersion.None, LayerDirection.Outbound,
             "fast outbound transport (no callouts; special)", "WINBLUE", "FWPS_FIELDS_OUTBOUND_TRANSPORT_FAST", null,
             [],
             0x00000000u,
-            []),
-        // FWPM_LAYER_INBOUND_MAC_FRAME_NATIVE_FAST (id 80)
+            []);
+
+    // FWPM_LAYER_INBOUND_MAC_FRAME_NATIVE_FAST (id 80)
+    private static LayerInfo Layer80() =>
         new LayerInfo(
             new Guid("853aaa8e-2b78-4d24-a804-36db08b29711"), "FWPM_LAYER_INBOUND_MAC_FRAME_NATIVE_FAST", "FWPS_LAYER_INBOUND_MAC_FRAME_NATIVE_FAST", 80, true, false, IpVersion.None, LayerDirection.Inbound,
             "layer-2 MAC frame", "WINBLUE", "FWPS_FIELDS_INBOUND_MAC_FRAME_NATIVE_FAST", null,
             [],
             0x00000000u,
-            []),
-        // FWPM_LAYER_OUTBOUND_MAC_FRAME_NATIVE_FAST (id 81)
+            []);
+
+    // FWPM_LAYER_OUTBOUND_MAC_FRAME_NATIVE_FAST (id 81)
+    private static LayerInfo Layer81() =>
         new LayerInfo(
             new Guid("470df946-c962-486f-9446-8293cbc75eb8"), "FWPM_LAYER_OUTBOUND_MAC_FRAME_NATIVE_FAST", "FWPS_LAYER_OUTBOUND_MAC_FRAME_NATIVE_FAST", 81, true, false, IpVersion.None, LayerDirection.Outbound,
             "layer-2 MAC frame", "WINBLUE", "FWPS_FIELDS_OUTBOUND_MAC_FRAME_NATIVE_FAST", null,
             [],
             0x00000000u,
-            []),
-        // FWPM_LAYER_INBOUND_RESERVED2 (id 82)
+            []);
+
+    // FWPM_LAYER_INBOUND_RESERVED2 (id 82)
+    private static LayerInfo Layer82() =>
         new LayerInfo(
             new Guid("f4fb8d55-c076-46d8-a2c7-6a4c722ca4ed"), "FWPM_LAYER_INBOUND_RESERVED2", "FWPS_LAYER_INBOUND_RESERVED2", 82, true, false, IpVersion.None, LayerDirection.Inbound,
             "reserved", "WIN10_RS3", "FWPS_FIELDS_INBOUND_RESERVED2", null,
@@ -2019,8 +2285,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(15, "FWPS_FIELD_INBOUND_RESERVED2_RESERVED15", "RESERVED15", "FWPM_CONDITION_RESERVED15", new Guid("bab8340f-afe0-43d1-80d8-5ca456962de3"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN10_19H1", "type FWP_BYTE_BLOB_TYPE as netsh wfp show state reports it (Windows build 22621 and later); the SDK does not document it"),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_ALE_ACCEPT_REDIRECT_V4 (id 83)
+            []);
+
+    // FWPM_LAYER_ALE_ACCEPT_REDIRECT_V4 (id 83)
+    private static LayerInfo Layer83() =>
         new LayerInfo(
             new Guid("29243af8-ecaf-4436-a44e-f9fb7070aa04"), "FWPM_LAYER_ALE_ACCEPT_REDIRECT_V4", "FWPS_LAYER_RESERVED_LAYER_9", 83, true, false, IpVersion.V4, LayerDirection.Inbound,
             "ALE: accept redirection (display name \"ALE Accept Redirect v4 Layer\")", "", "", "not in the SDK (fwpmu.h has no GUID for it, fwpsu.h names its run-time id FWPS_LAYER_RESERVED_LAYER_9); observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later; the FWPM name is made from its display name",
@@ -2039,8 +2307,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V4_FLAGS", "FLAGS", "FWPM_CONDITION_FLAGS", new Guid("632ce23b-5167-435c-86d7-e903684aa80c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_ALE_ACCEPT_REDIRECT_V6 (id 84)
+            []);
+
+    // FWPM_LAYER_ALE_ACCEPT_REDIRECT_V6 (id 84)
+    private static LayerInfo Layer84() =>
         new LayerInfo(
             new Guid("c9809347-218f-4b7f-a742-b281a3f631b4"), "FWPM_LAYER_ALE_ACCEPT_REDIRECT_V6", "FWPS_LAYER_RESERVED_LAYER_10", 84, true, false, IpVersion.V6, LayerDirection.Inbound,
             "ALE: accept redirection (display name \"ALE Accept Redirect v6 Layer\")", "", "", "not in the SDK (fwpmu.h has no GUID for it, fwpsu.h names its run-time id FWPS_LAYER_RESERVED_LAYER_10); observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later; the FWPM name is made from its display name",
@@ -2059,8 +2329,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(11, "FWPS_FIELD_ALE_ACCEPT_REDIRECT_V6_FLAGS", "FLAGS", "FWPM_CONDITION_FLAGS", new Guid("632ce23b-5167-435c-86d7-e903684aa80c"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "", "no FWPS_FIELDS enum in the SDK: the name is made from the condition name and the index is the position in the field list observed in netsh wfp show state, Windows build 22621 (Windows 11 22H2) and later reports"),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V4 (id 85)
+            []);
+
+    // FWPM_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V4 (id 85)
+    private static LayerInfo Layer85() =>
         new LayerInfo(
             new Guid("037f317a-d696-494a-bba5-bffc265e6052"), "FWPM_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V4", "FWPS_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V4", 85, true, false, IpVersion.V4, LayerDirection.Outbound,
             "network connection policy (Win11 22H2+)", "WIN10_NI", "FWPS_FIELDS_OUTBOUND_NETWORK_CONNECTION_POLICY_V4", null,
@@ -2081,8 +2353,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_OUTBOUND_NETWORK_CONNECTION_POLICY_V4_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_NI", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V6 (id 86)
+            []);
+
+    // FWPM_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V6 (id 86)
+    private static LayerInfo Layer86() =>
         new LayerInfo(
             new Guid("22a4fdb1-6d7e-48ae-ae77-3742525c3119"), "FWPM_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V6", "FWPS_LAYER_OUTBOUND_NETWORK_CONNECTION_POLICY_V6", 86, true, false, IpVersion.V6, LayerDirection.Outbound,
             "network connection policy (Win11 22H2+)", "WIN10_NI", "FWPS_FIELDS_OUTBOUND_NETWORK_CONNECTION_POLICY_V6", null,
@@ -2103,8 +2377,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_OUTBOUND_NETWORK_CONNECTION_POLICY_V6_COMPARTMENT_ID", "COMPARTMENT_ID", "FWPM_CONDITION_COMPARTMENT_ID", new Guid("35a791ab-04ac-4ff2-a6bb-da6cfac71806"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN10_NI", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_IPSEC_KM_DEMUX_V4 (id 87)
+            []);
+
+    // FWPM_LAYER_IPSEC_KM_DEMUX_V4 (id 87)
+    private static LayerInfo Layer87() =>
         new LayerInfo(
             new Guid("f02b1526-a459-4a51-b9e3-759de52b9d2c"), "FWPM_LAYER_IPSEC_KM_DEMUX_V4", "FWPS_LAYER_IPSEC_KM_DEMUX_V4", 87, false, false, IpVersion.V4, LayerDirection.NotApplicable,
             "user mode: IPsec keying-module demux", "WIN6", "FWPS_FIELDS_IPSEC_KM_DEMUX_V4", null,
@@ -2117,8 +2393,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_KM_DEMUX_V4_IPSEC_SECURITY_REALM_ID", "IPSEC_SECURITY_REALM_ID", "FWPM_CONDITION_IPSEC_SECURITY_REALM_ID", new Guid("37a57700-5884-4964-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_IPSEC_KM_DEMUX_V6 (id 88)
+            []);
+
+    // FWPM_LAYER_IPSEC_KM_DEMUX_V6 (id 88)
+    private static LayerInfo Layer88() =>
         new LayerInfo(
             new Guid("2f755cf6-2fd4-4e88-b3e4-a91bca495235"), "FWPM_LAYER_IPSEC_KM_DEMUX_V6", "FWPS_LAYER_IPSEC_KM_DEMUX_V6", 88, false, false, IpVersion.V6, LayerDirection.NotApplicable,
             "user mode: IPsec keying-module demux", "WIN6", "FWPS_FIELDS_IPSEC_KM_DEMUX_V6", null,
@@ -2131,8 +2409,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_KM_DEMUX_V6_IPSEC_SECURITY_REALM_ID", "IPSEC_SECURITY_REALM_ID", "FWPM_CONDITION_IPSEC_SECURITY_REALM_ID", new Guid("37a57700-5884-4964-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_IPSEC_V4 (id 89)
+            []);
+
+    // FWPM_LAYER_IPSEC_V4 (id 89)
+    private static LayerInfo Layer89() =>
         new LayerInfo(
             new Guid("eda65c74-610d-4bc5-948f-3c4f89556867"), "FWPM_LAYER_IPSEC_V4", "FWPS_LAYER_IPSEC_V4", 89, false, false, IpVersion.V4, LayerDirection.NotApplicable,
             "user mode: IPsec policy", "WIN6", "FWPS_FIELDS_IPSEC_V4", null,
@@ -2147,8 +2427,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_IPSEC_V4_IPSEC_SECURITY_REALM_ID", "IPSEC_SECURITY_REALM_ID", "FWPM_CONDITION_IPSEC_SECURITY_REALM_ID", new Guid("37a57700-5884-4964-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_IPSEC_V6 (id 90)
+            []);
+
+    // FWPM_LAYER_IPSEC_V6 (id 90)
+    private static LayerInfo Layer90() =>
         new LayerInfo(
             new Guid("13c48442-8d87-4261-9a29-59d2abc348b4"), "FWPM_LAYER_IPSEC_V6", "FWPS_LAYER_IPSEC_V6", 90, false, false, IpVersion.V6, LayerDirection.NotApplicable,
             "user mode: IPsec policy", "WIN6", "FWPS_FIELDS_IPSEC_V6", null,
@@ -2163,8 +2445,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_IPSEC_V6_IPSEC_SECURITY_REALM_ID", "IPSEC_SECURITY_REALM_ID", "FWPM_CONDITION_IPSEC_SECURITY_REALM_ID", new Guid("37a57700-5884-4964-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_IKEEXT_V4 (id 91)
+            []);
+
+    // FWPM_LAYER_IKEEXT_V4 (id 91)
+    private static LayerInfo Layer91() =>
         new LayerInfo(
             new Guid("b14b7bdb-dbbd-473e-bed4-8b4708d4f270"), "FWPM_LAYER_IKEEXT_V4", "FWPS_LAYER_IKEEXT_V4", 91, false, false, IpVersion.V4, LayerDirection.NotApplicable,
             "user mode: IKE/AuthIP policy", "WIN6", "FWPS_FIELDS_IKEEXT_V4", null,
@@ -2176,8 +2460,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(4, "FWPS_FIELD_IKEEXT_V4_IPSEC_SECURITY_REALM_ID", "IPSEC_SECURITY_REALM_ID", "FWPM_CONDITION_IPSEC_SECURITY_REALM_ID", new Guid("37a57700-5884-4964-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_IKEEXT_V6 (id 92)
+            []);
+
+    // FWPM_LAYER_IKEEXT_V6 (id 92)
+    private static LayerInfo Layer92() =>
         new LayerInfo(
             new Guid("b64786b3-f687-4eb9-89d2-8ef32acdabe2"), "FWPM_LAYER_IKEEXT_V6", "FWPS_LAYER_IKEEXT_V6", 92, false, false, IpVersion.V6, LayerDirection.NotApplicable,
             "user mode: IKE/AuthIP policy", "WIN6", "FWPS_FIELDS_IKEEXT_V6", null,
@@ -2189,8 +2475,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(4, "FWPS_FIELD_IKEEXT_V6_IPSEC_SECURITY_REALM_ID", "IPSEC_SECURITY_REALM_ID", "FWPM_CONDITION_IPSEC_SECURITY_REALM_ID", new Guid("37a57700-5884-4964-92b8-3e704688b0ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WINTHRESHOLD", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_RPC_UM (id 93)
+            []);
+
+    // FWPM_LAYER_RPC_UM (id 93)
+    private static LayerInfo Layer93() =>
         new LayerInfo(
             new Guid("75a89dda-95e4-40f3-adc7-7688a9c847e1"), "FWPM_LAYER_RPC_UM", "FWPS_LAYER_RPC_UM", 93, false, false, IpVersion.None, LayerDirection.NotApplicable,
             "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_UM", null,
@@ -2215,8 +2503,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(17, "FWPS_FIELD_RPC_UM_RPC_OPNUM", "RPC_OPNUM", "FWPM_CONDITION_RPC_OPNUM", new Guid("d58efb76-aab7-4148-a87e-9581134129b9"), null, FwpDataType.UInt16, null, [FwpDataType.UInt16], "WIN11_GA", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_RPC_EPMAP (id 94)
+            []);
+
+    // FWPM_LAYER_RPC_EPMAP (id 94)
+    private static LayerInfo Layer94() =>
         new LayerInfo(
             new Guid("9247bc61-eb07-47ee-872c-bfd78bfd1616"), "FWPM_LAYER_RPC_EPMAP", "FWPS_LAYER_RPC_EPMAP", 94, false, false, IpVersion.None, LayerDirection.NotApplicable,
             "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_EPMAP", null,
@@ -2237,8 +2527,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(13, "FWPS_FIELD_RPC_EPMAP_REMOTE_ADDR_V6", "REMOTE_ADDR_V6", "FWPM_CONDITION_IP_REMOTE_ADDRESS_V6", new Guid("246e1d8c-8bee-4018-9b98-31d4582f3361"), null, FwpDataType.ByteArray16, null, [FwpDataType.V6AddrMask, FwpDataType.ByteArray16], "WIN6", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_RPC_EP_ADD (id 95)
+            []);
+
+    // FWPM_LAYER_RPC_EP_ADD (id 95)
+    private static LayerInfo Layer95() =>
         new LayerInfo(
             new Guid("618dffc7-c450-4943-95db-99b4c16a55d4"), "FWPM_LAYER_RPC_EP_ADD", "FWPS_LAYER_RPC_EP_ADD", 95, false, false, IpVersion.None, LayerDirection.NotApplicable,
             "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_EP_ADD", null,
@@ -2249,8 +2541,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(3, "FWPS_FIELD_RPC_EP_ADD_EP_FLAGS", "EP_FLAGS", "FWPM_CONDITION_RPC_EP_FLAGS", new Guid("218b814a-0a39-49b8-8e71-c20c39c7dd2e"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN6", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_RPC_PROXY_CONN (id 96)
+            []);
+
+    // FWPM_LAYER_RPC_PROXY_CONN (id 96)
+    private static LayerInfo Layer96() =>
         new LayerInfo(
             new Guid("94a4b50b-ba5c-4f27-907a-229fac0c2a7a"), "FWPM_LAYER_RPC_PROXY_CONN", "FWPS_LAYER_RPC_PROXY_CONN", 96, false, false, IpVersion.None, LayerDirection.NotApplicable,
             "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_PROXY_CONN", null,
@@ -2263,8 +2557,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(5, "FWPS_FIELD_RPC_PROXY_CONN_CLIENT_CERT_OID", "CLIENT_CERT_OID", "FWPM_CONDITION_CLIENT_CERT_OID", new Guid("c491ad5e-f882-4283-b916-436b103ff4ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_RPC_PROXY_IF (id 97)
+            []);
+
+    // FWPM_LAYER_RPC_PROXY_IF (id 97)
+    private static LayerInfo Layer97() =>
         new LayerInfo(
             new Guid("f8a38615-e12c-41ac-98df-121ad981aade"), "FWPM_LAYER_RPC_PROXY_IF", "FWPS_LAYER_RPC_PROXY_IF", 97, false, false, IpVersion.None, LayerDirection.NotApplicable,
             "user mode: RPC filtering", "WIN6", "FWPS_FIELDS_RPC_PROXY_IF", null,
@@ -2279,8 +2575,10 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(7, "FWPS_FIELD_RPC_PROXY_IF_CLIENT_CERT_OID", "CLIENT_CERT_OID", "FWPM_CONDITION_CLIENT_CERT_OID", new Guid("c491ad5e-f882-4283-b916-436b103ff4ad"), null, FwpDataType.ByteBlob, null, [FwpDataType.ByteBlob], "WIN6", null),
             ],
             0x00000000u,
-            []),
-        // FWPM_LAYER_KM_AUTHORIZATION (id 98)
+            []);
+
+    // FWPM_LAYER_KM_AUTHORIZATION (id 98)
+    private static LayerInfo Layer98() =>
         new LayerInfo(
             new Guid("4aa226e9-9020-45fb-956a-c0249d841195"), "FWPM_LAYER_KM_AUTHORIZATION", "FWPS_LAYER_KM_AUTHORIZATION", 98, false, false, IpVersion.None, LayerDirection.NotApplicable,
             "user mode: keying-module SA authorization", "WIN7", "FWPS_FIELDS_KM_AUTHORIZATION", null,
@@ -2294,8 +2592,7 @@ public static partial class LayerCatalog
                 new LayerFieldInfo(6, "FWPS_FIELD_KM_AUTHORIZATION_NAP_CONTEXT", "NAP_CONTEXT", "FWPM_CONDITION_KM_AUTH_NAP_CONTEXT", new Guid("35d0ea0e-15ca-492b-900e-97fd46352cce"), null, FwpDataType.UInt32, null, [FwpDataType.UInt32], "WIN7", null),
             ],
             0x00000000u,
-            []),
-    ];
+            []);
 
     // ConditionInfo columns: name, key, value types, alias of, since.
     private static ConditionInfo[] CreateConditions() =>
