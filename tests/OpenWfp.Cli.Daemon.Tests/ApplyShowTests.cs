@@ -32,6 +32,35 @@ public sealed class ApplyShowTests
     }
 
     [Fact]
+    public async Task ApplyAddsTheFilesProviderContexts_BeforeTheFiltersThatUseThem()
+    {
+        await using var wfpd = await WfpdProcess.StartAsync();
+        var dir = Directory.CreateTempSubdirectory("wfp-apply-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "contexts.json");
+            File.WriteAllText(file, """
+                { "version": 1,
+                  "providerContexts": [ { "key": "5c0e7a1e-0000-4000-8000-000000000001", "name": "Blocklist", "type": "FWPM_GENERAL_CONTEXT", "data": "504f5354" } ],
+                  "filters": [ { "name": "Uses it", "layer": "ALE_AUTH_CONNECT_V4", "action": "permit", "flags": ["HAS_PROVIDER_CONTEXT"],
+                                 "providerContext": "5c0e7a1e-0000-4000-8000-000000000001" } ] }
+                """);
+
+            CliRunner.Ok("apply", file, "--socket", wfpd.Socket);
+
+            var contexts = CliRunner.Ok("show", "provider-contexts", "--socket", wfpd.Socket);
+            Assert.Contains("Blocklist", contexts, StringComparison.Ordinal);
+            using var filters = JsonDocument.Parse(CliRunner.Ok("show", "filters", "--socket", wfpd.Socket, "--json"));
+            var filter = Assert.Single(filters.RootElement.GetProperty("filters").EnumerateArray());
+            Assert.Equal("5c0e7a1e-0000-4000-8000-000000000001", filter.GetProperty("providerContextKey").GetString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ShowFiltersJsonIsOneDocumentWithTheFiltersAndTheirConditions()
     {
         await using var wfpd = await WfpdProcess.StartAsync();

@@ -9,7 +9,6 @@ using OpenWfp.Engine.Errors;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.PolicyFile;
 using OpenWfp.Engine.PolicyFile.Netsh;
-using OpenWfp.Engine.Values;
 
 namespace OpenWfp.Cli.Commands;
 
@@ -120,15 +119,16 @@ internal sealed partial class ApplyCommand(CliConsole console)
             throw new CliUserException($"{path}: {result.Skipped.Count.ToString(CultureInfo.InvariantCulture)} item(s) of the dump cannot be represented ('wfp import {path}' lists them); nothing applied (--partial applies the rest)");
         }
 
-        // As 'wfp import --out' writes it: the effective weight becomes an explicit weight, so the order is kept.
-        var snapshot = engine.Current;
+        // As 'wfp import --out' writes it, without the Windows machine's ids, which are the daemon's to assign.
+        var document = PolicyDocument.FromSnapshot(engine.Current, path);
         return new PolicyDocument
         {
             Source = path,
-            Providers = [.. snapshot.ProvidersByKey.Values.Where(p => !p.IsBuiltin).OrderBy(p => p.Key)],
-            Sublayers = [.. snapshot.SublayersByKey.Values.Where(s => !s.IsBuiltin).OrderBy(s => s.Key)],
-            Callouts = [.. snapshot.CalloutsByKey.Values.Where(c => !c.IsBuiltin).OrderBy(c => c.CalloutId).Select(c => c with { CalloutId = 0 })],
-            Filters = [.. snapshot.FiltersByKey.Values.OrderBy(f => f.FilterId).Select(f => f with { Weight = FwpValue.FromUInt64(f.EffectiveWeight), EffectiveWeight = 0 })],
+            Providers = document.Providers,
+            Sublayers = document.Sublayers,
+            Callouts = [.. document.Callouts.Select(c => c with { CalloutId = 0 })],
+            ProviderContexts = [.. document.ProviderContexts.Select(c => c with { ProviderContextId = 0 })],
+            Filters = [.. document.Filters.Select(f => f with { EffectiveWeight = 0 })],
         };
     }
 
@@ -155,6 +155,12 @@ internal sealed partial class ApplyCommand(CliConsole console)
             {
                 var c = document.Callouts[i];
                 await Add("callouts", i, "callout", c.DisplayData.Name, () => client.AddCalloutAsync(c)).ConfigureAwait(false);
+            }
+
+            for (var i = 0; i < document.ProviderContexts.Count; i++)
+            {
+                var c = document.ProviderContexts[i];
+                await Add("providerContexts", i, "provider context", c.DisplayData.Name, () => client.AddProviderContextAsync(c)).ConfigureAwait(false);
             }
 
             for (var i = 0; i < document.Filters.Count; i++)

@@ -5,7 +5,6 @@ using OpenWfp.Cli.Input;
 using OpenWfp.Engine;
 using OpenWfp.Engine.PolicyFile;
 using OpenWfp.Engine.PolicyFile.Netsh;
-using OpenWfp.Engine.Values;
 
 namespace OpenWfp.Cli.Commands;
 
@@ -43,17 +42,7 @@ internal sealed class ImportCommand(CliConsole console)
     // FWP_UINT64 weight, so the order of filters is kept; ids are assigned afresh when the file is loaded.
     private static void WritePolicy(FilterEngine engine, string path, string source)
     {
-        var snapshot = engine.Current;
-        var document = new PolicyDocument
-        {
-            Source = path,
-            Description = $"imported from netsh XML {Path.GetFileName(source)}",
-            Providers = [.. snapshot.ProvidersByKey.Values.Where(p => !p.IsBuiltin).OrderBy(p => p.Key)],
-            Sublayers = [.. snapshot.SublayersByKey.Values.Where(s => !s.IsBuiltin).OrderBy(s => s.Key)],
-            Callouts = [.. snapshot.CalloutsByKey.Values.Where(c => !c.IsBuiltin).OrderBy(c => c.CalloutId)],
-            ProviderContexts = [.. snapshot.ProviderContextsByKey.Values.OrderBy(c => c.ProviderContextId)],
-            Filters = [.. snapshot.FiltersByKey.Values.OrderBy(f => f.FilterId).Select(f => f with { Weight = FwpValue.FromUInt64(f.EffectiveWeight) })],
-        };
+        var document = PolicyDocument.FromSnapshot(engine.Current, path, $"imported from netsh XML {Path.GetFileName(source)}");
         try
         {
             File.WriteAllText(path, PolicyJsonWriter.Write(document));

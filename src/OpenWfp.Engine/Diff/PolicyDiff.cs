@@ -2,7 +2,6 @@ using System.Text.Json;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Policy;
 using OpenWfp.Engine.PolicyFile;
-using OpenWfp.Engine.Values;
 
 namespace OpenWfp.Engine.Diff;
 
@@ -156,17 +155,9 @@ public static class PolicyDiff
         public static Canonical Of(PolicySnapshot snapshot)
         {
             // Built-in objects go into the document too, so references to them are written by name like any other.
-            var document = new PolicyDocument
-            {
-                Providers = [.. snapshot.ProvidersByKey.Values.OrderBy(p => p.Key)],
-                Sublayers = [.. snapshot.SublayersByKey.Values.OrderBy(s => s.Key)],
-                Callouts = [.. snapshot.CalloutsByKey.Values.OrderBy(c => c.Key)],
-                ProviderContexts = [.. snapshot.ProviderContextsByKey.Values.OrderBy(c => c.Key)],
-
-                // The effective weight decides the order in which filters are evaluated; it is what two policies
-                // must agree on, whether one gave it as a number and the other as an auto-weight.
-                Filters = [.. snapshot.FiltersByKey.Values.OrderBy(f => f.Key).Select(f => f with { Weight = FwpValue.FromUInt64(f.EffectiveWeight) })],
-            };
+            // Filters carry their effective weight: it decides the order of evaluation, and is what two policies must
+            // agree on whether one gave it as a number and the other as an auto-weight.
+            var document = PolicyDocument.FromSnapshot(snapshot, "policy", withBuiltins: true);
             using var json = JsonDocument.Parse(PolicyJsonWriter.Write(document));
             var canonical = new Canonical();
             canonical.Add(ObjectKind.Provider, json.RootElement, "providers", snapshot.ProvidersByKey.Values.Where(p => !p.IsBuiltin).Select(p => p.Key));

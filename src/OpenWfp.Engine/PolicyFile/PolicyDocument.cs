@@ -35,6 +35,27 @@ public sealed class PolicyDocument
     /// <summary>The filters, in file order (the engine assigns ids in this order).</summary>
     public IReadOnlyList<FilterSpec> Filters { get; init; } = [];
 
+    /// <summary>
+    /// A policy's objects as a document, in the engine's order (callouts, provider contexts and filters by id).
+    /// Filter ids and effective weights have no place in the native format, so each filter's effective weight becomes
+    /// its weight: the order of evaluation is kept whatever the source gave (an auto-weight, a range). Built-in objects
+    /// are left out unless <paramref name="withBuiltins"/> (then references to them are written by their names too).
+    /// </summary>
+    public static PolicyDocument FromSnapshot(Policy.PolicySnapshot snapshot, string source, string? description = null, bool withBuiltins = false)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return new PolicyDocument
+        {
+            Source = source,
+            Description = description,
+            Providers = [.. snapshot.ProvidersByKey.Values.Where(p => withBuiltins || !p.IsBuiltin).OrderBy(p => p.Key)],
+            Sublayers = [.. snapshot.SublayersByKey.Values.Where(s => withBuiltins || !s.IsBuiltin).OrderBy(s => s.Key)],
+            Callouts = [.. snapshot.CalloutsByKey.Values.Where(c => withBuiltins || !c.IsBuiltin).OrderBy(c => c.CalloutId).ThenBy(c => c.Key)],
+            ProviderContexts = [.. snapshot.ProviderContextsByKey.Values.OrderBy(c => c.ProviderContextId).ThenBy(c => c.Key)],
+            Filters = [.. snapshot.FiltersByKey.Values.OrderBy(f => f.FilterId).Select(f => f with { Weight = Values.FwpValue.FromUInt64(f.EffectiveWeight) })],
+        };
+    }
+
     /// <summary>How errors name an object: <c>filters[3] "Block telnet"</c>.</summary>
     public static string Label(string collection, int index, string? name) =>
         string.IsNullOrEmpty(name) ? $"{collection}[{index}]" : $"{collection}[{index}] \"{name}\"";
