@@ -15,7 +15,7 @@ namespace OpenWfp.Engine;
 /// per-layer programs, and classify. Pure: no I/O, no logging (docs/ENGINE.md).
 /// </summary>
 /// <remarks>
-/// Thread-safety: <see cref="Classify(LayerInfo, ReadOnlySpan{FwpValue}, in ClassifyMetadata, Span{TerminatingFilterInfo}, object?)"/>
+/// Thread-safety: <see cref="Classify(LayerInfo, ReadOnlySpan{FwpValue}, in ClassifyMetadata, Span{TerminatingFilterInfo}, in Callouts.LayerData)"/>
 /// may run on any number of threads at once and takes no lock; it reads the current <see cref="PolicySnapshot"/>
 /// once, so it sees either all of a commit or none of it. Writers go through one <see cref="EngineTransaction"/>
 /// at a time.
@@ -89,6 +89,23 @@ public sealed class FilterEngine
                 CalloutId = calloutId++,
                 IsBuiltin = true,
                 Flags = CalloutFlags.Persistent,
+            };
+        }
+
+        foreach (var c in OpenWfpCallouts.All)
+        {
+            while (givenIds.Contains(calloutId))
+            {
+                calloutId++;
+            }
+
+            callouts[c.Key] = new CalloutSpec
+            {
+                Key = c.Key,
+                DisplayData = new DisplayData(c.Name, c.Description),
+                CalloutId = calloutId++,
+                IsBuiltin = true,
+                Flags = CalloutFlags.Persistent | CalloutFlags.UsesProviderContext,
             };
         }
 
@@ -204,21 +221,21 @@ public sealed class FilterEngine
     /// <paramref name="terminating"/> receives the per-sublayer terminating filters (netsh's terminatingFiltersInfo);
     /// pass an empty span when not needed.
     /// </summary>
-    public ClassifyResult Classify(LayerInfo layer, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata = default, Span<TerminatingFilterInfo> terminating = default, object? layerData = null)
+    public ClassifyResult Classify(LayerInfo layer, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata = default, Span<TerminatingFilterInfo> terminating = default, in LayerData layerData = default)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        return Classify(layer.LayerId, values, in metadata, terminating, layerData);
+        return Classify(layer.LayerId, values, in metadata, terminating, in layerData);
     }
 
     /// <summary>Classifies at the layer with this run-time id.</summary>
-    public ClassifyResult Classify(ushort layerId, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata = default, Span<TerminatingFilterInfo> terminating = default, object? layerData = null) =>
-        Classify(Volatile.Read(ref _snapshot), layerId, values, in metadata, terminating, layerData);
+    public ClassifyResult Classify(ushort layerId, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata = default, Span<TerminatingFilterInfo> terminating = default, in LayerData layerData = default) =>
+        Classify(Volatile.Read(ref _snapshot), layerId, values, in metadata, terminating, in layerData);
 
     /// <summary>
     /// Classifies against one snapshot the caller read from <see cref="Current"/>: the shim takes one per packet so
     /// that every layer a packet meets sees the same commit.
     /// </summary>
-    public ClassifyResult Classify(PolicySnapshot snapshot, ushort layerId, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata = default, Span<TerminatingFilterInfo> terminating = default, object? layerData = null)
+    public ClassifyResult Classify(PolicySnapshot snapshot, ushort layerId, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata = default, Span<TerminatingFilterInfo> terminating = default, in LayerData layerData = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var programs = snapshot.Programs;
@@ -227,19 +244,19 @@ public sealed class FilterEngine
             return ClassifyResult.NoMatch;
         }
 
-        return program.Classify(values, in metadata, terminating, FlowContexts, layerData);
+        return program.Classify(values, in metadata, terminating, FlowContexts, in layerData);
     }
 
     /// <summary>
     /// Classify with a full account: every filter of the layer in evaluation order, whether each condition held,
     /// what each matched filter returned and how arbitration used it. Allocates; for people, not packets.
     /// </summary>
-    public ExplainReport Explain(LayerInfo layer, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata = default, object? layerData = null)
+    public ExplainReport Explain(LayerInfo layer, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata = default, in LayerData layerData = default)
     {
         ArgumentNullException.ThrowIfNull(layer);
         var snapshot = Current;
         var program = snapshot.Programs[layer.LayerId];
-        return ExplainBuilder.Build(layer, program, values, in metadata, FlowContexts, layerData);
+        return ExplainBuilder.Build(layer, program, values, in metadata, FlowContexts, in layerData);
     }
 
     internal void Publish(PolicySnapshot view, IReadOnlyCollection<Guid> dirtyLayers)

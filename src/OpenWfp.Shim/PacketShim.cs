@@ -45,6 +45,9 @@ public sealed partial class PacketShim
     private readonly ulong[] _localMacs = new ulong[LocalMacSlots];
     private readonly ShimTimeouts _timeouts;
     private int _localMacNext;
+    private readonly ReleaseQueue _releases = new();
+    private readonly byte[] _modified = new byte[65_535 + 60];
+    private int _modifiedLength;
     private ShimCounters _counters;
 
     /// <summary>A shim feeding <paramref name="engine"/>.</summary>
@@ -92,9 +95,11 @@ public sealed partial class PacketShim
     /// lets the shim work it out (class remarks).
     /// </param>
     /// <returns>The verdict.</returns>
-    public ShimVerdict Process(ReadOnlySpan<byte> frame, LinkType linkType, long timestampNanoseconds, uint interfaceIndex = 0, ShimTrace? trace = null, TrafficDirection direction = TrafficDirection.Unknown)
+    /// <param name="packetTag">The data plane's name for the packet (the NFQUEUE packet id), returned by <see cref="DrainReleases"/> when its verdict was held.</param>
+    public ShimVerdict Process(ReadOnlySpan<byte> frame, LinkType linkType, long timestampNanoseconds, uint interfaceIndex = 0, ShimTrace? trace = null, TrafficDirection direction = TrafficDirection.Unknown, ulong packetTag = 0)
     {
         trace?.Clear();
+        _modifiedLength = 0;
         _counters.Packets++;
         var status = PacketParser.Parse(linkType, frame, out var packet);
 
@@ -130,6 +135,19 @@ public sealed partial class PacketShim
 
         return verdict;
     }
+
+    /// <summary>
+    /// Copies the verdicts of held packets that have been decided since the last call into <paramref name="into"/>;
+    /// returns how many. Call after each <see cref="Process"/> batch (and periodically: a deferred stream may be
+    /// continued, or a pended classification completed, from another thread).
+    /// </summary>
+    public int DrainReleases(Span<ShimRelease> into) => _releases.Drain(into);
+
+    /// <summary>Releases waiting for <see cref="DrainReleases"/>.</summary>
+    public int PendingReleases => _releases.Count;
+
+    /// <summary>The changed bytes of the last packet whose verdict has <see cref="ShimVerdict.Modified"/>; valid until the next <see cref="Process"/>.</summary>
+    public ReadOnlySpan<byte> ModifiedPacket => _modified.AsSpan(0, _modifiedLength);
 
     /// <summary>Pending reassemblies (fragments held until their datagram is whole).</summary>
     public int PendingDatagrams => _fragments.Pending;

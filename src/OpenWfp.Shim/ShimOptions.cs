@@ -1,3 +1,4 @@
+using OpenWfp.Engine.Callouts;
 using OpenWfp.Engine.Model;
 
 namespace OpenWfp.Shim;
@@ -52,4 +53,19 @@ public sealed class ShimOptions
 
     /// <summary>Finds the application and user behind a new flow (live data planes); null leaves ALE_APP_ID and ALE_USER_ID empty.</summary>
     public IFlowOwnerSource? FlowOwners { get; init; }
+
+    /// <summary>
+    /// Most bytes one direction of one TCP connection may hold for STREAM (out-of-order data and data a callout asked
+    /// more of); past it the callout is called with FWPS_CLASSIFY_OUT_FLAG_BUFFER_LIMIT_REACHED (docs/SHIM.md, "Stream").
+    /// </summary>
+    public int StreamMaxBytesPerDirection { get; init; } = 256 * 1024;
+
+    /// <summary>
+    /// Most bytes all connections of this shim may hold for STREAM. Past it, the connection that needs more is reset
+    /// (fail-closed: its data is never delivered uninspected) and counted (docs/SHIM.md, "Stream").
+    /// </summary>
+    public long StreamMaxBytesTotal { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Where callouts inject packets and stream data (the live data plane, or a recorder offline); null: injection fails with <see cref="InjectStatus.NotSupported"/>.</summary>
+    public IPacketInjector? Injector { get; init; }
 }

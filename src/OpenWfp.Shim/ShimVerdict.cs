@@ -38,7 +38,24 @@ public enum ShimReason : byte
     FragmentOverlap = 5,
     /// <summary>A fragment that cannot belong to a valid datagram (bad length, beyond the end, too large), or the datagram's table slot was needed: dropped with its datagram.</summary>
     FragmentInvalid = 6,
+    /// <summary>
+    /// The packet's verdict waits (a stream callout asked for more data or deferred, or an ALE callout pended): the
+    /// data plane keeps it and gets its verdict later from <see cref="PacketShim.DrainReleases"/>, by its packet tag.
+    /// </summary>
+    Held = 7,
+    /// <summary>A stream callout dropped the connection (FWPS_STREAM_ACTION_DROP_CONNECTION), or its stream ran out of buffer: both ends are reset.</summary>
+    ConnectionDropped = 8,
 }
+
+/// <summary>The verdict of a packet the shim held, once decided.</summary>
+/// <param name="PacketTag">The tag the data plane gave the packet in <see cref="PacketShim.Process"/>.</param>
+/// <param name="Action">PERMIT or BLOCK.</param>
+/// <param name="Reclassify">
+/// True for a pended ALE classification the callout completed: the data plane sends the packet through the layers
+/// again (live: NF_REPEAT without a mark, so it is queued again), and the callout answers then.
+/// </param>
+/// <param name="ResetConnection">True when the connection is to be reset (both ends) rather than the packet just dropped.</param>
+public readonly record struct ShimRelease(ulong PacketTag, ActionType Action, bool Reclassify, bool ResetConnection);
 
 /// <summary>The shim's decision for one packet.</summary>
 public readonly record struct ShimVerdict
@@ -112,6 +129,21 @@ public readonly record struct ShimVerdict
     /// </summary>
     public bool OwnerLookedUp { get; init; }
 
+    /// <summary>
+    /// True when the data plane must reset the connection: a RST to the peer and the local socket aborted, and the rest
+    /// of the connection dropped (FWPS_STREAM_ACTION_DROP_CONNECTION, or a stream out of buffer).
+    /// </summary>
+    public bool ResetConnection { get; init; }
+
+    /// <summary>True when the verdict waits (<see cref="ShimReason.Held"/>): give the packet no verdict now.</summary>
+    public bool Held => Reason == ShimReason.Held;
+
+    /// <summary>
+    /// True when the packet must go on in a changed form (a callout's stream edit, or sequence numbers shifted by an
+    /// earlier edit of a different length): its new bytes are <see cref="PacketShim.ModifiedPacket"/>, valid until the next call.
+    /// </summary>
+    public bool Modified { get; init; }
+
     /// <summary>True for a permit.</summary>
     public bool IsPermitted => Action != ActionType.Block;
 }
@@ -163,4 +195,25 @@ public struct ShimCounters
 
     /// <summary>Fragments dropped without classifying: overlapping, invalid, or of a datagram already dropped.</summary>
     public long FragmentsDropped;
+
+    /// <summary>STREAM classifications (each a stretch of in-order data or a FIN/RST).</summary>
+    public long StreamIndications;
+
+    /// <summary>TCP segments that arrived before the data preceding them and were buffered.</summary>
+    public long StreamOutOfOrder;
+
+    /// <summary>Retransmitted or overlapping stream bytes that repeated what was already seen.</summary>
+    public long StreamRetransmittedBytes;
+
+    /// <summary>Overlapping segments whose bytes differed from what was already seen (an evasion technique); the first bytes win.</summary>
+    public long StreamOverlapConflicts;
+
+    /// <summary>Connections reset because their stream could not be buffered within the per-direction or global bound.</summary>
+    public long StreamBufferResets;
+
+    /// <summary>Connections reset by a callout (FWPS_STREAM_ACTION_DROP_CONNECTION).</summary>
+    public long StreamDroppedConnections;
+
+    /// <summary>Packets whose verdict was held (NEED_MORE_DATA, DEFER, or a pended ALE classification).</summary>
+    public long Held;
 }

@@ -302,7 +302,7 @@ public static class ReferenceClassifier
                 var copy = new ClassifyOut { ActionType = currentAction, Rights = currentRights, FilterId = currentFilterId };
                 try
                 {
-                    callout.Classify(new CalloutClassifyContext(layer, values, in metadata, null, runtimeFilter, 0), ref copy);
+                    callout.Classify(new CalloutClassifyContext(layer, values, in metadata, default(LayerData), runtimeFilter, 0), ref copy);
                 }
                 catch (Exception)
                 {
@@ -320,7 +320,7 @@ public static class ReferenceClassifier
             var faulted = false;
             try
             {
-                callout.Classify(new CalloutClassifyContext(layer, values, in metadata, null, runtimeFilter, 0), ref copy);
+                callout.Classify(new CalloutClassifyContext(layer, values, in metadata, default(LayerData), runtimeFilter, 0), ref copy);
             }
             catch (Exception)
             {

@@ -1,5 +1,6 @@
 using OpenWfp.Client;
 using OpenWfp.Engine;
+using OpenWfp.Engine.Callouts;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Errors;
 using OpenWfp.Engine.Model;
@@ -16,7 +17,7 @@ internal static class DaemonPolicy
     /// <summary>Whether a key is one of the catalog's built-in providers, sublayers or callouts (bfe.proto does not say).</summary>
     /// <param name="key">The key.</param>
     /// <returns>True for a built-in object.</returns>
-    public static bool IsBuiltin(Guid key) => LayerCatalog.BuiltinNameOf(key) is not null;
+    public static bool IsBuiltin(Guid key) => LayerCatalog.BuiltinNameOf(key) is not null || OpenWfpCallouts.Find(key) is not null;
 
     /// <summary>Fetches the daemon's state and loads it into a new engine.</summary>
     /// <param name="client">The session.</param>

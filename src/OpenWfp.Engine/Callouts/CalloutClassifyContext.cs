@@ -10,7 +10,7 @@ namespace OpenWfp.Engine.Callouts;
 /// </summary>
 public readonly ref struct CalloutClassifyContext
 {
-    internal CalloutClassifyContext(LayerInfo layer, ReadOnlySpan<FwpValue> values, ref readonly ClassifyMetadata metadata, object? layerData, RuntimeFilter filter, ulong flowContext)
+    internal CalloutClassifyContext(LayerInfo layer, ReadOnlySpan<FwpValue> values, ref readonly ClassifyMetadata metadata, in LayerData layerData, RuntimeFilter filter, ulong flowContext)
     {
         Layer = layer;
         Values = values;
@@ -31,8 +31,8 @@ public readonly ref struct CalloutClassifyContext
 
     private readonly ref readonly ClassifyMetadata _metadata;
 
-    /// <summary>layerData: the packet or stream data when the data plane supplies it, else null.</summary>
-    public object? LayerData { get; }
+    /// <summary>layerData: the packet or stream data when the data plane supplies it (<see cref="LayerDataKind.None"/> otherwise).</summary>
+    public LayerData LayerData { get; }
 
     /// <summary>filter: the run-time filter whose callout this is.</summary>
     public RuntimeFilter Filter { get; }

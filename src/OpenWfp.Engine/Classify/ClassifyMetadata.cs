@@ -15,6 +15,9 @@ public readonly struct ClassifyMetadata
     /// <summary>FWPS_METADATA_FIELD_FLOW_HANDLE.</summary>
     public const uint FieldFlowHandle = 0x2;
 
+    /// <summary>FWPS_METADATA_FIELD_COMPLETION_HANDLE: a pendable classification (ALE_AUTH_CONNECT, ALE_AUTH_RECV_ACCEPT).</summary>
+    public const uint FieldCompletionHandle = 0x4;
+
     /// <summary>FWPS_METADATA_FIELD_PROCESS_PATH.</summary>
     public const uint FieldProcessPath = 0x8;
 
@@ -35,6 +38,9 @@ public readonly struct ClassifyMetadata
 
     /// <summary>flowHandle: the flow id that flow contexts are associated with.</summary>
     public ulong FlowHandle { get; init; }
+
+    /// <summary>completionHandle: what <see cref="Callouts.IPacketInjector.CompletePended"/> takes after a pend.</summary>
+    public ulong CompletionHandle { get; init; }
 
     /// <summary>processId.</summary>
     public ulong ProcessId { get; init; }

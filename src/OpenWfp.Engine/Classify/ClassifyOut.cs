@@ -26,6 +26,13 @@ public struct ClassifyOut
     /// <summary>FWPS_CLASSIFY_OUT_FLAG_ALE_FAST_CACHE_POSSIBLE.</summary>
     public const uint FlagAleFastCachePossible = 0x10;
 
+    /// <summary>
+    /// FwpsPendOperation0's effect, as a flag (OpenWfp's; WFP has a function instead): with BLOCK and ABSORB at an ALE
+    /// layer, the data plane holds the packet instead of dropping it and classifies it again when the callout calls
+    /// <see cref="Callouts.IPacketInjector.CompletePended"/> with the metadata's completion handle. A bit WFP leaves unused.
+    /// </summary>
+    public const uint FlagPend = 0x8000_0000;
+
     /// <summary>actionType.</summary>
     public ActionType ActionType;
 

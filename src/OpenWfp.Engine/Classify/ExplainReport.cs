@@ -19,7 +19,7 @@ public sealed class ExplainReport
     /// <summary>The layer.</summary>
     public LayerInfo Layer { get; }
 
-    /// <summary>The classify result (identical to what <see cref="FilterEngine.Classify(LayerInfo, ReadOnlySpan{FwpValue}, in ClassifyMetadata, Span{TerminatingFilterInfo}, object?)"/> returns).</summary>
+    /// <summary>The classify result (identical to what <see cref="FilterEngine.Classify(LayerInfo, ReadOnlySpan{FwpValue}, in ClassifyMetadata, Span{TerminatingFilterInfo}, in Callouts.LayerData)"/> returns).</summary>
     public ClassifyResult Result { get; }
 
     /// <summary>The per-sublayer terminating filters.</summary>

@@ -16,7 +16,7 @@ internal sealed partial class LayerProgram
         in ClassifyMetadata metadata,
         Span<TerminatingFilterInfo> terminating,
         FlowContextTable? flowContexts,
-        object? layerData)
+        in LayerData layerData)
     {
         var state = new ArbitrationState();
         if (Tree.RootCount == 1)
@@ -33,18 +33,18 @@ internal sealed partial class LayerProgram
                     continue;
                 }
 
-                Consider(rank, values, in metadata, terminating, flowContexts, layerData, ref state);
+                Consider(rank, values, in metadata, terminating, flowContexts, in layerData, ref state);
             }
         }
         else
         {
-            ClassifyForest(values, in metadata, terminating, flowContexts, layerData, ref state);
+            ClassifyForest(values, in metadata, terminating, flowContexts, in layerData, ref state);
         }
 
         return new ClassifyResult(state.Action, state.FilterId, state.Rights, state.Flags, state.Vetoed, state.TerminatingCount, state.CalloutFaults);
     }
 
-    private void ClassifyForest(ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, Span<TerminatingFilterInfo> terminating, FlowContextTable? flowContexts, object? layerData, ref ArbitrationState state)
+    private void ClassifyForest(ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, Span<TerminatingFilterInfo> terminating, FlowContextTable? flowContexts, in LayerData layerData, ref ArbitrationState state)
     {
         Span<int> next = stackalloc int[DecisionTree.MaxRoots];
         Span<int> ends = stackalloc int[DecisionTree.MaxRoots];
@@ -87,13 +87,13 @@ internal sealed partial class LayerProgram
             }
 
             next[from]++;
-            Consider(rank, values, in metadata, terminating, flowContexts, layerData, ref state);
+            Consider(rank, values, in metadata, terminating, flowContexts, in layerData, ref state);
         }
     }
 
     // One candidate: match, evaluate, record and arbitrate (the loop body of docs/ARBITRATION.md, The algorithm).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private void Consider(int rank, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, Span<TerminatingFilterInfo> terminating, FlowContextTable? flowContexts, object? layerData, ref ArbitrationState state)
+    private void Consider(int rank, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, Span<TerminatingFilterInfo> terminating, FlowContextTable? flowContexts, in LayerData layerData, ref ArbitrationState state)
     {
         ref readonly var filter = ref Filters[rank];
         if (!Matches(in filter, values))
@@ -101,7 +101,7 @@ internal sealed partial class LayerProgram
             return;
         }
 
-        var outcome = Evaluate(in filter, values, in metadata, ref state, flowContexts, layerData);
+        var outcome = Evaluate(in filter, values, in metadata, ref state, flowContexts, in layerData);
         if (outcome.Kind == OutcomeKind.Continue)
         {
             return;
@@ -149,7 +149,7 @@ internal sealed partial class LayerProgram
         }
     }
 
-    internal Outcome Evaluate(in CompiledFilter filter, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, ref ArbitrationState state, FlowContextTable? flowContexts, object? layerData)
+    internal Outcome Evaluate(in CompiledFilter filter, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, ref ArbitrationState state, FlowContextTable? flowContexts, in LayerData layerData)
     {
         switch (filter.Kind)
         {
@@ -160,11 +160,11 @@ internal sealed partial class LayerProgram
             case FilterKind.Block:
                 return new Outcome(OutcomeKind.Decided, ActionType.Block, hard: true, absorb: false, fromCallout: false);
             default:
-                return EvaluateCallout(in filter, values, in metadata, ref state, flowContexts, layerData);
+                return EvaluateCallout(in filter, values, in metadata, ref state, flowContexts, in layerData);
         }
     }
 
-    private Outcome EvaluateCallout(in CompiledFilter filter, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, ref ArbitrationState state, FlowContextTable? flowContexts, object? layerData)
+    private Outcome EvaluateCallout(in CompiledFilter filter, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, ref ArbitrationState state, FlowContextTable? flowContexts, in LayerData layerData)
     {
         var slot = CalloutSlots[filter.CalloutIndex];
         var callout = slot.Callout;
@@ -193,7 +193,7 @@ internal sealed partial class LayerProgram
         slot.CountInvocation();
         try
         {
-            var context = new CalloutClassifyContext(Layer, values, in metadata, layerData, RuntimeFilters[filter.CalloutIndex], flowContext);
+            var context = new CalloutClassifyContext(Layer, values, in metadata, in layerData, RuntimeFilters[filter.CalloutIndex], flowContext);
             callout.Classify(in context, ref co);
         }
         catch (Exception)

@@ -12,7 +12,7 @@ internal sealed partial class LayerProgram
     /// The explained twin of <see cref="Classify"/>: walks every filter (no index, so nothing is hidden), using the
     /// same condition, callout and arbitration code, so the decision is the one classify makes.
     /// </summary>
-    public ExplainReport Explain(ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, FlowContextTable? flowContexts, object? layerData)
+    public ExplainReport Explain(ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, FlowContextTable? flowContexts, in LayerData layerData)
     {
         var state = new ArbitrationState();
         var terminating = new List<TerminatingFilterInfo>();
@@ -38,7 +38,7 @@ internal sealed partial class LayerProgram
             }
 
             var before = state;
-            var outcome = Evaluate(in filter, values, in metadata, ref state, flowContexts, layerData);
+            var outcome = Evaluate(in filter, values, in metadata, ref state, flowContexts, in layerData);
             if (outcome.Kind == OutcomeKind.Continue)
             {
                 var why = filter.Kind switch
@@ -120,8 +120,8 @@ internal sealed partial class LayerProgram
 /// <summary>Explain entry point that also covers a layer with no filters.</summary>
 internal static class ExplainBuilder
 {
-    public static ExplainReport Build(LayerInfo layer, LayerProgram? program, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, FlowContextTable flows, object? layerData) =>
+    public static ExplainReport Build(LayerInfo layer, LayerProgram? program, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, FlowContextTable flows, in LayerData layerData) =>
         program is null
             ? new ExplainReport(layer, ClassifyResult.NoMatch, [], [], values.ToArray())
-            : program.Explain(values, in metadata, flows, layerData);
+            : program.Explain(values, in metadata, flows, in layerData);
 }
