@@ -18,8 +18,8 @@ namespace OpenWfp.Samples.Callouts.Inspect;
 /// <remarks>
 /// <para>At ALE_AUTH_CONNECT and ALE_AUTH_RECV_ACCEPT the callout pends the classification (BLOCK + ABSORB +
 /// <see cref="ClassifyOut.FlagPend"/>), queues the connection to the worker, and the worker completes it
-/// (<see cref="IPacketInjector.CompletePended"/>); the data plane then classifies again with the same completion
-/// handle, and the callout answers what the worker decided.</para>
+/// (<see cref="IPacketInjector.CompletePended"/>); the data plane then classifies the connection again, and the
+/// callout answers what the worker decided for it.</para>
 /// <para>At OUTBOUND_TRANSPORT and INBOUND_TRANSPORT it absorbs each packet, queues a copy (the clone), and the worker
 /// re-injects it (<see cref="IPacketInjector.InjectSend"/> / <see cref="IPacketInjector.InjectReceive"/>) or drops it.</para>
 /// <para>Configuration: the filter's provider context, <c>block=ADDRESS[:PORT],...</c> — remote peers whose traffic
@@ -36,7 +36,7 @@ namespace OpenWfp.Samples.Callouts.Inspect;
 public sealed class InspectCallout : ICallout, ICalloutLifecycle, IDisposable
 {
     private readonly BlockingCollection<Work> _queue = [];
-    private readonly ConcurrentDictionary<ulong, ActionType> _decided = new();
+    private readonly ConcurrentDictionary<Connection, ActionType> _decided = new();
     private Thread? _worker;
     private long _pended;
     private long _completed;
@@ -123,18 +123,18 @@ public sealed class InspectCallout : ICallout, ICalloutLifecycle, IDisposable
 
     private void ClassifyConnection(in CalloutClassifyContext context, ref ClassifyOut classifyOut, BlockList blockList, Peer remote)
     {
-        ref readonly var metadata = ref context.Metadata;
-        var handle = metadata.CompletionHandle;
-        var hasHandle = (metadata.CurrentMetadataValues & ClassifyMetadata.FieldCompletionHandle) != 0;
-        if (hasHandle && _decided.TryRemove(handle, out var decision))
+        // The data plane classifies a completed connection again with a new completion handle: the decision is
+        // found by the connection's addresses, ports and protocol, as the WDK sample finds its pended connections.
+        var connection = Connection.Of(in context, remote);
+        if (_decided.TryRemove(connection, out var decision))
         {
-            // The classification the worker completed, run again: answer what it decided.
             Decide(ref classifyOut, decision);
             return;
         }
 
+        ref readonly var metadata = ref context.Metadata;
         var injector = context.LayerData.Injector;
-        if (!hasHandle || injector is null || _queue.IsAddingCompleted)
+        if ((metadata.CurrentMetadataValues & ClassifyMetadata.FieldCompletionHandle) == 0 || injector is null || _queue.IsAddingCompleted)
         {
             // Nothing to complete through (explain, or a data plane that cannot pend): decide inline instead.
             Decide(ref classifyOut, blockList.Blocks(remote) ? ActionType.Block : ActionType.Permit);
@@ -142,7 +142,7 @@ public sealed class InspectCallout : ICallout, ICalloutLifecycle, IDisposable
         }
 
         Interlocked.Increment(ref _pended);
-        _queue.Add(new Work(injector, blockList, remote, handle, null, 0, Outbound: false));
+        _queue.Add(new Work(injector, blockList, connection, metadata.CompletionHandle, null, 0, Outbound: false));
         classifyOut.ActionType = ActionType.Block;
         classifyOut.Flags |= ClassifyOut.FlagAbsorb | ClassifyOut.FlagPend;
         classifyOut.ClearActionRight();
@@ -160,7 +160,7 @@ public sealed class InspectCallout : ICallout, ICalloutLifecycle, IDisposable
         // Reference-drop-clone-reinject: the original is absorbed here, its copy re-injected later. Injected packets
         // do not meet the layers again, so the copy is not inspected twice.
         var outbound = context.Layer.LayerId is LayerIds.OutboundTransportV4 or LayerIds.OutboundTransportV6;
-        _queue.Add(new Work(injector, blockList, remote, 0, data.Packet.ToArray(), data.InterfaceIndex, outbound));
+        _queue.Add(new Work(injector, blockList, new Connection(remote, default, 0), 0, data.Packet.ToArray(), data.InterfaceIndex, outbound));
         classifyOut.ActionType = ActionType.Block;
         classifyOut.Flags |= ClassifyOut.FlagAbsorb;
         classifyOut.ClearActionRight();
@@ -185,13 +185,13 @@ public sealed class InspectCallout : ICallout, ICalloutLifecycle, IDisposable
     {
         foreach (var work in _queue.GetConsumingEnumerable())
         {
-            var blocked = work.BlockList.Blocks(work.Remote);
+            var blocked = work.BlockList.Blocks(work.Connection.Remote);
             if (work.Packet is null)
             {
-                _decided[work.CompletionHandle] = blocked ? ActionType.Block : ActionType.Permit;
+                _decided[work.Connection] = blocked ? ActionType.Block : ActionType.Permit;
                 if (work.Injector.CompletePended(work.CompletionHandle) != InjectStatus.Ok)
                 {
-                    _decided.TryRemove(work.CompletionHandle, out _);
+                    _decided.TryRemove(work.Connection, out _);
                 }
 
                 Interlocked.Increment(ref _completed);
@@ -213,7 +213,19 @@ public sealed class InspectCallout : ICallout, ICalloutLifecycle, IDisposable
         }
     }
 
-    private sealed record Work(IPacketInjector Injector, BlockList BlockList, Peer Remote, ulong CompletionHandle, byte[]? Packet, uint InterfaceIndex, bool Outbound);
+    private sealed record Work(IPacketInjector Injector, BlockList BlockList, Connection Connection, ulong CompletionHandle, byte[]? Packet, uint InterfaceIndex, bool Outbound);
+
+    /// <summary>A connection as the ALE layers describe it: remote peer, local address and port, and protocol.</summary>
+    private readonly record struct Connection(Peer Remote, UInt128 LocalAddress, uint LocalPortAndProtocol)
+    {
+        public static Connection Of(in CalloutClassifyContext context, Peer remote)
+        {
+            var local = context.Layer.FindField("IP_LOCAL_ADDRESS") is { } a ? context.Value(a.Index) : default;
+            var port = context.Layer.FindField("IP_LOCAL_PORT") is { } p ? (uint)context.Value(p.Index).RawUInt64 : 0;
+            var protocol = context.Layer.FindField("IP_PROTOCOL") is { } t ? (uint)context.Value(t.Index).RawUInt64 : 0;
+            return new Connection(remote, local.Type == FwpDataType.ByteArray16 ? local.RawUInt128 : local.RawUInt64, (port << 8) | protocol);
+        }
+    }
 
     /// <summary>A remote address (IPv4 in host order, IPv6 big-endian) and port (0: any).</summary>
     private readonly record struct Peer(bool V6, UInt128 Address, ushort Port);
