@@ -167,7 +167,7 @@ internal sealed partial class LayerProgram
     private Outcome EvaluateCallout(in CompiledFilter filter, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata, ref ArbitrationState state, FlowContextTable? flowContexts, in LayerData layerData)
     {
         var slot = CalloutSlots[filter.CalloutIndex];
-        var callout = slot.Callout;
+        var callout = slot.Active;
         if (callout is null)
         {
             return Unregistered(in filter);
@@ -190,7 +190,8 @@ internal sealed partial class LayerProgram
             Flags = layerData.ClassifyOutFlags,
         };
 
-        slot.CountInvocation();
+        // Timed so a host's watchdog can declare the slot hung (docs/CALLOUTS.md, Containment).
+        var call = slot.Enter();
         try
         {
             var context = new CalloutClassifyContext(Layer, values, in metadata, in layerData, RuntimeFilters[filter.CalloutIndex], flowContext);
@@ -202,6 +203,10 @@ internal sealed partial class LayerProgram
             slot.CountFault();
             state.CalloutFaults++;
             return Unregistered(in filter);
+        }
+        finally
+        {
+            CalloutSlot.Exit(in call);
         }
 
         if (filter.Kind == FilterKind.CalloutInspection)
