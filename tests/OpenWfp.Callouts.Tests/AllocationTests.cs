@@ -50,6 +50,51 @@ public class AllocationTests
     }
 
     [Fact]
+    public void Http_LargePipelinedIndications_AllocateNothing()
+    {
+        var h = new Harness();
+        h.AddFilter(OpenWfpCallouts.HttpRequest, "STREAM_V4", "POST host.example.test/upload");
+        var layer = LayerCatalog.Layer("STREAM_V4");
+        var values = new FwpValue[layer.Fields.Count];
+        var metadata = ClassifyMetadata.ForFlow(12);
+        var body = new string('x', 300);
+        var text = new StringBuilder();
+        for (var i = 0; i < 100; i++)
+        {
+            text.Append(i % 4 == 3
+                ? $"POST /api/{i} HTTP/1.1\r\nHost: app.example.test\r\nTransfer-Encoding: chunked\r\n\r\n12c\r\n{body}\r\n0\r\n\r\n"
+                : $"POST /api/{i} HTTP/1.1\r\nHost: app.example.test\r\nContent-Length: 300\r\n\r\n{body}");
+        }
+
+        var data = Encoding.ASCII.GetBytes(text.ToString());
+        ulong offset = 0;
+        var permits = 0;
+        for (var i = 0; i < 50; i++)
+        {
+            permits += Whole(h, layer, values, metadata, data, ref offset);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 500; i++)
+        {
+            permits += Whole(h, layer, values, metadata, data, ref offset);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(550, permits);
+        Assert.Equal(55_000, h.Builtins.Http.Counters[HttpCounter.Requests]);
+    }
+
+    private static int Whole(Harness h, LayerInfo layer, FwpValue[] values, ClassifyMetadata metadata, byte[] data, ref ulong offset)
+    {
+        var result = new StreamIoResult();
+        var whole = new LayerData(new StreamData(StreamDataFlags.Send, offset, data, default, 0), ref result, null);
+        var r = h.Engine.Classify(layer, values, in metadata, default, in whole);
+        offset += (ulong)data.Length;
+        return r.Action == ActionType.Permit && result.Action == StreamAction.None ? 1 : 0;
+    }
+
+    [Fact]
     public void Dns_QueriesResponsesAndConnects_AllocateNothing()
     {
         var engine = new Engine.FilterEngine();

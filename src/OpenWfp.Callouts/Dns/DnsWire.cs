@@ -7,7 +7,7 @@ namespace OpenWfp.Callouts.Dns;
 /// copying or allocating. Every read is bounds-checked and reports failure instead of throwing.
 /// </summary>
 /// <remarks>
-/// Written here rather than taken from a library: the maintained .NET DNS packages (DnsClient, ARSoft.Tools.Net)
+/// Written here rather than taken from a library: the .NET DNS packages (DnsClient, ARSoft.Tools.Net, Makaretu.Dns)
 /// parse a message into objects (a record instance, a string per name), which is an allocation per packet on the
 /// classify path; the callout needs only the question names and A/AAAA/CNAME answers.
 /// </remarks>
