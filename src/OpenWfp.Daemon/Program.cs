@@ -8,6 +8,8 @@ var config = new Option<string?>("--config") { Description = $"A JSON config fil
 var noDataplane = new Option<bool>("--no-dataplane") { Description = "Serve the management API only; touch nothing in the kernel." };
 var failOpen = new Option<bool>("--fail-open") { Description = "Let packets pass while wfpd is down or overloaded (default: fail-closed, they are dropped)." };
 var queue = new Option<ushort?>("--queue") { Description = "The first NFQUEUE number to bind (default 7000).", HelpName = "N" };
+var calloutDir = new Option<string?>("--callout-dir") { Description = "Load callout plug-ins (*.dll) from DIR, and follow it: files added, replaced or removed while wfpd runs are loaded or unloaded (docs/CALLOUTS.md).", HelpName = "DIR" };
+var calloutDeadline = new Option<int?>("--callout-deadline-ms") { Description = "A callout whose classify call runs longer than this is declared hung and acts as unregistered (default 200).", HelpName = "MS" };
 var root = new RootCommand(
     "wfpd: the OpenWfp Base Filtering Engine. Owns the filter database, sessions and transactions, persistent and " +
     "boot-time policy, net events and change notifications, and serves the Fwpm* API over gRPC on a Unix socket " +
@@ -25,6 +27,8 @@ root.Options.Add(config);
 root.Options.Add(noDataplane);
 root.Options.Add(failOpen);
 root.Options.Add(queue);
+root.Options.Add(calloutDir);
+root.Options.Add(calloutDeadline);
 root.SetAction(async (parse, cancel) =>
 {
     try
@@ -37,6 +41,8 @@ root.SetAction(async (parse, cancel) =>
             Dataplane = settings.Dataplane && !parse.GetValue(noDataplane),
             FailOpen = settings.FailOpen || parse.GetValue(failOpen),
             QueueNumber = parse.GetValue(queue) ?? settings.QueueNumber,
+            CalloutDirectory = parse.GetValue(calloutDir) ?? settings.CalloutDirectory,
+            CalloutDeadlineMs = parse.GetValue(calloutDeadline) ?? settings.CalloutDeadlineMs,
         };
         return await DaemonHost.RunAsync(settings, cancel);
     }

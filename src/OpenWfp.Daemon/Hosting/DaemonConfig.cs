@@ -60,6 +60,12 @@ internal sealed record DaemonConfig
     /// <summary>Look up the process behind new connections (ALE_APP_ID, ALE_USER_ID, net events).</summary>
     public bool ProcessIdentity { get; init; } = true;
 
+    /// <summary>--callout-dir: callout plug-ins (*.dll) loaded at start and followed while wfpd runs (docs/CALLOUTS.md). Null: none.</summary>
+    public string? CalloutDirectory { get; init; }
+
+    /// <summary>--callout-deadline-ms: a classify call running longer than this declares its callout hung (docs/CALLOUTS.md, Containment).</summary>
+    public int CalloutDeadlineMs { get; init; } = 200;
+
     /// <summary>Largest request accepted, in bytes (larger ones get RESOURCE_EXHAUSTED).</summary>
     public int MaxRequestBytes { get; init; } = 16 * 1024 * 1024;
 

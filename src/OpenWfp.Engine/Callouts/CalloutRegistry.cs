@@ -66,4 +66,26 @@ public sealed class CalloutRegistry
 
     /// <summary>The number of classify exceptions counted for a callout key.</summary>
     public long FaultsOf(Guid calloutKey) => _slots.TryGetValue(calloutKey, out var s) ? s.Faults : 0;
+
+    /// <summary>The slots that have an implementation registered now.</summary>
+    public IReadOnlyList<CalloutSlot> RegisteredSlots() => [.. _slots.Values.Where(s => s.Callout is not null)];
+
+    /// <summary>
+    /// A watchdog's pass: declares hung each registered slot with a call in flight longer than
+    /// <paramref name="deadline"/> and returns the slots declared hung by this pass (docs/CALLOUTS.md, Containment).
+    /// </summary>
+    public IReadOnlyList<CalloutSlot> CheckDeadlines(TimeSpan deadline)
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        List<CalloutSlot>? hung = null;
+        foreach (var slot in _slots.Values)
+        {
+            if (slot.CheckDeadline(deadline, now))
+            {
+                (hung ??= []).Add(slot);
+            }
+        }
+
+        return hung is null ? [] : hung;
+    }
 }
