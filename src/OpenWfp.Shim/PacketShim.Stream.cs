@@ -521,12 +521,8 @@ public sealed partial class PacketShim
                 return StreamOutcome.Edited;
             }
 
-            // Blocked bytes are not decided: their retransmission is indicated again.
-            if (useStored)
-            {
-                d.Forget(length);
-            }
-
+            // Blocked bytes are not decided: they stay kept, and a retransmission of their first byte indicates the
+            // whole run again (later bytes of it may already be queued at the receiver).
             d.Wait = StreamWait.None;
             ReleaseHeld(d, ActionType.Block, reset: false);
             walk.Block(map.LayerId, result.FilterId, result.IsAbsorbed, ShimReason.Classified);

@@ -170,25 +170,6 @@ internal sealed class StreamDirection
         RangeCount = kept;
     }
 
-    /// <summary>Forgets the kept bytes of the first <paramref name="length"/> bytes (a block: they must come again).</summary>
-    public void Forget(int length)
-    {
-        var kept = 0;
-        for (var i = 0; i < RangeCount; i++)
-        {
-            if (_end[i] <= length)
-            {
-                continue;
-            }
-
-            _start[kept] = Math.Max(length, _start[i]);
-            _end[kept] = _end[i];
-            kept++;
-        }
-
-        RangeCount = kept;
-    }
-
     private void Write(int offset, ReadOnlySpan<byte> data)
     {
         var ring = Ring!;

@@ -73,6 +73,7 @@ public static class PolicyJsonReader
         private readonly Dictionary<string, Guid> _providerNames = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Guid> _sublayerNames = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Guid> _calloutNames = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Guid> _providerContextNames = new(StringComparer.Ordinal);
 
         public PolicyDocument ReadRoot(JsonElement root)
         {
@@ -200,8 +201,10 @@ public static class PolicyJsonReader
         private ProviderContextSpec ReadProviderContext(JsonElement e, int index)
         {
             var (label, name) = Named(e, "providerContexts", index);
-            CheckKeys(e, label, "key", "name", "description", "type", "flags", "provider", "providerContextId", "data", "policy");
-            var key = OptionalKey(e, label) ?? PolicyDocument.DerivedKey("providerContext", name);
+            CheckKeys(e, label, "key", "name", "description", "type", "flags", "provider", "providerContextId", "data", "text", "policy");
+            var explicitKey = OptionalKey(e, label);
+            var key = explicitKey ?? PolicyDocument.DerivedKey("providerContext", name);
+            Remember(_providerContextNames, name, key, label, explicitKey is not null);
             var typeText = OptionalString(e, label, "type") ?? "FWPM_GENERAL_CONTEXT";
             if (!Netsh.NetshProviderContexts.TryParseType(typeText, out var type))
             {
@@ -212,8 +215,16 @@ public static class PolicyJsonReader
             ProviderContextNode? policy = null;
             if (type == ProviderContextType.General)
             {
-                var hex = OptionalString(e, label, "data") ?? "";
-                data = Netsh.NetshValues.TryHex(hex, out var bytes) ? bytes : throw Error(label, "data", "must be hex bytes such as \"0a0b\"");
+                // "text": the data as UTF-8 text, as `wfp add provider-context --data TEXT` stores it (the built-in callouts read text).
+                if (OptionalString(e, label, "text") is { } text)
+                {
+                    data = e.TryGetProperty("data", out _) ? throw Error(label, "text", "give \"data\" (hex) or \"text\", not both") : System.Text.Encoding.UTF8.GetBytes(text);
+                }
+                else
+                {
+                    var hex = OptionalString(e, label, "data") ?? "";
+                    data = Netsh.NetshValues.TryHex(hex, out var bytes) ? bytes : throw Error(label, "data", "must be hex bytes such as \"0a0b\"");
+                }
             }
             else
             {
@@ -282,15 +293,35 @@ public static class PolicyJsonReader
                 LayerKey = layer.Key,
                 SublayerKey = SublayerRef(e, label),
                 Weight = FilterWeight(e, label),
-                Flags = Flags(e, label),
+                Flags = Flags(e, label) | (e.TryGetProperty("providerContext", out var pcRef) && pcRef.ValueKind == JsonValueKind.String ? FilterFlags.HasProviderContext : FilterFlags.None),
                 Action = Action(e, label),
                 Conditions = Conditions(e, label, layer),
                 ProviderKey = ProviderRef(e, label),
-                ProviderContextKey = OptionalString(e, label, "providerContext") is { } pc
-                    ? Guid.TryParse(pc, out var pcKey) ? pcKey : throw Error(label, "providerContext", $"\"{pc}\" is not a provider context key (a GUID)")
-                    : null,
+                ProviderContextKey = ProviderContextRef(e, label),
                 RawContext = OptionalNumber(e, label, "rawContext", ulong.MaxValue),
             };
+        }
+
+        /// <summary>A filter's provider context: the name of one in this file, or a key; naming one implies FWPM_FILTER_FLAG_HAS_PROVIDER_CONTEXT.</summary>
+        private Guid? ProviderContextRef(JsonElement e, string label)
+        {
+            if (OptionalString(e, label, "providerContext") is not { } pc)
+            {
+                return null;
+            }
+
+            if (!Resolve(pc, _providerContextNames, NoBuiltin, out var key, label, "providerContext"))
+            {
+                throw Error(label, "providerContext", $"no provider context \"{pc}\" in this file (provider contexts are named or keyed in \"providerContexts\"), and it is not a key");
+            }
+
+            return key;
+        }
+
+        private static bool NoBuiltin(string name, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out BuiltinObject builtin)
+        {
+            builtin = null;
+            return false;
         }
 
         private (string Label, string Name) Named(JsonElement e, string collection, int index)
@@ -518,7 +549,8 @@ public static class PolicyJsonReader
             }
 
             var text = c.GetString()!;
-            if (!Resolve(text, _calloutNames, LayerCatalog.TryFindCallout, out var key, label, "action.callout"))
+            if (!Resolve(text, _calloutNames, LayerCatalog.TryFindCallout, out var key, label, "action.callout")
+                && !(Callouts.OpenWfpCallouts.Find(text) is { } shipped && (key = shipped.Key) != Guid.Empty))
             {
                 throw Error(label, "action.callout", $"no callout \"{text}\" in this file (callouts must come before the filters that use them) or among the built-in callouts");
             }
