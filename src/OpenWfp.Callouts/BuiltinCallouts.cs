@@ -1,3 +1,4 @@
+using OpenWfp.Callouts.Dns;
 using OpenWfp.Callouts.Http;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Callouts;
@@ -6,7 +7,7 @@ namespace OpenWfp.Callouts;
 
 /// <summary>
 /// The implementations of the callouts every engine holds (<see cref="OpenWfpCallouts"/>), registered on one engine:
-/// <c>BuiltinCallouts.Register(engine, options)</c>, then read <see cref="Http"/>'s counters. docs/BUILTIN-CALLOUTS.md.
+/// <c>BuiltinCallouts.Register(engine, options)</c>, then read <see cref="Counters"/> or each callout's. docs/BUILTIN-CALLOUTS.md.
 /// </summary>
 public sealed class BuiltinCallouts
 {
@@ -18,6 +19,7 @@ public sealed class BuiltinCallouts
         Options = options;
         var events = new EventSink(options.Events);
         Http = new HttpRequestCallout(engine, options, events);
+        Dns = new DnsCallout(options, events);
     }
 
     /// <summary>The options they were registered with.</summary>
@@ -25,6 +27,9 @@ public sealed class BuiltinCallouts
 
     /// <summary>openwfp.http-request.</summary>
     public HttpRequestCallout Http { get; }
+
+    /// <summary>openwfp.dns; its <see cref="DnsCallout.Addresses"/> is the DNS address set.</summary>
+    public DnsCallout Dns { get; }
 
     /// <summary>
     /// Registers openwfp.http-request and openwfp.dns on <paramref name="engine"/>'s callout registry. Filters added
@@ -36,6 +41,16 @@ public sealed class BuiltinCallouts
         ArgumentNullException.ThrowIfNull(engine);
         var builtins = new BuiltinCallouts(engine, options ?? new BuiltinCalloutOptions());
         engine.Callouts.Register(OpenWfpCallouts.HttpRequest.Key, builtins.Http);
+        try
+        {
+            engine.Callouts.Register(OpenWfpCallouts.Dns.Key, builtins.Dns);
+        }
+        catch
+        {
+            engine.Callouts.Unregister(OpenWfpCallouts.HttpRequest.Key);
+            throw;
+        }
+
         return builtins;
     }
 
@@ -48,6 +63,11 @@ public sealed class BuiltinCallouts
             list.Add(new($"{OpenWfpCallouts.HttpRequest.Name}.{name}", value));
         }
 
+        foreach (var (name, value) in Dns.Counters.Snapshot())
+        {
+            list.Add(new($"{OpenWfpCallouts.Dns.Name}.{name}", value));
+        }
+
         return list;
     }
 
@@ -55,5 +75,6 @@ public sealed class BuiltinCallouts
     public void Unregister()
     {
         _engine.Callouts.Unregister(OpenWfpCallouts.HttpRequest.Key);
+        _engine.Callouts.Unregister(OpenWfpCallouts.Dns.Key);
     }
 }

@@ -76,6 +76,9 @@ public enum DnsCounter
     /// <summary>Connections blocked at ALE_AUTH_CONNECT because the remote address was learned for a listed name.</summary>
     ConnectsBlocked,
 
+    /// <summary>Classifications of a filter whose configuration does not compile (added before the callout was registered): permitted.</summary>
+    InvalidConfig,
+
     /// <summary>Events the sink threw on.</summary>
     EventFaults,
 }
