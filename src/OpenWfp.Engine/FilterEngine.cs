@@ -127,6 +127,33 @@ public sealed class FilterEngine
         {
             Callouts.Slot(c.Key).CalloutId = c.CalloutId;
         }
+
+        Callouts.Registered += NotifyExistingFilters;
+    }
+
+    /// <summary>
+    /// A callout registered after filters that use it were added is told of each of them (notifyFn with
+    /// FWPS_CALLOUT_NOTIFY_ADD_FILTER), as WFP does at FwpsCalloutRegister, so it can read their configuration. The
+    /// filters exist already: a refusal or an exception here cannot undo them; the callout then sees them at classify.
+    /// </summary>
+    private void NotifyExistingFilters(Guid calloutKey, ICallout callout)
+    {
+        foreach (var runtime in Current.RuntimeFilters.Values)
+        {
+            if (runtime.Spec.Action.CalloutKey != calloutKey || !runtime.Spec.Action.IsCallout)
+            {
+                continue;
+            }
+
+            try
+            {
+                callout.Notify(CalloutNotifyType.AddFilter, runtime.FilterKey, runtime);
+            }
+            catch (Exception)
+            {
+                Callouts.Slot(calloutKey).CountFault();
+            }
+        }
     }
 
     /// <summary>The options the engine was made with.</summary>

@@ -35,7 +35,12 @@ public sealed class CalloutRegistry
 
             slot.Set(callout, flags);
         }
+
+        Registered?.Invoke(calloutKey, callout);
     }
+
+    /// <summary>Raised after a registration (outside the slot's lock); the engine notifies the callout of the filters that already use it.</summary>
+    internal event Action<Guid, ICallout>? Registered;
 
     /// <summary>Unregisters a callout key. Filters that use it then act as unregistered callouts (docs/ARBITRATION.md, Unregistered callouts).</summary>
     public bool Unregister(Guid calloutKey)
