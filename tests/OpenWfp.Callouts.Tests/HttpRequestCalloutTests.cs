@@ -260,6 +260,19 @@ public class HttpRequestCalloutTests
     }
 
     [Fact]
+    public void DataPlaneBufferFull_MidHead_LetsTheConnectionGo()
+    {
+        var (h, d) = Setup("POST");
+        d.BufferLimit = 1000;
+        var head = Bytes("POST / HTTP/1.1\r\nX-Long: " + new string('a', 3000) + "\r\n\r\n");
+        d.SendSplit(head, 500, 1000, 1500);
+        Assert.False(d.Dropped);
+        Assert.Equal(StreamAction.AllowConnection, d.LastAction);
+        Assert.Equal(1, h.Builtins.Http.Counters[HttpCounter.HeadTooLarge]);
+        Assert.Equal(head.Length, d.Delivered.Count);
+    }
+
+    [Fact]
     public void ClientClosingMidHead_IsPermitted()
     {
         var (_, d) = Setup("POST");
