@@ -222,18 +222,22 @@ public sealed partial class PacketShim
         }
 
         var outcome = StreamOutcome.Permit;
-        var classified = false;
         if (!payload.IsEmpty && rel >= 0)
         {
             if (rel == 0 && d.RangeCount == 0 && d.Wait == StreamWait.None)
             {
                 // In order with nothing kept: indicated straight from the packet, no copy.
                 outcome = IndicateSegment(map, ref f, ref walk, s, d, inbound, payload, extra);
-                classified = true;
+                if (outcome == StreamOutcome.Permit && d.Wait == StreamWait.None && d.Contiguous > 0)
+                {
+                    // The callout enforced only part of it: the rest is indicated again at once.
+                    outcome = IndicateKept(map, ref f, ref walk, s, d, inbound, extra, 0);
+                }
             }
             else
             {
                 var before = d.Contiguous;
+                var baseBefore = d.Base;
                 var added = Keep(map, ref f, ref walk, s, d, inbound, rel, payload, out var conflict);
                 if (added < 0)
                 {
@@ -248,17 +252,16 @@ public sealed partial class PacketShim
                     walk.Trace?.Note(ShimNotes.StreamOverlapConflict);
                 }
 
-                var grew = d.Contiguous > before || (rel == 0 && d.Contiguous > 0);
+                // New in-order bytes, a retransmission of the first undecided byte, or room made by a buffer-limit indication.
+                var grew = d.Contiguous > 0 && (d.Contiguous > before || rel == 0 || d.Base != baseBefore);
                 if (d.Wait == StreamWait.None && grew)
                 {
                     outcome = IndicateKept(map, ref f, ref walk, s, d, inbound, extra, 0);
-                    classified = true;
                 }
                 else if (d.Wait == StreamWait.NeedMore && (d.Contiguous >= d.Required || FinReached(d)))
                 {
                     d.Wait = StreamWait.None;
                     outcome = IndicateKept(map, ref f, ref walk, s, d, inbound, extra, FinReached(d) ? ClassifyOut.FlagNoMoreData : 0);
-                    classified = true;
                 }
                 else if (added == 0 && d.Wait != StreamWait.None)
                 {
@@ -277,23 +280,17 @@ public sealed partial class PacketShim
         {
             d.Wait = StreamWait.None;
             outcome = IndicateKept(map, ref f, ref walk, s, d, inbound, StreamDataFlags.None, ClassifyOut.FlagNoMoreData);
-            classified = true;
         }
 
-        if (outcome == StreamOutcome.Permit && d.FinSeen && !d.Ended && d.Wait == StreamWait.None && d.Base == d.FinSeq)
+        if (outcome is StreamOutcome.Permit or StreamOutcome.Edited && d.FinSeen && !d.Ended && d.Wait == StreamWait.None && d.Base == d.FinSeq)
         {
             // FIN with everything before it decided: the disconnect indication, with no data as in WFP.
             d.Ended = true;
-            outcome = Indicate(map, ref f, ref walk, s, d, inbound, default, useStored: false, StreamFlags.Disconnect(inbound), 0);
-            classified = true;
+            var end = Indicate(map, ref f, ref walk, s, d, inbound, default, useStored: false, StreamFlags.Disconnect(inbound), 0);
+            outcome = end == StreamOutcome.Permit ? outcome : end;
         }
 
-        if (!classified && walk.Trace is null)
-        {
-            // Kept for later (out of order, or behind held data): permitted, as a receiver cannot deliver it yet.
-            return true;
-        }
-
+        // Permit also covers a segment kept for later (out of order, or behind held data): a receiver cannot deliver it yet.
         return Apply(outcome, map, ref walk, ref e, d);
     }
 

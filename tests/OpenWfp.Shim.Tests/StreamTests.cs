@@ -437,6 +437,75 @@ public sealed class StreamTests
         Assert.Equal(0, h.Shim.PendedClassifications);
     }
 
+    [Fact]
+    public void CountBytesEnforced_PartOfTheData_TheRestIsIndicatedAgainAtOnce()
+    {
+        var h = new StreamHarness();
+        h.Callout.OnClassify = (in CalloutClassifyContext c, ref ClassifyOut o) =>
+        {
+            if (c.LayerData.Stream.StreamOffset == 0)
+            {
+                c.LayerData.StreamResult.CountBytesEnforced = 2;
+            }
+        };
+        h.Handshake(C, S);
+        Assert.True(h.Send(Out(C + 1, S + 1, TcpFlags.Ack, Bytes("abcdef"))).IsPermitted);
+        Assert.Equal([(StreamDataFlags.Send, 6, 0u, 0UL), (StreamDataFlags.Send, 4, 0u, 2UL)], h.Callout.StreamCalls);
+        Assert.Equal(0, h.Shim.StreamBytesReserved);
+    }
+
+    [Fact]
+    public void Rst_IsAnAbortIndicationWithoutData_AndReleasesHeldPackets()
+    {
+        var h = new StreamHarness();
+        h.Callout.OnClassify = (in CalloutClassifyContext c, ref ClassifyOut o) =>
+        {
+            if (c.LayerData.Stream.Length > 0)
+            {
+                c.LayerData.StreamResult.Action = StreamAction.NeedMoreData;
+                c.LayerData.StreamResult.CountBytesRequired = 1000;
+            }
+        };
+        h.Handshake(C, S);
+        h.NextTag = 11;
+        Assert.True(h.Send(Out(C + 1, S + 1, TcpFlags.Ack, Bytes("abc"))).Held);
+        Assert.True(h.Send(Out(C + 4, S + 1, TcpFlags.Rst)).IsPermitted);
+        Assert.Equal((StreamDataFlags.Send | StreamDataFlags.SendAbort, 0, 0u, 0UL), h.Callout.StreamCalls[^1]);
+        var releases = new ShimRelease[2];
+        Assert.Equal(1, h.Shim.DrainReleases(releases));
+        Assert.Equal(new ShimRelease(11, ActionType.Block, false, false), releases[0]);
+        Assert.Equal(0, h.Shim.StreamConnections);
+        Assert.Equal(0, h.Shim.StreamBytesReserved);
+    }
+
+    [Fact]
+    public void NeedMoreData_RingFull_CallsWithBufferLimitReached()
+    {
+        var h = new StreamHarness(new ShimOptions { LocalNetworks = LocalNetworks.Parse(["10.0.0.0/24"]), StreamMaxBytesPerDirection = 1024 });
+        h.Callout.OnClassify = (in CalloutClassifyContext c, ref ClassifyOut o) =>
+        {
+            if ((o.Flags & ClassifyOut.FlagBufferLimitReached) == 0)
+            {
+                c.LayerData.StreamResult.Action = StreamAction.NeedMoreData;
+                c.LayerData.StreamResult.CountBytesRequired = 5000;
+            }
+        };
+        h.Handshake(C, S);
+        var chunk = new byte[400];
+        h.NextTag = 20;
+        Assert.True(h.Send(Out(C + 1, S + 1, TcpFlags.Ack, chunk)).Held);
+        Assert.True(h.Send(Out(C + 401, S + 1, TcpFlags.Ack, chunk)).IsPermitted);
+
+        // The callout decides the 800 bytes it was shown; the third segment's bytes are then shown, and held again.
+        Assert.True(h.Send(Out(C + 801, S + 1, TcpFlags.Ack, chunk)).Held);
+        Assert.Equal((StreamDataFlags.Send, 800, ClassifyOut.FlagBufferLimitReached, 0UL), h.Callout.StreamCalls[1]);
+        Assert.Equal((StreamDataFlags.Send, 400, 0u, 800UL), h.Callout.StreamCalls[2]);
+        Assert.Equal(400, h.Shim.StreamBytesKept);
+        var releases = new ShimRelease[2];
+        Assert.Equal(1, h.Shim.DrainReleases(releases));
+        Assert.Equal(new ShimRelease(20, ActionType.Permit, false, false), releases[0]);
+    }
+
     internal static void AssertChecksumsValid(byte[] ipPacket)
     {
         var copy = (byte[])ipPacket.Clone();

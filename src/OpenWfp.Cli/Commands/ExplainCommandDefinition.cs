@@ -24,6 +24,12 @@ internal static class ExplainCommandDefinition
             HelpName = "CIDR",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var calloutAssembly = new Option<string[]>("--callout-assembly")
+        {
+            Description = "With --capture: a callout plug-in (.dll) to run, as for 'wfp replay'; repeat for more.",
+            HelpName = "FILE",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var command = new Command(
             "explain",
             "Classify like 'classify', and show the work: every filter of the layer in evaluation order, grouped by " +
@@ -46,12 +52,14 @@ internal static class ExplainCommandDefinition
         command.Options.Add(capture);
         command.Options.Add(frame);
         command.Options.Add(local);
+        command.Options.Add(calloutAssembly);
         command.SetAction(parseResult =>
         {
             var file = parseResult.GetValue(capture);
             var number = parseResult.GetValue(frame);
             var ranges = parseResult.GetValue(local) ?? [];
-            var selection = file is null && number is null && ranges.Length == 0 ? null : new CaptureFrameArguments(file, number, ranges);
+            var plugins = parseResult.GetValue(calloutAssembly) ?? [];
+            var selection = file is null && number is null && ranges.Length == 0 && plugins.Length == 0 ? null : new CaptureFrameArguments(file, number, ranges, plugins);
             return action(options.Read(parseResult), selection);
         });
         return command;

@@ -56,7 +56,7 @@ internal sealed class ExplainFrameCommand(CliConsole console)
         {
             input = ReplayInput.Resolve(capture.Capture, args.Policy!, capture.Local, console.Error);
         }
-        var runner = new ReplayRunner(input, ActionType.Permit, recordValues: true);
+        var runner = new ReplayRunner(input, ActionType.Permit, recordValues: true, capture.CalloutAssemblies);
         Explained? target = null;
         var end = runner.Run(r =>
         {

@@ -9,6 +9,8 @@ namespace OpenWfp.Cli.Commands;
 /// <param name="DropsPcap">--drops-pcap: where blocked frames go.</param>
 /// <param name="SummaryOnly">--summary: no per-packet lines.</param>
 /// <param name="Unparsed">--unparsed: the decision for frames that cannot be parsed.</param>
+/// <param name="CalloutAssemblies">--callout-assembly: callout plug-ins to run.</param>
+/// <param name="InjectedPcap">--injected-pcap: where packets callouts injected go.</param>
 internal sealed record ReplayArguments(
     string? Capture,
     string? Policy,
@@ -17,4 +19,6 @@ internal sealed record ReplayArguments(
     string? OutPcap,
     string? DropsPcap,
     bool SummaryOnly,
-    string Unparsed);
+    string Unparsed,
+    IReadOnlyList<string> CalloutAssemblies,
+    string? InjectedPcap);

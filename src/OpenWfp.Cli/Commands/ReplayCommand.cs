@@ -12,14 +12,22 @@ internal sealed class ReplayCommand(CliConsole console)
     {
         var input = ReplayInput.Resolve(args.Capture, args.Policy, args.Local, console.Error);
         var unparsed = args.Unparsed == "block" ? ActionType.Block : ActionType.Permit;
-        var runner = new ReplayRunner(input, unparsed, recordValues: args.Json);
+        var runner = new ReplayRunner(input, unparsed, recordValues: args.Json, args.CalloutAssemblies);
         using var permitted = OpenWriter(args.OutPcap);
         using var dropped = OpenWriter(args.DropsPcap);
+        using var injected = OpenWriter(args.InjectedPcap);
         var text = args.Json ? null : new ReplayTextReport(console.Out, new Painter(console.Color), input, runner);
         var json = args.Json ? new ReplayJsonReport(console.Out, input, runner) : null;
         var end = runner.Run(r =>
         {
             (r.Verdict.IsPermitted ? permitted : dropped)?.Write(r.Packet);
+            if (injected is not null && r.Callouts is { } activity)
+            {
+                foreach (var i in activity.Injected.Where(i => i.Kind != "stream"))
+                {
+                    injected.Write(new CapturedPacket(0, r.Packet.TimestampUnixNanoseconds, i.Bytes.Length, LinkTypes.Raw, 0, i.Bytes));
+                }
+            }
             if (!args.SummaryOnly)
             {
                 text?.WritePacket(in r);

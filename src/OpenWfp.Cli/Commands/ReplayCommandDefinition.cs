@@ -36,6 +36,14 @@ internal static class ReplayCommandDefinition
             HelpName = "permit|block",
         };
         unparsed.AcceptOnlyFromAmong("permit", "block");
+        var calloutAssembly = new Option<string[]>("--callout-assembly")
+        {
+            Description = "A callout plug-in (.dll) to run, as wfpd --callout-dir loads them (docs/CALLOUTS.md); repeat for more. " +
+                "The policy defines the callouts' FWPM_CALLOUT objects by key. OpenWfp's own callouts (openwfp.http-request, openwfp.dns) always run.",
+            HelpName = "FILE",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var injectedPcap = new Option<string?>("--injected-pcap") { Description = "Write the packets callouts injected (an NXDOMAIN answer, a re-injected clone) to this capture file, as raw IP.", HelpName = "FILE" };
         var command = new Command(
             "replay",
             "Send every packet of a capture through the WFP layers it would meet on this host, as the live data plane does: " +
@@ -50,6 +58,7 @@ internal static class ReplayCommandDefinition
             "  wfp replay traffic.pcapng --policy policy.json --local 192.168.1.0/24 --local 2001:db8:1::/64\n" +
             "  wfp replay traffic.pcap --policy wfpstate.xml --json > decisions.jsonl\n" +
             "  wfp replay traffic.pcapng --policy policy.json --drops-pcap dropped.pcapng --summary\n" +
+            "  wfp replay samples/sample-capture.pcapng --policy samples/callouts-policy.json --local 10.77.0.1   (built-in HTTP and DNS callouts)\n" +
             "  wfp explain --policy policy.json --capture traffic.pcapng --frame 12     (one packet, every filter)");
         command.Arguments.Add(capture);
         command.Options.Add(policy);
@@ -59,6 +68,8 @@ internal static class ReplayCommandDefinition
         command.Options.Add(dropsPcap);
         command.Options.Add(summary);
         command.Options.Add(unparsed);
+        command.Options.Add(calloutAssembly);
+        command.Options.Add(injectedPcap);
         command.SetAction(parseResult => action(new ReplayArguments(
             parseResult.GetValue(capture),
             parseResult.GetValue(policy),
@@ -67,7 +78,9 @@ internal static class ReplayCommandDefinition
             parseResult.GetValue(outPcap),
             parseResult.GetValue(dropsPcap),
             parseResult.GetValue(summary),
-            parseResult.GetValue(unparsed) ?? "permit")));
+            parseResult.GetValue(unparsed) ?? "permit",
+            parseResult.GetValue(calloutAssembly) ?? [],
+            parseResult.GetValue(injectedPcap))));
         return command;
     }
 }

@@ -43,6 +43,8 @@ internal static class ReplayNames
         ShimReason.FragmentHeld => "fragment-held",
         ShimReason.FragmentOverlap => "fragment-overlap",
         ShimReason.FragmentInvalid => "fragment-invalid",
+        ShimReason.Held => "held",
+        ShimReason.ConnectionDropped => "connection-dropped",
         _ => "classified",
     };
 

@@ -36,7 +36,8 @@ internal sealed class ReplayTextReport(TextWriter output, Painter paint, ReplayI
         var time = (r.Packet.TimestampUnixNanoseconds - runner.Tally.FirstTimestamp) / 1e9;
         var text = description.Summary.Length > PacketWidth ? description.Summary[..(PacketWidth - 1)] + "…" : description.Summary;
         var action = ReplayNames.Action(r.Verdict.Action);
-        output.WriteLine($"{r.Packet.FrameNumber,6}  {time.ToString("0.000000", CultureInfo.InvariantCulture),9}  {ReplayNames.ShortDirection(r.Verdict.Direction),-4}  {text,-PacketWidth}  {paint.Action(action, action == "block" ? "BLOCK" : "permit")}  {paint.Dim(Why(in r))}");
+        var shown = r.Verdict.Held ? paint.Dim("held") : paint.Action(action, action == "block" ? "BLOCK" : "permit");
+        output.WriteLine($"{r.Packet.FrameNumber,6}  {time.ToString("0.000000", CultureInfo.InvariantCulture),9}  {ReplayNames.ShortDirection(r.Verdict.Direction),-4}  {text,-PacketWidth}  {shown}  {paint.Dim(Why(in r))}");
         var matched = 0;
         foreach (var step in r.Trace.Steps)
         {
@@ -55,6 +56,54 @@ internal sealed class ReplayTextReport(TextWriter output, Painter paint, ReplayI
                 output.WriteLine($"{"",31}↳ {ReplayNames.Layer(step.LayerId)}{reauth}: {paint.Action(stepAction, stepAction)}{by}");
             }
         }
+
+        if (r.Callouts is { } activity)
+        {
+            WriteActivity(activity);
+        }
+    }
+
+    /// <summary>What callouts did while the packet was classified, one line each.</summary>
+    private void WriteActivity(CalloutActivity a)
+    {
+        const string Indent = "                               ↳ ";
+        foreach (var e in a.Events)
+        {
+            output.WriteLine($"{Indent}{paint.Red(CalloutEventText(e))}");
+        }
+
+        foreach (var i in a.Injected)
+        {
+            var what = i.Kind == "stream"
+                ? $"{i.Bytes.Length} bytes into the stream ({i.Flags})"
+                : PacketDescription.Of(i.Bytes, LinkType.Raw).Summary;
+            output.WriteLine($"{Indent}injected ({i.Kind}): {what}");
+        }
+
+        foreach (var (frame, releasedAction, again) in a.Released)
+        {
+            output.WriteLine(again is { } v
+                ? $"{Indent}frame {frame}: its pended classification completed; classified again: {ReplayNames.Action(v.Action)}"
+                : $"{Indent}frame {frame} released: {ReplayNames.Action(releasedAction)}");
+        }
+
+        if (a.Modified is { } modified)
+        {
+            output.WriteLine($"{Indent}sent on edited: {PacketDescription.Of(modified, LinkType.Raw).Summary}");
+        }
+    }
+
+    private static string CalloutEventText(Callouts.CalloutEvent e)
+    {
+        var name = e.Kind == Callouts.CalloutEventKind.HttpRequestBlocked ? Engine.Callouts.OpenWfpCallouts.HttpRequest.Name : Engine.Callouts.OpenWfpCallouts.Dns.Name;
+        var what = e.Kind switch
+        {
+            Callouts.CalloutEventKind.HttpRequestBlocked => $"blocked request \"{e.Text}\"; connection reset",
+            Callouts.CalloutEventKind.DnsNameBlocked => $"blocked query for {e.Text}; answered NXDOMAIN",
+            Callouts.CalloutEventKind.DnsAddressBlocked => $"blocked a connection to an address DNS gave for {e.Text}",
+            _ => e.Text,
+        };
+        return $"{name} (callout id {e.CalloutId}): {what}";
     }
 
     public void WriteSummary(ReplayEnd end)
@@ -78,6 +127,12 @@ internal sealed class ReplayTextReport(TextWriter output, Painter paint, ReplayI
         }
 
         output.WriteLine($"  flows      {c.Flows} ALE flows, each authorized once{(c.Reauthorizations > 0 ? $"; {c.Reauthorizations} reauthorizations" : "")}");
+        if (c.StreamIndications > 0 || runner.Callouts.EventCount > 0 || runner.Callouts.Injector.Total > 0 || runner.HeldFrames.Count > 0)
+        {
+            output.WriteLine($"  stream     {c.StreamIndications} STREAM indications, {c.StreamOutOfOrder} out-of-order segments buffered, {c.StreamRetransmittedBytes} retransmitted bytes, {c.StreamOverlapConflicts} overlaps with different bytes, {c.StreamDroppedConnections} connections reset by a callout, {c.StreamBufferResets} for lack of buffer");
+            var held = runner.HeldFrames.Count == 0 ? "" : $"; {runner.HeldFrames.Count} frames still held at the end (frames {string.Join(", ", runner.HeldFrames.Order().Take(8))})";
+            output.WriteLine($"  callouts   {runner.Callouts.EventCount} events, {runner.Callouts.Injector.Total} injections{held}");
+        }
         if (c.Unparsed > 0 || c.NotIp > 0)
         {
             output.WriteLine($"  other      {c.NotIp} non-IP frames (MAC layers only), {c.Unparsed} frames that could not be parsed (given the default decision)");
@@ -154,6 +209,10 @@ internal sealed class ReplayTextReport(TextWriter output, Painter paint, ReplayI
                 return "fragment overlaps its datagram's earlier fragments with different bytes: datagram dropped";
             case ShimReason.FragmentInvalid:
                 return "fragment cannot belong to a valid datagram: datagram dropped";
+            case ShimReason.Held:
+                return $"held: a callout at {ReplayNames.Layer(v.LayerId)} wants more before it decides";
+            case ShimReason.ConnectionDropped:
+                return $"connection reset (both ends) by {FilterText(v.FilterId)} at {ReplayNames.Layer(v.LayerId)}";
         }
 
         if (v.FilterId == 0)

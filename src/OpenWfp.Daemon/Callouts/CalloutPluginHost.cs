@@ -232,9 +232,8 @@ internal sealed class CalloutPluginHost : IHostedService, IDisposable
         try
         {
             var assembly = context.LoadCopy(path);
-            foreach (var type in CalloutTypes(assembly))
+            foreach (var (type, keys) in CalloutPlugins.Discover(assembly))
             {
-                var keys = type.GetCustomAttributes<CalloutKeyAttribute>().ToList();
                 var callout = (ICallout)Activator.CreateInstance(type)!;
                 (callout as ICalloutLifecycle)?.Attach(_bfe.Engine);
                 var any = false;
@@ -280,24 +279,6 @@ internal sealed class CalloutPluginHost : IHostedService, IDisposable
         {
             _log.LogInformation("callout plug-in {File} loaded: {Keys}", file, string.Join(", ", registered.Select(r => Describe(r.Key))));
         }
-    }
-
-    private static IEnumerable<Type> CalloutTypes(Assembly assembly)
-    {
-        Type[] types;
-        try
-        {
-            types = assembly.GetExportedTypes();
-        }
-        catch (ReflectionTypeLoadException e)
-        {
-            types = [.. e.Types.OfType<Type>()];
-        }
-
-        return types.Where(t => t is { IsClass: true, IsAbstract: false }
-            && typeof(ICallout).IsAssignableFrom(t)
-            && t.GetConstructor(Type.EmptyTypes) is { IsPublic: true }
-            && t.IsDefined(typeof(CalloutKeyAttribute), inherit: false));
     }
 
     private bool Register(string file, Type type, CalloutKeyAttribute attribute, ICallout callout)

@@ -67,6 +67,7 @@ internal static class DaemonHost
         builder.Services.AddSingleton(config);
         builder.Services.AddHostedService<PolicyStartup>();
         // Callouts are registered before the data plane starts deciding packets (docs/CALLOUTS.md, Loading callouts).
+        builder.Services.AddHostedService<Callouts.BuiltinCalloutHost>();
         builder.Services.AddHostedService<Callouts.CalloutPluginHost>();
         builder.Services.AddSingleton<DataplaneService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DataplaneService>());

@@ -226,6 +226,13 @@ internal sealed partial class LayerProgram
             return Outcome.ContinueOutcome;
         }
 
+        if (co.ActionType is ActionType.None or ActionType.Continue && layerData.HasStreamResult && layerData.StreamResult.Action != StreamAction.None)
+        {
+            // With a stream action (NEED_MORE_DATA, DEFER, ...) a stream callout answers FWP_ACTION_NONE (Microsoft Learn,
+            // FWPS_STREAM_CALLOUT_IO_PACKET0): the data plane carries the stream action out; not a fault.
+            return Outcome.ContinueOutcome;
+        }
+
         // A terminating callout must decide, and an unknown one decide or continue; any other answer is counted as a
         // fault (documented in docs/ENGINE.md).
         slot.CountFault();

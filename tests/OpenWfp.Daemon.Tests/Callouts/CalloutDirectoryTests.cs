@@ -20,6 +20,7 @@ public sealed class CalloutDirectoryTests
             await using var daemon = await WfpdProcess.StartAsync(stateDirectory: null, socket: null, "--callout-dir", plugins, "--callout-deadline-ms", "300");
             Assert.True(await daemon.LoggedAsync($"callout plug-in OpenWfp.Daemon.Tests.Callouts.dll loaded: {{{PermitKey}}} (test.permit)"), daemon.Output);
             Assert.True(await daemon.LoggedAsync("callout plug-in broken.dll: cannot load it ("), daemon.Output);
+            Assert.True(await daemon.LoggedAsync("built-in callouts registered: openwfp.http-request"), daemon.Output);
 
             using var channel = daemon.Channel();
             await using var s = await TestSession.OpenAsync(channel);

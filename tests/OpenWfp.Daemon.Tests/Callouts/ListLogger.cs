@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace OpenWfp.Daemon.Tests.Callouts;
 
 /// <summary>A logger that keeps each line (level and message) for a test to look at.</summary>
-internal sealed class ListLogger : ILogger
+internal class ListLogger : ILogger
 {
     private readonly List<string> _lines = [];
 
@@ -48,3 +48,6 @@ internal sealed class ListLogger : ILogger
         return true;
     }
 }
+
+/// <summary>A <see cref="ListLogger"/> for a class that takes its typed logger.</summary>
+internal sealed class ListLogger<T> : ListLogger, ILogger<T>;
