@@ -294,6 +294,34 @@ public class HttpRequestCalloutTests
     }
 
     [Fact]
+    public void ManyConnections_OnSeveralThreads_AreFollowedApart()
+    {
+        var h = new Harness();
+        h.AddFilter(OpenWfpCallouts.HttpRequest, "STREAM_V4", "POST example.com/upload");
+        var stream = Bytes(Get + Upload);
+        Parallel.For(0, 4, t =>
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                var d = new StreamDriver(h.Engine, (ulong)(1000 + (t * 200) + i));
+                d.SendSplit(stream, 1 + ((i * 7) % (stream.Length - 1)));
+                Assert.True(d.Dropped);
+            }
+        });
+
+        Assert.Equal(800, h.Builtins.Http.Counters[HttpCounter.Blocked]);
+        Assert.Equal(800, h.Events.Count);
+        Assert.Equal(800, h.Builtins.Http.TrackedFlows);
+        for (ulong flow = 1000; flow < 1800; flow++)
+        {
+            Assert.Equal(1, h.Engine.FlowContexts.DeleteFlow(flow));
+        }
+
+        Assert.Equal(0, h.Builtins.Http.TrackedFlows);
+        Assert.Equal(0, h.Engine.Callouts.FaultsOf(OpenWfpCallouts.HttpRequest.Key));
+    }
+
+    [Fact]
     public void FlowTableFull_NewConnectionsAreLetThrough()
     {
         var h = new Harness(new BuiltinCalloutOptions { MaxHttpFlows = 2 });
