@@ -97,6 +97,9 @@ internal sealed class StreamDriver
     /// <summary>Splits the data into two ring pieces at this many bytes (null: one piece).</summary>
     public int? RingSplit { get; set; }
 
+    /// <summary>The held data this driver keeps at most; past it the callout is told FWPS_CLASSIFY_OUT_FLAG_BUFFER_LIMIT_REACHED.</summary>
+    public int? BufferLimit { get; set; }
+
     public void Set(string field, FwpValue value) => _values[Layer.Field(field).Index] = value;
 
     /// <summary>One segment arrives.</summary>
@@ -114,7 +117,8 @@ internal sealed class StreamDriver
         }
 
         _held.AddRange(segment);
-        if (_held.Count < _required && !end)
+        var full = _held.Count >= BufferLimit;
+        if (_held.Count < _required && !end && !full)
         {
             return;
         }
@@ -124,7 +128,10 @@ internal sealed class StreamDriver
         var flags = (_receive ? StreamDataFlags.Receive : StreamDataFlags.Send) | (end ? (_receive ? StreamDataFlags.ReceiveDisconnect : StreamDataFlags.SendDisconnect) : 0);
         var result = new StreamIoResult();
         var stream = new StreamData(flags, _heldOffset, data.AsSpan(0, split), data.AsSpan(split), 0);
-        var layerData = new LayerData(stream, ref result, null);
+        var layerData = new LayerData(stream, ref result, null)
+        {
+            ClassifyOutFlags = (end ? ClassifyOut.FlagNoMoreData : 0) | (full ? ClassifyOut.FlagBufferLimitReached : 0),
+        };
         Calls++;
         var r = _engine.Classify(Layer, _values, in _metadata, default, in layerData);
         LastAction = result.Action;
@@ -132,6 +139,7 @@ internal sealed class StreamDriver
         {
             case StreamAction.NeedMoreData:
                 Assert.Equal(ActionType.Permit, r.Action);
+                Assert.False(end || full, "NEED_MORE_DATA after NO_MORE_DATA or BUFFER_LIMIT_REACHED resets the connection");
                 Assert.True(result.CountBytesRequired > data.Length, "NEED_MORE_DATA must ask for more than it has");
                 _required = result.CountBytesRequired;
                 return;

@@ -260,6 +260,19 @@ public class HttpRequestCalloutTests
     }
 
     [Fact]
+    public void DataPlaneBufferFull_MidHead_LetsTheConnectionGo()
+    {
+        var (h, d) = Setup("POST");
+        d.BufferLimit = 1000;
+        var head = Bytes("POST / HTTP/1.1\r\nX-Long: " + new string('a', 3000) + "\r\n\r\n");
+        d.SendSplit(head, 500, 1000, 1500);
+        Assert.False(d.Dropped);
+        Assert.Equal(StreamAction.AllowConnection, d.LastAction);
+        Assert.Equal(1, h.Builtins.Http.Counters[HttpCounter.HeadTooLarge]);
+        Assert.Equal(head.Length, d.Delivered.Count);
+    }
+
+    [Fact]
     public void ClientClosingMidHead_IsPermitted()
     {
         var (_, d) = Setup("POST");
@@ -278,6 +291,34 @@ public class HttpRequestCalloutTests
         Assert.Equal(1, h.Builtins.Http.TrackedFlows);
         Assert.Equal(1, h.Engine.FlowContexts.DeleteFlow(7));
         Assert.Equal(0, h.Builtins.Http.TrackedFlows);
+    }
+
+    [Fact]
+    public void ManyConnections_OnSeveralThreads_AreFollowedApart()
+    {
+        var h = new Harness();
+        h.AddFilter(OpenWfpCallouts.HttpRequest, "STREAM_V4", "POST example.com/upload");
+        var stream = Bytes(Get + Upload);
+        Parallel.For(0, 4, t =>
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                var d = new StreamDriver(h.Engine, (ulong)(1000 + (t * 200) + i));
+                d.SendSplit(stream, 1 + ((i * 7) % (stream.Length - 1)));
+                Assert.True(d.Dropped);
+            }
+        });
+
+        Assert.Equal(800, h.Builtins.Http.Counters[HttpCounter.Blocked]);
+        Assert.Equal(800, h.Events.Count);
+        Assert.Equal(800, h.Builtins.Http.TrackedFlows);
+        for (ulong flow = 1000; flow < 1800; flow++)
+        {
+            Assert.Equal(1, h.Engine.FlowContexts.DeleteFlow(flow));
+        }
+
+        Assert.Equal(0, h.Builtins.Http.TrackedFlows);
+        Assert.Equal(0, h.Engine.Callouts.FaultsOf(OpenWfpCallouts.HttpRequest.Key));
     }
 
     [Fact]

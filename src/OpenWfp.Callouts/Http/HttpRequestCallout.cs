@@ -60,6 +60,7 @@ public sealed class HttpRequestCallout : ICallout
     public void Classify(in CalloutClassifyContext context, ref ClassifyOut classifyOut)
     {
         var layerData = context.LayerData;
+        var entryFlags = classifyOut.Flags;
         if (layerData.Kind != LayerDataKind.Stream)
         {
             classifyOut.ActionType = ActionType.Permit;
@@ -95,7 +96,7 @@ public sealed class HttpRequestCallout : ICallout
             }
             else
             {
-                flow.Streams[index].Process(layerData.Stream, rules, _maxHead, ref step);
+                flow.Streams[index].Process(layerData.Stream, entryFlags, rules, _maxHead, ref step);
             }
         }
 

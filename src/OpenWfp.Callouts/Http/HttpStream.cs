@@ -1,5 +1,6 @@
 using System.Text;
 using OpenWfp.Engine.Callouts;
+using OpenWfp.Engine.Classify;
 
 namespace OpenWfp.Callouts.Http;
 
@@ -119,8 +120,8 @@ internal struct HttpStream
     [ThreadStatic]
     private static byte[]? _headScratch;
 
-    /// <summary>Consumes one indication.</summary>
-    public void Process(in StreamData data, HttpRuleSet rules, int maxHead, ref HttpStepResult result)
+    /// <summary>Consumes one indication; <paramref name="entryFlags"/> are the FWPS_CLASSIFY_OUT_FLAG_* set on entry.</summary>
+    public void Process(in StreamData data, uint entryFlags, HttpRuleSet rules, int maxHead, ref HttpStepResult result)
     {
         if (Phase == HttpPhase.Passed)
         {
@@ -168,7 +169,7 @@ internal struct HttpStream
             switch (Phase)
             {
                 case HttpPhase.Head:
-                    if (!StepHead(in data, rel, rules, maxHead, ref result))
+                    if (!StepHead(in data, entryFlags, rel, rules, maxHead, ref result))
                     {
                         return;
                     }
@@ -202,7 +203,7 @@ internal struct HttpStream
     }
 
     // One request head starting at rel: false when the indication's answer is decided (need more, pass, drop).
-    private bool StepHead(in StreamData data, int rel, HttpRuleSet rules, int maxHead, ref HttpStepResult result)
+    private bool StepHead(in StreamData data, uint entryFlags, int rel, HttpRuleSet rules, int maxHead, ref HttpStepResult result)
     {
         var from = rel + ScanIndex;
         var scan = ScanResult.Incomplete;
@@ -216,10 +217,17 @@ internal struct HttpStream
         switch (scan)
         {
             case ScanResult.Incomplete:
-                if (data.IsEnd)
+                if (data.IsEnd || (entryFlags & ClassifyOut.FlagNoMoreData) != 0)
                 {
                     // The client closed mid-head: no complete request reaches the server.
                     result.Outcome = HttpOutcome.Permit;
+                    return false;
+                }
+
+                if ((entryFlags & ClassifyOut.FlagBufferLimitReached) != 0)
+                {
+                    // The data plane can hold no more (its bound is below ours): as a head over the limit.
+                    Pass(PassReason.HeadTooLarge, ref result);
                     return false;
                 }
 
