@@ -66,10 +66,7 @@ public sealed partial class PacketShim
             {
                 if (walk.Pended)
                 {
-                    Notify(_flows.Remove(flow));
-                    walk.FlowId = 0;
-                    walk.FlowSlot = -1;
-                    flow = -1;
+                    ForgetPendedFlow(ref walk, ref flow);
                 }
 
                 return false;
@@ -138,11 +135,7 @@ public sealed partial class PacketShim
         {
             if (walk.Pended)
             {
-                // Undecided: the packet comes back through the layers once the callout completes, and starts the flow then.
-                Notify(_flows.Remove(flow));
-                walk.FlowId = 0;
-                walk.FlowSlot = -1;
-                flow = -1;
+                ForgetPendedFlow(ref walk, ref flow);
                 return false;
             }
 
@@ -278,6 +271,15 @@ public sealed partial class PacketShim
         }
 
         return true;
+    }
+
+    /// <summary>An authorization a callout pended leaves no flow: the packet comes back through the layers once it completes, and starts the flow then.</summary>
+    private void ForgetPendedFlow(ref Walk walk, ref int flow)
+    {
+        Notify(_flows.Remove(flow));
+        walk.FlowId = 0;
+        walk.FlowSlot = -1;
+        flow = -1;
     }
 
     private void DropBlockedFlow(int flow, ref PacketFacts f, ref Walk walk)

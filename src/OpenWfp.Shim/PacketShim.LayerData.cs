@@ -88,7 +88,7 @@ public sealed partial class PacketShim
     }
 
     /// <summary>Classifies a layer with callouts, giving them its layer data.</summary>
-    private ClassifyResult ClassifyWithData(ushort layerId, in PacketFacts f, ref Walk walk, ReadOnlySpan<FwpValue> values, ref ClassifyMetadata metadata)
+    private ClassifyResult ClassifyWithData(ushort layerId, in PacketFacts f, ref Walk walk, scoped ReadOnlySpan<FwpValue> values, ref ClassifyMetadata metadata)
     {
         var position = Positions[layerId];
         switch (position)

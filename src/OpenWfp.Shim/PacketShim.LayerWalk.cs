@@ -1,6 +1,7 @@
 using OpenWfp.Engine.Classify;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Policy;
+using OpenWfp.Engine.Values;
 using OpenWfp.Wire;
 
 namespace OpenWfp.Shim;
@@ -123,17 +124,9 @@ public sealed partial class PacketShim
             return true;
         }
 
-        var values = _values.AsSpan(0, map.FieldCount);
+        var values = Values(map, in f, walk.Snapshot, trace, hasFilters);
         var metadata = Metadata(in f, flowId);
         var result = ClassifyResult.NoMatch;
-        if (trace is { RecordValues: true })
-        {
-            f.Fill(map, values);
-        }
-        else if (hasFilters)
-        {
-            f.Fill(map, values, walk.Snapshot.FieldsRead(map.LayerId));
-        }
 
         if (hasFilters)
         {
@@ -172,6 +165,22 @@ public sealed partial class PacketShim
         }
 
         return true;
+    }
+
+    /// <summary>The layer's incoming values: all of them for a trace that records values, else those classify reads.</summary>
+    private Span<FwpValue> Values(LayerFieldMap map, in PacketFacts f, PolicySnapshot snapshot, ShimTrace? trace, bool hasFilters)
+    {
+        var values = _values.AsSpan(0, map.FieldCount);
+        if (trace is { RecordValues: true })
+        {
+            f.Fill(map, values);
+        }
+        else if (hasFilters)
+        {
+            f.Fill(map, values, snapshot.FieldsRead(map.LayerId));
+        }
+
+        return values;
     }
 
     private ShimVerdict ProcessNotIp(ref ParsedPacket p, ReadOnlySpan<byte> frame, uint interfaceIndex, ShimTrace? trace)

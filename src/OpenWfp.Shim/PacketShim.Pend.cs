@@ -48,7 +48,7 @@ public sealed partial class PacketShim
         return true;
     }
 
-    private ClassifyResult ClassifyPendable(ushort layerId, ref Walk walk, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata)
+    private ClassifyResult ClassifyPendable(ushort layerId, ref Walk walk, scoped ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata)
     {
         // Registered before the callout runs, so that a callout completing within classify finds it.
         lock (_pendLock)

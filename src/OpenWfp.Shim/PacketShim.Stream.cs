@@ -552,17 +552,9 @@ public sealed partial class PacketShim
             return ClassifyResult.NoMatch;
         }
 
-        var values = _values.AsSpan(0, map.FieldCount);
+        var values = Values(map, in f, snapshot, trace, hasFilters);
         var metadata = Metadata(in f, flowId);
         var result = ClassifyResult.NoMatch;
-        if (trace is { RecordValues: true })
-        {
-            f.Fill(map, values);
-        }
-        else if (hasFilters)
-        {
-            f.Fill(map, values, snapshot.FieldsRead(map.LayerId));
-        }
 
         if (hasFilters)
         {

@@ -506,6 +506,17 @@ public sealed class StreamTests
         Assert.Equal(new ShimRelease(20, ActionType.Permit, false, false), releases[0]);
     }
 
+    [Fact]
+    public void Ipv6Stream_IsReassembledAtStreamV6()
+    {
+        var h = new StreamHarness(new ShimOptions { LocalNetworks = LocalNetworks.Parse(["fd00::/64"]) }, "STREAM_V6");
+        h.Send(Frames.Out6(Testing.Packets.PacketBuilder.Tcp(40000, 443, C, 0, TcpFlags.Syn), IpProtocol.Tcp));
+        h.Send(Frames.Out6(Testing.Packets.PacketBuilder.Tcp(40000, 443, C + 4, 1, TcpFlags.Ack, Bytes("def")), IpProtocol.Tcp));
+        h.Send(Frames.Out6(Testing.Packets.PacketBuilder.Tcp(40000, 443, C + 1, 1, TcpFlags.Ack, Bytes("abc")), IpProtocol.Tcp));
+        Assert.Equal("abcdef", System.Text.Encoding.ASCII.GetString(h.Callout.Sent.ToArray()));
+        Assert.Equal([(StreamDataFlags.Send, 6, 0u, 0UL)], h.Callout.StreamCalls);
+    }
+
     internal static void AssertChecksumsValid(byte[] ipPacket)
     {
         var copy = (byte[])ipPacket.Clone();
