@@ -390,6 +390,8 @@ public sealed class LiveDataplane : IDisposable
         {
             HookMode.FirstPacket => "first packet of each connection",
             HookMode.EveryPacket => "every packet",
+            HookMode.TcpPorts => "every TCP packet on the STREAM filters' ports",
+            HookMode.FirstPacketAndTcpPorts => "first packet of each connection, every TCP packet on the STREAM filters' ports",
             _ => "nothing",
         };
 
