@@ -67,6 +67,9 @@ internal struct FlowEntry
 
     /// <summary>An outbound flow to a multicast or broadcast address: it lives only as long as the response window.</summary>
     public bool Multicast;
+
+    /// <summary>The flow's STREAM state (StreamReassembler), 0 when it has none.</summary>
+    public int Stream;
 }
 
 /// <summary>
@@ -172,22 +175,22 @@ internal sealed class FlowTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref FlowEntry At(int index) => ref _entries[index];
 
-    /// <summary>Removes the flow in slot <paramref name="index"/> and returns its id.</summary>
-    public ulong Remove(int index)
+    /// <summary>Removes the flow in slot <paramref name="index"/>.</summary>
+    public ExpiredFlow Remove(int index)
     {
         var expired = default(ExpiredFlow);
         Release(ref _entries[index], ref expired);
-        return expired.FlowId;
+        return expired;
     }
 
     /// <summary>Removes every flow, reporting each through <paramref name="onRemoved"/> (for flow-delete notifications).</summary>
-    public void Clear(Action<ulong>? onRemoved = null)
+    public void Clear(Action<ExpiredFlow>? onRemoved = null)
     {
         for (var i = 0; i < _entries.Length; i++)
         {
             if (_entries[i].Used)
             {
-                onRemoved?.Invoke(_entries[i].FlowId);
+                onRemoved?.Invoke(new ExpiredFlow(_entries[i].FlowId, _entries[i].Stream));
                 _entries[i] = default;
             }
         }
@@ -212,14 +215,14 @@ internal sealed class FlowTable
     private void Release(ref FlowEntry e, ref ExpiredFlow expired)
     {
         // At most one flow leaves per lookup or insert; the shim passes its id on for flow-delete notifications.
-        expired = new ExpiredFlow(e.FlowId);
+        expired = new ExpiredFlow(e.FlowId, e.Stream);
         e = default;
         Count--;
     }
 }
 
-/// <summary>A flow that left the table during a lookup or insert (0 when none did).</summary>
-internal readonly record struct ExpiredFlow(ulong FlowId);
+/// <summary>A flow that left the table during a lookup or insert (0 when none did), with its STREAM state (0: none).</summary>
+internal readonly record struct ExpiredFlow(ulong FlowId, int Stream);
 
 /// <summary>Idle timeouts in nanoseconds of capture/clock time.</summary>
 internal readonly record struct ShimTimeouts(long TcpNanoseconds, long DatagramNanoseconds, long ClosedNanoseconds, long MulticastNanoseconds);

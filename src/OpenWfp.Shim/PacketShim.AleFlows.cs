@@ -17,6 +17,7 @@ public sealed partial class PacketShim
     /// </summary>
     private bool Ale(ShimLayers layers, ref PacketFacts f, ref ParsedPacket p, long now, ref Walk walk, ref int flow)
     {
+        walk.FlowSlot = -1;
         if (flow < 0)
         {
             flow = FindFlow(ref f, ref p, now, ref walk);
@@ -32,7 +33,7 @@ public sealed partial class PacketShim
             if (syn && e.Stage == TcpStage.Closed && !e.Blocked)
             {
                 // A new connection reusing a closed flow's ports: forget the old flow.
-                DeleteFlowContexts(_flows.Remove(flow));
+                Notify(_flows.Remove(flow));
                 flow = -1;
             }
         }
@@ -56,12 +57,21 @@ public sealed partial class PacketShim
         ref var entry = ref _flows.At(flow);
         entry.LastSeenNanoseconds = now;
         walk.UseFlow(in entry);
+        walk.FlowSlot = flow;
         f.AppId = entry.AppId;
         f.UserId = entry.UserId;
         if (Stale(ref entry, walk.Snapshot))
         {
             if (!Reauthorize(layers, ref f, ref entry, ref walk))
             {
+                if (walk.Pended)
+                {
+                    Notify(_flows.Remove(flow));
+                    walk.FlowId = 0;
+                    walk.FlowSlot = -1;
+                    flow = -1;
+                }
+
                 return false;
             }
         }
@@ -118,6 +128,7 @@ public sealed partial class PacketShim
         }
 
         walk.UseFlow(in e);
+        walk.FlowSlot = flow;
 
         f.AppId = e.AppId;
         f.UserId = e.UserId;
@@ -125,6 +136,16 @@ public sealed partial class PacketShim
         e.AleLayerId = auth.LayerId;
         if (!Classify(auth, ref f, ref walk, false, e.FlowId))
         {
+            if (walk.Pended)
+            {
+                // Undecided: the packet comes back through the layers once the callout completes, and starts the flow then.
+                Notify(_flows.Remove(flow));
+                walk.FlowId = 0;
+                walk.FlowSlot = -1;
+                flow = -1;
+                return false;
+            }
+
             e.Blocked = true;
             walk.FlowBlocked = true;
             e.FilterId = walk.FilterId;
@@ -308,6 +329,11 @@ public sealed partial class PacketShim
 
     private void Notify(ExpiredFlow expired)
     {
+        if (expired.Stream != 0)
+        {
+            FreeStream(expired.Stream);
+        }
+
         if (expired.FlowId != 0)
         {
             DeleteFlowContexts(expired.FlowId);

@@ -44,7 +44,9 @@ public sealed partial class PacketShim
         };
         metadata = metadata with { CurrentMetadataValues = metadata.CurrentMetadataValues | ClassifyMetadata.FieldDiscardReason };
         _counters.DiscardClassifications++;
-        var result = _engine.Classify(walk.Snapshot, map.LayerId, values, in metadata);
+        var result = HasCallouts(walk.Snapshot, map.LayerId)
+            ? ClassifyWithData(map.LayerId, in f, ref walk, values, ref metadata)
+            : _engine.Classify(walk.Snapshot, map.LayerId, values, in metadata);
         _counters.CalloutFaults += result.CalloutFaults;
         walk.Trace?.Add(map.LayerId, in result, true, false, values, in metadata);
     }

@@ -80,6 +80,11 @@ public sealed partial class PacketShim
     {
         if (p.Protocol == Tcp)
         {
+            if (Streamed(layers.Stream, ref walk))
+            {
+                return Stream(layers.Stream, ref f, ref p, ref walk);
+            }
+
             return p.PayloadLength == 0 || Classify(layers.Stream, ref f, ref walk, false, walk.FlowId);
         }
 
@@ -133,7 +138,15 @@ public sealed partial class PacketShim
         if (hasFilters)
         {
             _counters.Classifications++;
-            result = _engine.Classify(walk.Snapshot, map.LayerId, values, in metadata);
+            if (HasCallouts(walk.Snapshot, map.LayerId))
+            {
+                result = ClassifyWithData(map.LayerId, in f, ref walk, values, ref metadata);
+            }
+            else
+            {
+                result = _engine.Classify(walk.Snapshot, map.LayerId, values, in metadata);
+            }
+
             _counters.CalloutFaults += result.CalloutFaults;
         }
 
@@ -141,6 +154,13 @@ public sealed partial class PacketShim
         walk.StepFilterId = result.FilterId;
         if (result.Action == ActionType.Block)
         {
+            if (walk.Pended)
+            {
+                // Held, not dropped: no discard indication (PacketShim.Pend.cs).
+                walk.Block(map.LayerId, result.FilterId, absorbed: true, ShimReason.Held);
+                return false;
+            }
+
             walk.Block(map.LayerId, result.FilterId, result.IsAbsorbed, ShimReason.Classified);
             IndicateDiscard(map.LayerId, ref f, ref walk, StackValues.DiscardModuleGeneral, StackValues.DiscardFirewallPolicy, result.FilterId);
             return false;
@@ -179,11 +199,35 @@ public sealed partial class PacketShim
     }
 
     /// <summary>One packet's walk through the layers: where it is, and what has decided so far.</summary>
-    private struct Walk(PolicySnapshot snapshot, ShimTrace? trace)
+    private ref struct Walk(PolicySnapshot snapshot, ShimTrace? trace)
     {
         public readonly PolicySnapshot Snapshot = snapshot;
         public readonly ShimTrace? Trace = trace;
         public TrafficDirection Direction;
+
+        /// <summary>The IP datagram, from its IP header, for the callouts' layer data (empty when not an IP packet).</summary>
+        public ReadOnlySpan<byte> Ip;
+        public int IpHeaderSize;
+        public int TransportHeaderSize;
+
+        /// <summary>Where an ICMP error's quoted IP header starts in <see cref="Ip"/> (0 when none).</summary>
+        public int InnerIpOffset;
+        public uint InterfaceIndex;
+
+        /// <summary>The flow table slot of the packet's ALE flow, -1 when it has none.</summary>
+        public int FlowSlot = -1;
+
+        /// <summary>An ALE callout pended the classification: the packet is held, its flow not decided.</summary>
+        public bool Pended;
+
+        /// <summary>STREAM reset the connection (a callout's DROP_CONNECTION, or out of buffer).</summary>
+        public bool ResetConnection;
+
+        /// <summary>The segment overlapped kept stream bytes with different bytes.</summary>
+        public bool StreamOverlapConflict;
+
+        /// <summary>The packet goes on as PacketShim.ModifiedPacket.</summary>
+        public bool Modified;
         public ulong FlowId;
         public FlowOwner Owner;
         public bool OwnerLookedUp;
@@ -240,6 +284,9 @@ public sealed partial class PacketShim
             FlowId = FlowId,
             FlowEstablished = FlowEstablished && !FlowBlocked,
             FlowBlocked = FlowBlocked,
+            ResetConnection = ResetConnection,
+            StreamOverlapConflict = StreamOverlapConflict,
+            Modified = Modified && !_blocked,
         };
     }
 }

@@ -46,6 +46,7 @@ public sealed partial class PacketShim
     private readonly ShimTimeouts _timeouts;
     private int _localMacNext;
     private readonly ReleaseQueue _releases = new();
+    private readonly ShimInjector _injector;
     private readonly byte[] _modified = new byte[65_535 + 60];
     private int _modifiedLength;
     private ShimCounters _counters;
@@ -57,6 +58,8 @@ public sealed partial class PacketShim
         _engine = engine;
         _options = options ?? new ShimOptions();
         _flows = new FlowTable(_options.FlowCapacity);
+        _injector = new ShimInjector(this, _options.Injector);
+        _streams = new StreamReassembler(_options.StreamMaxBytesPerDirection, _options.StreamMaxBytesTotal);
         _fragments = new FragmentTable(_options.ReassemblyMaxDatagrams, DroppedDatagramSlots, (long)_options.ReassemblyTimeout.TotalNanoseconds);
         _timeouts = new ShimTimeouts(
             (long)_options.TcpIdleTimeout.TotalNanoseconds,
@@ -80,7 +83,12 @@ public sealed partial class PacketShim
     /// <summary>Forgets every flow (callouts get their flow-delete notifications).</summary>
     public void Reset()
     {
-        _flows.Clear(DeleteFlowContexts);
+        _flows.Clear(Notify);
+        foreach (var handle in _streams.Handles().ToArray())
+        {
+            FreeStream(handle);
+        }
+
         _fragments.Clear();
     }
 
@@ -100,6 +108,8 @@ public sealed partial class PacketShim
     {
         trace?.Clear();
         _modifiedLength = 0;
+        _packetTag = packetTag;
+        ApplyContinues();
         _counters.Packets++;
         var status = PacketParser.Parse(linkType, frame, out var packet);
 
@@ -124,7 +134,11 @@ public sealed partial class PacketShim
         }
 
         verdict = verdict with { ParseStatus = status };
-        if (verdict.IsPermitted)
+        if (verdict.Held)
+        {
+            _counters.Held++;
+        }
+        else if (verdict.IsPermitted)
         {
             _counters.Permitted++;
         }
@@ -178,6 +192,7 @@ public sealed partial class PacketShim
         var loopback = direction == TrafficDirection.Loopback || loopbackDevice || IsLoopbackAddress(p.IpVersion, source) || IsLoopbackAddress(p.IpVersion, destination);
 
         var walk = new Walk(snapshot, trace) { Direction = direction, Reassembled = reassembled };
+        SetPacket(ref walk, frame, ref p, index);
         if (knownFlow >= 0)
         {
             walk.UseFlow(in _flows.At(knownFlow));

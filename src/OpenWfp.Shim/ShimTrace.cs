@@ -23,6 +23,20 @@ public readonly record struct ShimStep(
     int ValueCount,
     ClassifyMetadata Metadata);
 
+/// <summary>What the shim noticed about a packet beside its layers.</summary>
+[Flags]
+public enum ShimNotes
+{
+    /// <summary>Nothing.</summary>
+    None = 0,
+
+    /// <summary>The TCP segment overlapped stream bytes already seen, with different bytes; the first ones won.</summary>
+    StreamOverlapConflict = 1,
+
+    /// <summary>The TCP segment arrived before data preceding it and was kept for STREAM.</summary>
+    StreamOutOfOrder = 2,
+}
+
 /// <summary>
 /// A reusable record of the layers one packet met, for replay output and explain. Owned by the caller and reused
 /// packet after packet, so tracing allocates nothing once its buffers have grown.
@@ -52,12 +66,18 @@ public sealed class ShimTrace
     /// <summary>The values of one step (empty unless <see cref="RecordValues"/>).</summary>
     public ReadOnlySpan<FwpValue> ValuesOf(in ShimStep step) => _values.AsSpan(step.ValueOffset, step.ValueCount);
 
+    /// <summary>What the shim noticed about the packet beside its layers.</summary>
+    public ShimNotes Notes { get; private set; }
+
     /// <summary>Forgets the previous packet.</summary>
     public void Clear()
     {
+        Notes = ShimNotes.None;
         Count = 0;
         _valueCount = 0;
     }
+
+    internal void Note(ShimNotes note) => Notes |= note;
 
     internal void Add(ushort layerId, in ClassifyResult result, bool classified, bool reauthorization, ReadOnlySpan<FwpValue> values, in ClassifyMetadata metadata)
     {

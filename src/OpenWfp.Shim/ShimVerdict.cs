@@ -135,6 +135,12 @@ public readonly record struct ShimVerdict
     /// </summary>
     public bool ResetConnection { get; init; }
 
+    /// <summary>
+    /// True when the segment overlapped stream bytes already seen with different bytes (an evasion attempt; the first
+    /// bytes won, docs/SHIM.md "Stream"): a data plane may report it as a net event.
+    /// </summary>
+    public bool StreamOverlapConflict { get; init; }
+
     /// <summary>True when the verdict waits (<see cref="ShimReason.Held"/>): give the packet no verdict now.</summary>
     public bool Held => Reason == ShimReason.Held;
 

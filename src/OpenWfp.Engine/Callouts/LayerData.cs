@@ -88,6 +88,13 @@ public readonly ref struct LayerData
     /// <summary>streamAction, countBytesRequired, countBytesEnforced: written by a stream callout.</summary>
     public ref StreamIoResult StreamResult => ref _streamResult;
 
+    /// <summary>
+    /// FWPS_CLASSIFY_OUT_FLAG_* the callout finds set in classifyOut's flags on entry: at STREAM,
+    /// <see cref="Classify.ClassifyOut.FlagNoMoreData"/> when the direction ended while data was held for the callout, and
+    /// <see cref="Classify.ClassifyOut.FlagBufferLimitReached"/> when the data plane can hold no more of it.
+    /// </summary>
+    public uint ClassifyOutFlags { get; init; }
+
     /// <summary>Injection (FwpsInject*, FwpsStreamInjectAsync) into the data plane that gave this data; null offline when nothing records injections.</summary>
     public IPacketInjector? Injector { get; }
 }

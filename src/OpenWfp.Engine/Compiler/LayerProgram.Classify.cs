@@ -133,7 +133,7 @@ internal sealed partial class LayerProgram
             }
 
             state.Action = outcome.Action;
-            state.Flags = outcome.Absorb ? ClassifyOut.FlagAbsorb : 0;
+            state.Flags = outcome.OutFlags;
             if (outcome.Hard)
             {
                 state.Rights &= ~ClassifyOut.RightActionWrite;
@@ -144,7 +144,7 @@ internal sealed partial class LayerProgram
             // Veto: a callout's BLOCK overrides a hard permit (docs/ARBITRATION.md, Veto).
             state.Action = ActionType.Block;
             state.FilterId = filterId;
-            state.Flags = outcome.Absorb ? ClassifyOut.FlagAbsorb : 0;
+            state.Flags = outcome.OutFlags;
             state.Vetoed = true;
         }
     }
@@ -187,7 +187,7 @@ internal sealed partial class LayerProgram
             ActionType = state.Action,
             FilterId = state.FilterId,
             Rights = state.Rights,
-            Flags = 0,
+            Flags = layerData.ClassifyOutFlags,
         };
 
         slot.CountInvocation();
@@ -213,7 +213,7 @@ internal sealed partial class LayerProgram
         {
             var hard = (co.Rights & ClassifyOut.RightActionWrite) == 0;
             var absorb = co.ActionType == ActionType.Block && (co.Flags & ClassifyOut.FlagAbsorb) != 0;
-            return new Outcome(OutcomeKind.Decided, co.ActionType, hard, absorb, fromCallout: true);
+            return new Outcome(OutcomeKind.Decided, co.ActionType, hard, absorb, fromCallout: true, pend: absorb && (co.Flags & ClassifyOut.FlagPend) != 0);
         }
 
         if (filter.Kind == FilterKind.CalloutUnknown && co.ActionType is ActionType.Continue or ActionType.None or ActionType.NoneNoMatch)
@@ -272,8 +272,9 @@ internal readonly struct Outcome
 {
     public static readonly Outcome ContinueOutcome = new(OutcomeKind.Continue, ActionType.Continue, false, false, false);
 
-    public Outcome(OutcomeKind kind, ActionType action, bool hard, bool absorb, bool fromCallout)
+    public Outcome(OutcomeKind kind, ActionType action, bool hard, bool absorb, bool fromCallout, bool pend = false)
     {
+        Pend = pend;
         Kind = kind;
         Action = action;
         Hard = hard;
@@ -290,4 +291,10 @@ internal readonly struct Outcome
     public bool Absorb { get; }
 
     public bool FromCallout { get; }
+
+    /// <summary>A callout's BLOCK + ABSORB that pended the classification (<see cref="ClassifyOut.FlagPend"/>).</summary>
+    public bool Pend { get; }
+
+    /// <summary>The FWPS_CLASSIFY_OUT_FLAG_* this outcome leaves in the result.</summary>
+    public uint OutFlags => (Absorb ? ClassifyOut.FlagAbsorb : 0) | (Pend ? ClassifyOut.FlagPend : 0);
 }
