@@ -36,6 +36,9 @@ internal sealed class QueueWorker : IDisposable
     /// <summary>Bytes of a held packet kept for a later reset: an IPv6 header and the longest TCP header.</summary>
     private const int HeldHeaderBytes = 40 + 60;
 
+    /// <summary>The copy buffer for a held segment up to a 1500-byte MTU (larger ones are GSO packets, up to 64 KiB).</summary>
+    private const int SmallCopy = 2048;
+
     private readonly NfQueue _queue;
     private readonly FilterEngine _engine;
     private readonly RawInjector? _raw;
@@ -45,6 +48,8 @@ internal sealed class QueueWorker : IDisposable
     private readonly byte[] _heldHeaders;
     private readonly ShimRelease[] _releases = new ShimRelease[64];
     private readonly bool _orphansBeforeFirst;
+    private readonly Stack<byte[]> _smallCopies = new();
+    private readonly Stack<byte[]> _largeCopies = new();
     private readonly NetEventLog? _events;
     private readonly MarkBits _marks;
     private readonly bool _permitMalformed;
@@ -176,7 +181,6 @@ internal sealed class QueueWorker : IDisposable
         }
         finally
         {
-            _injector.Shim = _shim;
             _started.Set();
         }
 
@@ -208,12 +212,14 @@ internal sealed class QueueWorker : IDisposable
 
             // Held packets whose verdict came: from this batch's classifications, or — on a receive timeout — from a
             // callout that completed a pend or continued a stream from another thread.
-            ReleaseHeld();
-            if (count > 0 || _runLength > 0)
+            if (count == 0)
             {
-                EmitRun();
-                _queue.Flush();
+                _shim!.Poll(MonotonicNanoseconds(Stopwatch.GetTimestamp()));
             }
+
+            ReleaseHeld();
+            EmitRun();
+            _queue.Flush();
 
             // What the loop allocated (receive, parse, shim, classify, verdict, net events): the allocation test's proof.
             Interlocked.Add(ref _loopAllocatedBytes, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
@@ -305,7 +311,12 @@ internal sealed class QueueWorker : IDisposable
         var kept = packet.Mark & ~_marks.Mask;
         if (verdict.Held)
         {
-            Hold(packet.PacketId, kept, payload);
+            // Data this host sends is copied and dropped from the queue: while its packet sits in the queue, the local TCP
+            // neither sends more nor retransmits (the skb is still in a host queue), so the callout would never get the
+            // data it asked for. The copy is injected when the shim releases it.
+            var copy = _raw is not null && packet.Hook == NfQueueConstants.NfInetLocalOut
+                && verdict.Tuple.Protocol == IpProtocol.Tcp && (verdict.TcpFlags & TcpFlags.Syn) == 0;
+            Hold(packet.PacketId, kept, payload, copy);
         }
         else if (verdict.ResetConnection)
         {
@@ -472,24 +483,51 @@ internal sealed class QueueWorker : IDisposable
     /// stuck callout from filling the kernel's queue (whose length is the real limit): past it the oldest held packet
     /// gets the default verdict.
     /// </summary>
-    private void Hold(uint packetId, uint kept, ReadOnlySpan<byte> payload)
+    private void Hold(uint packetId, uint kept, ReadOnlySpan<byte> payload, bool copy)
     {
         // Earlier packets' run goes out first: once a packet is held no batch verdict may cover it.
         EmitRun();
         if (_heldCount == _held.Length)
         {
             _counters.HeldOverflows++;
-            _queue.Verdict(_held[0].Id, _permitMalformed ? NfQueueConstants.NfAccept : NfQueueConstants.NfDrop);
+            if (_held[0].Copy is { } lost)
+            {
+                // Already out of the queue: the sender's TCP retransmits it.
+                ReturnCopy(lost);
+            }
+            else
+            {
+                _queue.Verdict(_held[0].Id, _permitMalformed ? NfQueueConstants.NfAccept : NfQueueConstants.NfDrop);
+            }
+
             RemoveHeld(0);
         }
 
         var slot = _heldCount;
         var headers = Math.Min(payload.Length, HeldHeaderBytes);
         payload[..headers].CopyTo(_heldHeaders.AsSpan(slot * HeldHeaderBytes));
-        _held[slot] = new HeldPacket(packetId, kept, headers);
+        byte[]? buffer = null;
+        if (copy && RawInjector.TryLength(payload, out var length))
+        {
+            buffer = RentCopy(length);
+            payload[..length].CopyTo(buffer);
+            _queue.Verdict(packetId, NfQueueConstants.NfDrop);
+            headers = length;
+        }
+
+        _held[slot] = new HeldPacket(packetId, kept, headers, buffer);
         Volatile.Write(ref _heldCount, slot + 1);
         _counters.Held++;
     }
+
+    /// <summary>A buffer for a held packet's copy: 2 KiB for a segment up to the MTU, 64 KiB for a GSO one; reused once released.</summary>
+    private byte[] RentCopy(int length)
+    {
+        var pool = length <= SmallCopy ? _smallCopies : _largeCopies;
+        return pool.Count > 0 ? pool.Pop() : new byte[length <= SmallCopy ? SmallCopy : ushort.MaxValue + 1];
+    }
+
+    private void ReturnCopy(byte[] buffer) => (buffer.Length == SmallCopy ? _smallCopies : _largeCopies).Push(buffer);
 
     private void RemoveHeld(int index)
     {
@@ -538,7 +576,11 @@ internal sealed class QueueWorker : IDisposable
 
                 var held = _held[index];
                 _counters.Released++;
-                if (release.ResetConnection)
+                if (held.Copy is { } copy)
+                {
+                    ReleaseCopy(in release, copy, held.HeaderLength);
+                }
+                else if (release.ResetConnection)
                 {
                     _counters.Blocked++;
                     _queue.Verdict(held.Id, NfQueueConstants.NfRepeat, held.KeptMark | _marks.Block);
@@ -568,6 +610,28 @@ internal sealed class QueueWorker : IDisposable
                 break;
             }
         }
+    }
+
+    /// <summary>A held packet that was copied and dropped from the queue: its copy goes out when permitted (marked as ours, so it is not queued again).</summary>
+    private void ReleaseCopy(in ShimRelease release, byte[] copy, int length)
+    {
+        if (release.ResetConnection)
+        {
+            _counters.Blocked++;
+            SendResets(copy.AsSpan(0, length));
+            _counters.ConnectionsReset++;
+        }
+        else if (release.Action == ActionType.Block && !release.Reclassify)
+        {
+            _counters.Blocked++;
+        }
+        else
+        {
+            _counters.Permitted++;
+            _raw!.Send(copy.AsSpan(0, length), 0);
+        }
+
+        ReturnCopy(copy);
     }
 
     /// <summary>
@@ -667,6 +731,9 @@ internal sealed class QueueWorker : IDisposable
     }
 }
 
-/// <summary>A packet waiting for its verdict: its id, the mark bits that are not ours, and how much of its headers is kept.</summary>
-internal readonly record struct HeldPacket(uint Id, uint KeptMark, int HeaderLength);
+/// <summary>
+/// A packet waiting for its verdict: its id, the mark bits that are not ours, and how much of its headers is kept — or,
+/// for data this host sends, a copy of the whole packet (it left the queue: see QueueWorker.Hold).
+/// </summary>
+internal readonly record struct HeldPacket(uint Id, uint KeptMark, int HeaderLength, byte[]? Copy);
 

@@ -1,8 +1,8 @@
 using OpenWfp.Dataplane.Rules;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
-using OpenWfp.Engine.Values;
 using OpenWfp.Engine.Policy;
+using OpenWfp.Engine.Values;
 using OpenWfp.Netlink;
 
 namespace OpenWfp.Dataplane.Live;

@@ -1,19 +1,16 @@
 using OpenWfp.Engine.Callouts;
-using OpenWfp.Shim;
 
 namespace OpenWfp.Dataplane.Live;
 
 /// <summary>
-/// The FWPS injection functions as a queue worker offers them to callouts (through <see cref="ShimOptions.Injector"/>):
+/// The FWPS injection functions as a queue worker offers them to callouts (through the shim's options' injector):
 /// whole datagrams go out through the namespace's raw sockets (<see cref="RawInjector"/>, docs/DATAPLANE.md,
-/// Injection); stream operations belong to the worker's shim, which keeps the connections' streams.
+/// Injection). The shim wraps it and answers stream edits, continues and pend completions itself (docs/SHIM.md,
+/// "Layer data"); what reaches these methods is what the shim could not place.
 /// </summary>
 /// <remarks>Callouts may call it from any thread (a callout that completes a pend later, say); sending is thread-safe.</remarks>
 internal sealed class WorkerInjector(RawInjector? raw) : IPacketInjector
 {
-    /// <summary>The worker's shim, set once the worker thread has built it.</summary>
-    public PacketShim? Shim { get; set; }
-
     /// <inheritdoc/>
     public InjectStatus InjectSend(ReadOnlySpan<byte> ipDatagram, uint interfaceIndex) => Send(ipDatagram, interfaceIndex);
 

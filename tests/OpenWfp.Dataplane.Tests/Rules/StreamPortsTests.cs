@@ -1,10 +1,10 @@
 using OpenWfp.Dataplane.Live;
 using OpenWfp.Dataplane.Rules;
+using OpenWfp.Dataplane.Tests.Live;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
-using OpenWfp.Dataplane.Tests.Live;
 
 namespace OpenWfp.Dataplane.Tests.Rules;
 
@@ -60,9 +60,10 @@ public sealed class StreamPortsTests
         var engine = new FilterEngine();
         var options = new DataplaneOptions();
         engine.AddFilter(StreamFilter(("IP_REMOTE_PORT", 80), ("IP_REMOTE_PORT", 443)));
-        engine.AddFilter(StreamFilter(("IP_LOCAL_PORT", 8080), ("IP_PROTOCOL", 6)));
+        engine.AddFilter(StreamFilter(("IP_LOCAL_PORT", 8080), ("IP_REMOTE_PORT", 1234)));
         var plan = RulePlanner.Plan(engine.Current, options);
         Assert.Equal(new FamilyPlan(HookMode.TcpPorts, HookMode.TcpPorts, HookMode.None) { StreamPorts = "80,443,8080" }, plan.V4);
+        Assert.Equal("80,443,8080", RulePlanner.StreamPorts(engine.Current, LayerIds.StreamV4));
         Assert.True(plan.V6.IsOff);
 
         // An ALE filter: other connections are queued for their first packet.
@@ -76,7 +77,7 @@ public sealed class StreamPortsTests
         Assert.Equal(HookMode.EveryPacket, plan.V4.Input);
 
         // A STREAM filter that can match any port: no narrowing.
-        engine.AddFilter(StreamFilter(("IP_PROTOCOL", 6)));
+        engine.AddFilter(StreamFilter());
         plan = RulePlanner.Plan(engine.Current, options);
         Assert.Equal(HookMode.EveryPacket, plan.V4.Output);
         Assert.Null(plan.V4.StreamPorts);
@@ -118,6 +119,6 @@ public sealed class StreamPortsTests
         Conditions = [.. conditions.Select(c => new FilterCondition(
             Stream.Field(c.Field).ConditionKey!.Value,
             FwpMatchType.Equal,
-            FwpConditionValue.Of(c.Field == "IP_PROTOCOL" ? FwpValue.FromUInt8((byte)c.Value) : FwpValue.FromUInt16((ushort)c.Value))))],
+            FwpConditionValue.Of(FwpValue.FromUInt16((ushort)c.Value))))],
     };
 }
