@@ -321,7 +321,13 @@ internal sealed class QueueWorker : IDisposable
         else if (verdict.ResetConnection)
         {
             _counters.Blocked++;
-            ResetConnection(packet.PacketId, kept, payload);
+            if (!ResetConnection(packet.PacketId, kept, payload) && _identity is { } identity && verdict.Tuple.Protocol == IpProtocol.Tcp
+                && verdict.Direction is not TrafficDirection.Forward)
+            {
+                // No RST reached the local socket (no raw socket): abort it through sock_diag instead (ECONNABORTED).
+                identity.TryAbortSocket(verdict.Tuple, out _);
+            }
+
             if (verdict.Tuple.IpVersion != 0 && _events is { } log && log.ShouldRecord(NetEventType.ClassifyDrop))
             {
                 Record(log, NetEventType.ClassifyDrop, in verdict);
@@ -638,32 +644,37 @@ internal sealed class QueueWorker : IDisposable
     /// FWPS_STREAM_ACTION_DROP_CONNECTION: the packet is dropped with the Block bit, which the rules save on the
     /// connection so the kernel drops the rest of it, and both ends get a RST (docs/DATAPLANE.md, Resetting a connection).
     /// </summary>
-    private void ResetConnection(uint packetId, uint kept, ReadOnlySpan<byte> segment)
+    /// <returns>True when both RSTs were sent.</returns>
+    private bool ResetConnection(uint packetId, uint kept, ReadOnlySpan<byte> segment)
     {
         // The resets go first: each injected packet carries our Permit bits, which the rules save on the connection; the
         // verdict's Block bit, sent after them, is the one that stays.
-        SendResets(segment);
+        var sent = SendResets(segment);
         Emit(packetId, NfQueueConstants.NfRepeat, kept | _marks.Block);
         _counters.ConnectionsReset++;
+        return sent;
     }
 
-    private void SendResets(ReadOnlySpan<byte> segment)
+    private bool SendResets(ReadOnlySpan<byte> segment)
     {
         if (_raw is not { } raw)
         {
-            return;
+            return false;
         }
 
         // The segment's receiver first, then its sender: for a packet this host sends, that is the peer, then the local socket.
-        if (TcpReset.TryWrite(segment, towardSender: false, _rst, out var length))
+        var sent = 0;
+        if (TcpReset.TryWrite(segment, towardSender: false, _rst, out var length) && raw.Send(_rst.AsSpan(0, length), 0) == 0)
         {
-            raw.Send(_rst.AsSpan(0, length), 0);
+            sent++;
         }
 
-        if (TcpReset.TryWrite(segment, towardSender: true, _rst, out length))
+        if (TcpReset.TryWrite(segment, towardSender: true, _rst, out length) && raw.Send(_rst.AsSpan(0, length), 0) == 0)
         {
-            raw.Send(_rst.AsSpan(0, length), 0);
+            sent++;
         }
+
+        return sent == 2;
     }
 
     /// <summary>
