@@ -257,6 +257,7 @@ public sealed class LiveDataplane : IDisposable
             s.HeldOverflows += c.HeldOverflows;
             s.ConnectionsReset += c.ConnectionsReset;
             s.Modified += c.Modified;
+            s.HeldSentEarly += c.HeldSentEarly;
         }
     }
 
@@ -468,6 +469,9 @@ public struct DataplaneStats
 
     /// <summary>Held packets given the default decision because a queue held <see cref="DataplaneOptions.MaxHeldPackets"/>.</summary>
     public long HeldOverflows { get; set; }
+
+    /// <summary>Held outbound data sent to the peer before its verdict, because the local socket retransmitted it (docs/DATAPLANE.md, Held packets).</summary>
+    public long HeldSentEarly { get; set; }
 
     /// <summary>TCP connections reset (FWPS_STREAM_ACTION_DROP_CONNECTION, or a stream out of buffer): RSTs to both ends, the rest dropped.</summary>
     public long ConnectionsReset { get; set; }

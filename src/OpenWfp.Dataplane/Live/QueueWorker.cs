@@ -341,6 +341,14 @@ internal sealed class QueueWorker : IDisposable
             _counters.Modified++;
             _queue.VerdictWithPayload(packet.PacketId, NfQueueConstants.NfRepeat, _shim!.ModifiedPacket, kept | _marks.Permit);
         }
+        else if (!verdict.IsPermitted && verdict.Absorbed && verdict.FilterId == 0 && _heldCount > 0
+            && packet.Hook == NfQueueConstants.NfInetLocalOut && verdict.LayerId is LayerIds.StreamV4 or LayerIds.StreamV6)
+        {
+            // The local socket retransmits data whose verdict waits: the shim drops the copy.
+            _counters.Blocked++;
+            Emit(packet.PacketId, NfQueueConstants.NfDrop);
+            SendHeldOnRetransmit(payload);
+        }
         else if (verdict.Reason == ShimReason.Unparsed)
         {
             _counters.UnparsedPackets++;
@@ -517,6 +525,10 @@ internal sealed class QueueWorker : IDisposable
         {
             buffer = RentCopy(length);
             payload[..length].CopyTo(buffer);
+
+            // A packet this host sends is queued before its checksum is finished (CHECKSUM_PARTIAL: the TCP field holds
+            // only the pseudo-header sum); sent again through a raw socket it must carry the whole checksum.
+            Checksums.Fix(buffer.AsSpan(0, length));
             _queue.Verdict(packetId, NfQueueConstants.NfDrop);
             headers = length;
         }
@@ -584,7 +596,7 @@ internal sealed class QueueWorker : IDisposable
                 _counters.Released++;
                 if (held.Copy is { } copy)
                 {
-                    ReleaseCopy(in release, copy, held.HeaderLength);
+                    ReleaseCopy(in release, copy, held.HeaderLength, held.Sent);
                 }
                 else if (release.ResetConnection)
                 {
@@ -618,8 +630,44 @@ internal sealed class QueueWorker : IDisposable
         }
     }
 
+    /// <summary>
+    /// The local socket retransmitted a segment whose copy we hold: it has timed out and, in loss recovery, sends no new
+    /// data until that segment is acknowledged — which the callout may be waiting for. The held bytes then go to the
+    /// peer, so the connection moves on; the callout still decides on the data that follows (docs/DATAPLANE.md, Held packets).
+    /// </summary>
+    private void SendHeldOnRetransmit(ReadOnlySpan<byte> retransmitted)
+    {
+        for (var i = 0; i < _heldCount; i++)
+        {
+            ref var held = ref _held[i];
+            if (held.Copy is { } copy && !held.Sent && SameConnection(copy, retransmitted))
+            {
+                _raw!.Send(copy.AsSpan(0, held.HeaderLength), 0);
+                _counters.HeldSentEarly++;
+                held = held with { Sent = true };
+            }
+        }
+    }
+
+    /// <summary>True when both IPv4/IPv6 TCP segments have the same addresses and ports in the same direction.</summary>
+    internal static bool SameConnection(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (a.Length < 40 || b.Length < 40 || a[0] >> 4 != b[0] >> 4)
+        {
+            return false;
+        }
+
+        if (a[0] >> 4 == 4)
+        {
+            int ha = (a[0] & 0x0F) * 4, hb = (b[0] & 0x0F) * 4;
+            return a.Length >= ha + 4 && b.Length >= hb + 4 && a.Slice(12, 8).SequenceEqual(b.Slice(12, 8)) && a.Slice(ha, 4).SequenceEqual(b.Slice(hb, 4));
+        }
+
+        return a.Length >= 44 && b.Length >= 44 && a.Slice(8, 32).SequenceEqual(b.Slice(8, 32)) && a.Slice(40, 4).SequenceEqual(b.Slice(40, 4));
+    }
+
     /// <summary>A held packet that was copied and dropped from the queue: its copy goes out when permitted (marked as ours, so it is not queued again).</summary>
-    private void ReleaseCopy(in ShimRelease release, byte[] copy, int length)
+    private void ReleaseCopy(in ShimRelease release, byte[] copy, int length, bool sent)
     {
         if (release.ResetConnection)
         {
@@ -634,7 +682,10 @@ internal sealed class QueueWorker : IDisposable
         else
         {
             _counters.Permitted++;
-            _raw!.Send(copy.AsSpan(0, length), 0);
+            if (!sent)
+            {
+                _raw!.Send(copy.AsSpan(0, length), 0);
+            }
         }
 
         ReturnCopy(copy);
@@ -739,6 +790,9 @@ internal sealed class QueueWorker : IDisposable
 
         /// <summary>Packets that went on with new bytes (NFQA_PAYLOAD).</summary>
         public long Modified;
+
+        /// <summary>Held outbound data sent before its verdict because the local socket retransmitted it.</summary>
+        public long HeldSentEarly;
     }
 }
 
@@ -746,5 +800,5 @@ internal sealed class QueueWorker : IDisposable
 /// A packet waiting for its verdict: its id, the mark bits that are not ours, and how much of its headers is kept — or,
 /// for data this host sends, a copy of the whole packet (it left the queue: see QueueWorker.Hold).
 /// </summary>
-internal readonly record struct HeldPacket(uint Id, uint KeptMark, int HeaderLength, byte[]? Copy);
+internal readonly record struct HeldPacket(uint Id, uint KeptMark, int HeaderLength, byte[]? Copy, bool Sent = false);
 
