@@ -120,7 +120,8 @@ measure() { # measure PORT
 start_wfpd() { # start_wfpd CONDITION-ARGS...
     local dir=$WORK/wfpd-$RANDOM
     mkdir -p "$dir/state"
-    nsx "$NSA" "${WFPD[@]}" --state-dir "$dir/state" --socket "$dir/bfe.sock" >"$dir/wfpd.log" 2>&1 &
+    # ip netns exec directly (not through a shell function): $! is then wfpd itself, which stop_wfpd signals.
+    ip netns exec "$NSA" "${WFPD[@]}" --state-dir "$dir/state" --socket "$dir/bfe.sock" >"$dir/wfpd.log" 2>&1 &
     WFPD_PID=$!
     PIDS+=("$WFPD_PID")
     "${WFP[@]}" wait --socket "$dir/bfe.sock" >/dev/null 2>&1 || { log "wfpd did not start: $(tail -1 "$dir/wfpd.log")"; return 1; }
@@ -129,8 +130,12 @@ start_wfpd() { # start_wfpd CONDITION-ARGS...
     sleep 0.5
     log "rules: $(nsx "$NSA" iptables-nft -t mangle -S OPENWFP-OUT | tr '\n' ';')"
 }
-stop_wfpd() { kill -TERM "$WFPD_PID" 2>/dev/null; wait "$WFPD_PID" 2>/dev/null; }
 queued() { nsx "$NSA" awk '$1 == 7000 {print $8}' /proc/net/netfilter/nfnetlink_queue; }
+stop_wfpd() {
+    kill -TERM "$WFPD_PID" 2>/dev/null
+    wait "$WFPD_PID" 2>/dev/null
+    wait_for 10 sh -c "[ -z \"\$(ip netns exec $NSA awk '\$1 == 7000' /proc/net/netfilter/nfnetlink_queue)\" ]"
+}
 
 log "baseline"
 NONE=$(measure 9000)
