@@ -24,6 +24,8 @@ public sealed class NfQueue : IDisposable
     private readonly NetlinkReceiveBatch _batch;
     private readonly int[] _packetSlots;
     private readonly byte[] _send;
+    private readonly NfQueueOptions _options;
+    private volatile bool _detached;
     private int _packetCount;
     private int _sendLength;
     private uint _sequence;
@@ -33,6 +35,7 @@ public sealed class NfQueue : IDisposable
     private NfQueue(NetlinkSocket socket, NfQueueOptions options)
     {
         _socket = socket;
+        _options = options;
         QueueNumber = options.QueueNumber;
         var payload = options.CopyMode == NfQueueConstants.CopyPacket ? (int)Math.Min(options.CopyRange, (uint)NfQueueMessageWriter.MaxAttributePayload) : 0;
         _batch = new NetlinkReceiveBatch(options.BatchSize, NetlinkConstants.Align(payload + SlotHeadroom));
@@ -99,6 +102,11 @@ public sealed class NfQueue : IDisposable
     public int Receive(int timeoutMilliseconds)
     {
         _packetCount = 0;
+        if (_detached)
+        {
+            return 0;
+        }
+
         var block = timeoutMilliseconds != 0;
         if (block && timeoutMilliseconds != _timeoutSet)
         {
@@ -204,11 +212,35 @@ public sealed class NfQueue : IDisposable
         _sendLength += NfQueueMessageWriter.WriteBatchVerdict(_send.AsSpan(_sendLength), ++_sequence, QueueNumber, highestPacketId, verdict, mark);
     }
 
+    /// <summary>True once <see cref="TakeOver"/> gave the socket to another instance: this one sends and receives nothing more.</summary>
+    public bool Detached => _detached;
+
+    /// <summary>
+    /// A new instance on the same bound socket, with its own buffers, for a new reader thread; this instance is detached
+    /// (its receives return nothing, its buffered and later verdicts are discarded, and disposing it leaves the socket
+    /// open). Made for a reader thread that hangs: another thread takes the queue over while the old thread may still
+    /// hold this instance. A verdict the old thread sent just before the detach can only be for a packet it received,
+    /// so at worst the kernel answers ENOENT.
+    /// </summary>
+    /// <returns>The instance that owns the socket from now on.</returns>
+    /// <remarks>Called from any thread; the kernel accepts verdicts only from the bound socket's port, so the socket is shared, not reopened.</remarks>
+    public NfQueue TakeOver()
+    {
+        _detached = true;
+        return new NfQueue(_socket, _options) { _sequence = _sequence + 0x10000 };
+    }
+
     /// <summary>Sends the buffered verdicts with one send(2). A failed send is counted in <see cref="NfQueueStats.SendErrors"/>.</summary>
     public void Flush()
     {
         if (_sendLength == 0)
         {
+            return;
+        }
+
+        if (_detached)
+        {
+            _sendLength = 0;
             return;
         }
 
@@ -254,6 +286,11 @@ public sealed class NfQueue : IDisposable
     /// <summary>Sends buffered verdicts and closes the socket; the kernel then drops packets still waiting for a verdict.</summary>
     public void Dispose()
     {
+        if (_detached)
+        {
+            return;
+        }
+
         try
         {
             Flush();

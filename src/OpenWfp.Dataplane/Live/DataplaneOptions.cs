@@ -34,6 +34,20 @@ public sealed class DataplaneOptions
     /// <summary>Find the process behind new connections (ALE_APP_ID, ALE_USER_ID) when a filter reads them, and for net events.</summary>
     public bool ProcessIdentity { get; init; } = true;
 
+    /// <summary>
+    /// Most packets one queue keeps without a verdict while callouts wait for more stream data, defer, or pend
+    /// (docs/DATAPLANE.md, Held packets). Past it the oldest held packet gets the default decision. The kernel's queue
+    /// (<see cref="QueueMaxLength"/>) holds them, so this stays well below it.
+    /// </summary>
+    public int MaxHeldPackets { get; init; } = 1024;
+
+    /// <summary>
+    /// How long one packet may stay in classification before the watchdog gives it the default decision and replaces
+    /// the queue's thread (a callout that hangs must not stop the traffic; docs/DATAPLANE.md, A callout that hangs).
+    /// <see cref="TimeSpan.Zero"/> or less turns the watchdog off.
+    /// </summary>
+    public TimeSpan ClassifyDeadline { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Prefix of the iptables chains wfpd owns (tests use their own).</summary>
     public string ChainPrefix { get; init; } = "OPENWFP";
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using OpenWfp.Dataplane.Rules;
 using OpenWfp.Engine;
 using OpenWfp.Engine.Policy;
@@ -26,7 +27,13 @@ public sealed class LiveDataplane : IDisposable
     private readonly DataplaneOptions _options;
     private readonly RulesManager _rules;
     private readonly List<QueueWorker> _workers = [];
+    private readonly Lock _workersLock = new();
     private readonly Lock _commitLock = new();
+    private RawInjector? _injector;
+    private Thread? _watchdog;
+    private volatile bool _watchdogStopping;
+    private DataplaneStats _retired;
+    private long _workersReplaced;
     private NamespaceThread? _kernel;
     private ConntrackClient? _conntrack;
     private PolicySnapshot? _applied;
@@ -90,6 +97,16 @@ public sealed class LiveDataplane : IDisposable
         _started = true;
         try
         {
+            // Injection sockets live in the namespace they are opened in: this one.
+            try
+            {
+                _injector = RawInjector.Open(_options.Marks);
+            }
+            catch (IOException e)
+            {
+                Log(DataplaneLogLevel.Warning, $"callouts cannot inject packets and connections cannot be reset: {e.Message}");
+            }
+
             // The queues are bound first: if another process (a running wfpd) owns one, this start fails before it
             // touches any rule, so it cannot tear down the rules of the instance that is running.
             for (var i = 0; i < _options.QueueCount; i++)
@@ -100,9 +117,20 @@ public sealed class LiveDataplane : IDisposable
                     MaxLength = _options.QueueMaxLength,
                     FailOpen = _options.FailOpen,
                 });
-                var worker = new QueueWorker(queue, _engine, _events, _options);
-                _workers.Add(worker);
+                var worker = new QueueWorker(queue, _engine, _events, _options, _injector);
+                lock (_workersLock)
+                {
+                    _workers.Add(worker);
+                }
+
                 worker.Start();
+            }
+
+            if (_options.ClassifyDeadline > TimeSpan.Zero)
+            {
+                // Created here, so it is in this namespace too, and so are the replacement workers it starts.
+                _watchdog = new Thread(Watch) { IsBackground = true, Name = "wfp queue watchdog" };
+                _watchdog.Start();
             }
 
             // Every later rule change runs on this thread, which stays in the network namespace Start was called in:
@@ -152,9 +180,30 @@ public sealed class LiveDataplane : IDisposable
         get
         {
             long total = 0;
-            foreach (var w in _workers)
+            lock (_workersLock)
             {
-                total += w.LoopAllocatedBytes;
+                foreach (var w in _workers)
+                {
+                    total += w.LoopAllocatedBytes;
+                }
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Packets the queues hold without a verdict right now (waiting for callouts).</summary>
+    internal int HeldNow
+    {
+        get
+        {
+            var total = 0;
+            lock (_workersLock)
+            {
+                foreach (var w in _workers)
+                {
+                    total += w.HeldNow;
+                }
             }
 
             return total;
@@ -165,8 +214,26 @@ public sealed class LiveDataplane : IDisposable
     /// <returns>A snapshot of the counters.</returns>
     public DataplaneStats Stats()
     {
-        var s = new DataplaneStats { Reauthorizations = Interlocked.Read(ref _reauthorizations), ConnectionsReauthorized = Interlocked.Read(ref _connectionsReauthorized) };
-        foreach (var w in _workers)
+        DataplaneStats s;
+        lock (_workersLock)
+        {
+            s = _retired;
+            foreach (var w in _workers)
+            {
+                Add(ref s, w);
+            }
+        }
+
+        s.Reauthorizations = Interlocked.Read(ref _reauthorizations);
+        s.ConnectionsReauthorized = Interlocked.Read(ref _connectionsReauthorized);
+        s.WorkersReplaced = Interlocked.Read(ref _workersReplaced);
+        s.Injected = _injector?.Injected ?? 0;
+        s.InjectFailures = _injector?.Failed ?? 0;
+        return s;
+    }
+
+    private static void Add(ref DataplaneStats s, QueueWorker w)
+    {
         {
             var c = w.Counters;
             var shim = w.ShimCounters;
@@ -185,9 +252,60 @@ public sealed class LiveDataplane : IDisposable
             s.Classifications += shim.Classifications;
             s.FragmentsHeld += shim.FragmentsHeld;
             s.DatagramsReassembled += shim.DatagramsReassembled;
+            s.Held += c.Held;
+            s.Released += c.Released;
+            s.HeldOverflows += c.HeldOverflows;
+            s.ConnectionsReset += c.ConnectionsReset;
+            s.Modified += c.Modified;
+            s.HeldSentEarly += c.HeldSentEarly;
         }
+    }
 
-        return s;
+    /// <summary>
+    /// Checks the queue threads a few times per deadline. One whose packet has been in classification past the deadline
+    /// (a callout that hangs) is replaced: the queue's socket passes to a new worker with a fresh shim, every packet the
+    /// hung worker had received gets the default decision, and the hung thread, if it ever returns, finds itself
+    /// abandoned and leaves without touching the queue. The hung callout itself is the engine's to disable.
+    /// </summary>
+    private void Watch()
+    {
+        var deadline = _options.ClassifyDeadline;
+        var period = TimeSpan.FromTicks(Math.Clamp(deadline.Ticks / 4, TimeSpan.TicksPerMillisecond * 5, TimeSpan.TicksPerSecond));
+        var deadlineTicks = (long)(deadline.TotalSeconds * Stopwatch.Frequency);
+        while (!_watchdogStopping)
+        {
+            Thread.Sleep(period);
+            var before = Stopwatch.GetTimestamp() - deadlineTicks;
+            lock (_workersLock)
+            {
+                for (var i = 0; i < _workers.Count && !_watchdogStopping; i++)
+                {
+                    if (_workers[i].IsStuck(before, out var packetId))
+                    {
+                        _workers[i] = Replace(_workers[i], packetId);
+                    }
+                }
+            }
+        }
+    }
+
+    private QueueWorker Replace(QueueWorker stuck, uint packetId)
+    {
+        stuck.Abandon();
+        Add(ref _retired, stuck);
+        var queue = stuck.Queue.TakeOver();
+
+        // Every packet up to the stuck one is answered now (the stuck one, the hung worker's earlier ones still waiting
+        // in its unsent verdicts, and the packets it held); the new worker answers the rest of the hung worker's last
+        // batch when its own first packet arrives.
+        var fallback = _options.PermitMalformed ?? _options.FailOpen;
+        queue.BatchVerdict(packetId, fallback ? NfQueueConstants.NfAccept : NfQueueConstants.NfDrop);
+        queue.Flush();
+        var worker = new QueueWorker(queue, _engine, _events, _options, _injector, takesOver: true);
+        worker.Start();
+        Interlocked.Increment(ref _workersReplaced);
+        Log(DataplaneLogLevel.Error, $"queue {queue.QueueNumber}: a packet stayed in classification longer than {_options.ClassifyDeadline.TotalMilliseconds:0} ms (a callout hangs): it got the default decision ({(fallback ? "permit" : "block")}) and a new thread reads the queue");
+        return worker;
     }
 
     private void OnCommitted(PolicySnapshot snapshot)
@@ -227,6 +345,9 @@ public sealed class LiveDataplane : IDisposable
     private void StopCore()
     {
         _engine.Committed -= OnCommitted;
+        _watchdogStopping = true;
+        _watchdog?.Join(TimeSpan.FromSeconds(5));
+        _watchdog = null;
         lock (_commitLock)
         {
             if (_started)
@@ -245,12 +366,18 @@ public sealed class LiveDataplane : IDisposable
                 _started = false;
             }
 
-            foreach (var w in _workers)
+            lock (_workersLock)
             {
-                w.Dispose();
+                foreach (var w in _workers)
+                {
+                    w.Dispose();
+                }
+
+                _workers.Clear();
             }
 
-            _workers.Clear();
+            _injector?.Dispose();
+            _injector = null;
             _conntrack?.Dispose();
             _conntrack = null;
             _kernel?.Dispose();
@@ -264,6 +391,8 @@ public sealed class LiveDataplane : IDisposable
         {
             HookMode.FirstPacket => "first packet of each connection",
             HookMode.EveryPacket => "every packet",
+            HookMode.TcpPorts => "every TCP packet on the STREAM filters' ports",
+            HookMode.FirstPacketAndTcpPorts => "first packet of each connection, every TCP packet on the STREAM filters' ports",
             _ => "nothing",
         };
 
@@ -331,4 +460,31 @@ public struct DataplaneStats
 
     /// <summary>Connections whose decision was cleared by those commits.</summary>
     public long ConnectionsReauthorized { get; set; }
+
+    /// <summary>Packets kept without a verdict (a stream callout wanted more data, deferred, or an ALE callout pended).</summary>
+    public long Held { get; set; }
+
+    /// <summary>Held packets that got their verdict later.</summary>
+    public long Released { get; set; }
+
+    /// <summary>Held packets given the default decision because a queue held <see cref="DataplaneOptions.MaxHeldPackets"/>.</summary>
+    public long HeldOverflows { get; set; }
+
+    /// <summary>Held outbound data sent to the peer before its verdict, because the local socket retransmitted it (docs/DATAPLANE.md, Held packets).</summary>
+    public long HeldSentEarly { get; set; }
+
+    /// <summary>TCP connections reset (FWPS_STREAM_ACTION_DROP_CONNECTION, or a stream out of buffer): RSTs to both ends, the rest dropped.</summary>
+    public long ConnectionsReset { get; set; }
+
+    /// <summary>Packets that went on with bytes the shim rewrote (a stream edit, or shifted sequence numbers).</summary>
+    public long Modified { get; set; }
+
+    /// <summary>Datagrams injected (by callouts, and the resets).</summary>
+    public long Injected { get; set; }
+
+    /// <summary>Injections that failed (invalid datagram, no route, no buffer).</summary>
+    public long InjectFailures { get; set; }
+
+    /// <summary>Queue threads replaced because a packet stayed in classification past <see cref="DataplaneOptions.ClassifyDeadline"/>.</summary>
+    public long WorkersReplaced { get; set; }
 }

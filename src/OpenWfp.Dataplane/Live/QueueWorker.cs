@@ -33,8 +33,23 @@ internal sealed class QueueWorker : IDisposable
     internal const uint LoopbackInterfaceIndex = 1;
 
 
+    /// <summary>Bytes of a held packet kept for a later reset: an IPv6 header and the longest TCP header.</summary>
+    private const int HeldHeaderBytes = 40 + 60;
+
+    /// <summary>The copy buffer for a held segment up to a 1500-byte MTU (larger ones are GSO packets, up to 64 KiB).</summary>
+    private const int SmallCopy = 2048;
+
     private readonly NfQueue _queue;
     private readonly FilterEngine _engine;
+    private readonly RawInjector? _raw;
+    private readonly WorkerInjector _injector;
+    private readonly byte[] _rst = new byte[TcpReset.MaxLength];
+    private readonly HeldPacket[] _held;
+    private readonly byte[] _heldHeaders;
+    private readonly ShimRelease[] _releases = new ShimRelease[64];
+    private readonly bool _orphansBeforeFirst;
+    private readonly Stack<byte[]> _smallCopies = new();
+    private readonly Stack<byte[]> _largeCopies = new();
     private readonly NetEventLog? _events;
     private readonly MarkBits _marks;
     private readonly bool _permitMalformed;
@@ -52,11 +67,31 @@ internal sealed class QueueWorker : IDisposable
     private uint _runVerdict;
     private uint? _runMark;
     private uint _runLastId;
+    private int _heldCount;
+    private volatile bool _abandoned;
+    private long _classifyingSince;
+    private uint _classifyingId;
+    private bool _firstSeen;
 
-    public QueueWorker(NfQueue queue, FilterEngine engine, NetEventLog? events, DataplaneOptions options)
+    /// <summary>A worker for <paramref name="queue"/>.</summary>
+    /// <param name="queue">The bound queue (the worker owns it).</param>
+    /// <param name="engine">The engine.</param>
+    /// <param name="events">Where drops and resets are logged.</param>
+    /// <param name="options">Marks, defaults, the held-packet bound.</param>
+    /// <param name="raw">The namespace's raw sockets for injection; null: injection and resets fail.</param>
+    /// <param name="takesOver">
+    /// True for a replacement of a worker that hung: packets queued before this worker's first one were received by the
+    /// hung worker and get the default verdict.
+    /// </param>
+    public QueueWorker(NfQueue queue, FilterEngine engine, NetEventLog? events, DataplaneOptions options, RawInjector? raw = null, bool takesOver = false)
     {
         _queue = queue;
         _engine = engine;
+        _raw = raw;
+        _injector = new WorkerInjector(raw);
+        _orphansBeforeFirst = takesOver;
+        _held = new HeldPacket[Math.Max(1, options.MaxHeldPackets)];
+        _heldHeaders = new byte[_held.Length * HeldHeaderBytes];
         _events = events;
         _marks = options.Marks;
         _permitMalformed = options.PermitMalformed ?? options.FailOpen;
@@ -66,6 +101,30 @@ internal sealed class QueueWorker : IDisposable
     }
 
     public ushort QueueNumber => _queue.QueueNumber;
+
+    /// <summary>The queue this worker reads (the watchdog takes it over when the worker hangs).</summary>
+    public NfQueue Queue => _queue;
+
+    /// <summary>Packets whose verdict waits (for a stream callout's data, a deferral, or a pended classification).</summary>
+    public int HeldNow => Volatile.Read(ref _heldCount);
+
+    /// <summary>
+    /// The id of the packet being classified when its classification started before <paramref name="startedBefore"/>
+    /// (a Stopwatch timestamp); the first packet a worker sees is exempt, as it pays for compiling the code it runs.
+    /// </summary>
+    public bool IsStuck(long startedBefore, out uint packetId)
+    {
+        packetId = Volatile.Read(ref _classifyingId);
+        var since = Interlocked.Read(ref _classifyingSince);
+        return since != 0 && since < startedBefore && !_abandoned;
+    }
+
+    /// <summary>Gives up on a hung worker: when its thread returns, it leaves without touching the queue again.</summary>
+    public void Abandon()
+    {
+        _abandoned = true;
+        _stopping = true;
+    }
 
     /// <summary>A copy of this worker's counters (read without locking; each is written by the worker thread only).</summary>
     public WorkerCounters Counters => _counters;
@@ -111,13 +170,14 @@ internal sealed class QueueWorker : IDisposable
             {
                 FlowOwners = _identity,
                 UnparsedDecision = _permitMalformed ? ActionType.Permit : ActionType.Block,
+                Injector = _injector,
             });
         }
         catch (Exception e) when (e is NetlinkException or IOException or UnauthorizedAccessException)
         {
             _log?.Invoke(DataplaneLogLevel.Warning, $"queue {QueueNumber}: process identity is off: {e.Message}");
             _identity = null;
-            _shim = new PacketShim(_engine, new ShimOptions { UnparsedDecision = _permitMalformed ? ActionType.Permit : ActionType.Block });
+            _shim = new PacketShim(_engine, new ShimOptions { UnparsedDecision = _permitMalformed ? ActionType.Permit : ActionType.Block, Injector = _injector });
         }
         finally
         {
@@ -139,16 +199,27 @@ internal sealed class QueueWorker : IDisposable
                 continue;
             }
 
-            for (var i = 0; i < count; i++)
+            for (var i = 0; i < count && !_abandoned; i++)
             {
                 HandleDatagram(_queue.Datagram(i));
             }
 
-            if (count > 0)
+            if (_abandoned)
             {
-                EmitRun();
-                _queue.Flush();
+                // The watchdog gave this worker's packets their verdicts and a new worker reads the queue now.
+                return;
             }
+
+            // Held packets whose verdict came: from this batch's classifications, or — on a receive timeout — from a
+            // callout that completed a pend or continued a stream from another thread.
+            if (count == 0)
+            {
+                _shim!.Poll(MonotonicNanoseconds(Stopwatch.GetTimestamp()));
+            }
+
+            ReleaseHeld();
+            EmitRun();
+            _queue.Flush();
 
             // What the loop allocated (receive, parse, shim, classify, verdict, net events): the allocation test's proof.
             Interlocked.Add(ref _loopAllocatedBytes, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
@@ -217,9 +288,68 @@ internal sealed class QueueWorker : IDisposable
         var gid = packet.Has(NfQueueConstants.NfqaGid) ? packet.Gid : uint.MaxValue;
         _identity?.SetPacketHint(uid, gid);
 
-        var verdict = Classify(_shim!, payload, packet.Hook, packet.InDevice, packet.OutDevice, MonotonicNanoseconds(Stopwatch.GetTimestamp()));
+        if (!_firstSeen)
+        {
+            _firstSeen = true;
+            if (_orphansBeforeFirst && packet.PacketId > 1)
+            {
+                // Received by the worker this one replaced and never answered: the default verdict.
+                _queue.BatchVerdict(packet.PacketId - 1, _permitMalformed ? NfQueueConstants.NfAccept : NfQueueConstants.NfDrop);
+            }
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _classifyingId, packet.PacketId);
+        Interlocked.Exchange(ref _classifyingSince, _counters.Packets > 1 ? started : 0);
+        var verdict = Classify(_shim!, payload, packet.Hook, packet.InDevice, packet.OutDevice, MonotonicNanoseconds(started), packet.PacketId);
+        Interlocked.Exchange(ref _classifyingSince, 0);
+        if (_abandoned)
+        {
+            return;
+        }
+
         var kept = packet.Mark & ~_marks.Mask;
-        if (verdict.Reason == ShimReason.Unparsed)
+        if (verdict.Held)
+        {
+            // Data this host sends is copied and dropped from the queue: while its packet sits in the queue, the local TCP
+            // neither sends more nor retransmits (the skb is still in a host queue), so the callout would never get the
+            // data it asked for. The copy is injected when the shim releases it.
+            var copy = _raw is not null && packet.Hook == NfQueueConstants.NfInetLocalOut
+                && verdict.Tuple.Protocol == IpProtocol.Tcp && (verdict.TcpFlags & TcpFlags.Syn) == 0;
+            Hold(packet.PacketId, kept, payload, copy);
+        }
+        else if (verdict.ResetConnection)
+        {
+            _counters.Blocked++;
+            if (!ResetConnection(packet.PacketId, kept, payload) && _identity is { } identity && verdict.Tuple.Protocol == IpProtocol.Tcp
+                && verdict.Direction is not TrafficDirection.Forward)
+            {
+                // No RST reached the local socket (no raw socket): abort it through sock_diag instead (ECONNABORTED).
+                identity.TryAbortSocket(verdict.Tuple, out _);
+            }
+
+            if (verdict.Tuple.IpVersion != 0 && _events is { } log && log.ShouldRecord(NetEventType.ClassifyDrop))
+            {
+                Record(log, NetEventType.ClassifyDrop, in verdict);
+            }
+        }
+        else if (verdict.Modified && verdict.IsPermitted)
+        {
+            // The shim rewrote the packet (a stream edit, or sequence numbers shifted by an earlier edit): NFQA_PAYLOAD
+            // carries the new bytes. No Established bit: every later packet of the flow must come back to be shifted too.
+            _counters.Permitted++;
+            _counters.Modified++;
+            _queue.VerdictWithPayload(packet.PacketId, NfQueueConstants.NfRepeat, _shim!.ModifiedPacket, kept | _marks.Permit);
+        }
+        else if (!verdict.IsPermitted && verdict.Absorbed && verdict.FilterId == 0 && _heldCount > 0
+            && packet.Hook == NfQueueConstants.NfInetLocalOut && verdict.LayerId is LayerIds.StreamV4 or LayerIds.StreamV6)
+        {
+            // The local socket retransmits data whose verdict waits: the shim drops the copy.
+            _counters.Blocked++;
+            Emit(packet.PacketId, NfQueueConstants.NfDrop);
+            SendHeldOnRetransmit(payload);
+        }
+        else if (verdict.Reason == ShimReason.Unparsed)
         {
             _counters.UnparsedPackets++;
             Emit(packet.PacketId, verdict.IsPermitted ? NfQueueConstants.NfAccept : NfQueueConstants.NfDrop);
@@ -271,7 +401,7 @@ internal sealed class QueueWorker : IDisposable
     /// netfilter hook and the devices — lo makes it loopback — and the interface is the one the packet leaves or
     /// arrives by. A test drives this with a capture's packets to compare the live decision with the replay's.
     /// </summary>
-    internal static ShimVerdict Classify(PacketShim shim, ReadOnlySpan<byte> payload, uint hook, uint inDevice, uint outDevice, long timestampNanoseconds)
+    internal static ShimVerdict Classify(PacketShim shim, ReadOnlySpan<byte> payload, uint hook, uint inDevice, uint outDevice, long timestampNanoseconds, ulong packetTag = 0)
     {
         var direction = hook switch
         {
@@ -281,7 +411,7 @@ internal sealed class QueueWorker : IDisposable
             _ => TrafficDirection.Unknown,
         };
         var interfaceIndex = direction is TrafficDirection.Outbound or TrafficDirection.Loopback ? outDevice : inDevice;
-        return shim.Process(payload, LinkType.Raw, timestampNanoseconds, interfaceIndex, trace: null, direction);
+        return shim.Process(payload, LinkType.Raw, timestampNanoseconds, interfaceIndex, trace: null, direction, packetTag);
     }
 
     /// <summary>
@@ -308,6 +438,13 @@ internal sealed class QueueWorker : IDisposable
     /// </summary>
     private void Emit(uint packetId, uint verdict, uint? mark = null)
     {
+        if (_heldCount > 0)
+        {
+            // A batch verdict would also answer the held packets (it covers every queued id up to its last).
+            _queue.Verdict(packetId, verdict, mark);
+            return;
+        }
+
         if (_runLength > 0 && (verdict != _runVerdict || mark != _runMark))
         {
             EmitRun();
@@ -353,6 +490,242 @@ internal sealed class QueueWorker : IDisposable
         {
             _counters.ConnectsAborted++;
         }
+    }
+
+    /// <summary>
+    /// Keeps a packet without a verdict until the shim releases it. The kernel holds the packet itself; the bound keeps a
+    /// stuck callout from filling the kernel's queue (whose length is the real limit): past it the oldest held packet
+    /// gets the default verdict.
+    /// </summary>
+    private void Hold(uint packetId, uint kept, ReadOnlySpan<byte> payload, bool copy)
+    {
+        // Earlier packets' run goes out first: once a packet is held no batch verdict may cover it.
+        EmitRun();
+        if (_heldCount == _held.Length)
+        {
+            _counters.HeldOverflows++;
+            if (_held[0].Copy is { } lost)
+            {
+                // Already out of the queue: the sender's TCP retransmits it.
+                ReturnCopy(lost);
+            }
+            else
+            {
+                _queue.Verdict(_held[0].Id, _permitMalformed ? NfQueueConstants.NfAccept : NfQueueConstants.NfDrop);
+            }
+
+            RemoveHeld(0);
+        }
+
+        var slot = _heldCount;
+        var headers = Math.Min(payload.Length, HeldHeaderBytes);
+        payload[..headers].CopyTo(_heldHeaders.AsSpan(slot * HeldHeaderBytes));
+        byte[]? buffer = null;
+        if (copy && RawInjector.TryLength(payload, out var length))
+        {
+            buffer = RentCopy(length);
+            payload[..length].CopyTo(buffer);
+
+            // A packet this host sends is queued before its checksum is finished (CHECKSUM_PARTIAL: the TCP field holds
+            // only the pseudo-header sum); sent again through a raw socket it must carry the whole checksum.
+            Checksums.Fix(buffer.AsSpan(0, length));
+            _queue.Verdict(packetId, NfQueueConstants.NfDrop);
+            headers = length;
+        }
+
+        _held[slot] = new HeldPacket(packetId, kept, headers, buffer);
+        Volatile.Write(ref _heldCount, slot + 1);
+        _counters.Held++;
+    }
+
+    /// <summary>A buffer for a held packet's copy: 2 KiB for a segment up to the MTU, 64 KiB for a GSO one; reused once released.</summary>
+    private byte[] RentCopy(int length)
+    {
+        var pool = length <= SmallCopy ? _smallCopies : _largeCopies;
+        return pool.Count > 0 ? pool.Pop() : new byte[length <= SmallCopy ? SmallCopy : ushort.MaxValue + 1];
+    }
+
+    private void ReturnCopy(byte[] buffer) => (buffer.Length == SmallCopy ? _smallCopies : _largeCopies).Push(buffer);
+
+    private void RemoveHeld(int index)
+    {
+        var after = _heldCount - index - 1;
+        if (after > 0)
+        {
+            Array.Copy(_held, index + 1, _held, index, after);
+            _heldHeaders.AsSpan((index + 1) * HeldHeaderBytes, after * HeldHeaderBytes).CopyTo(_heldHeaders.AsSpan(index * HeldHeaderBytes));
+        }
+
+        Volatile.Write(ref _heldCount, _heldCount - 1);
+    }
+
+    /// <summary>
+    /// Verdicts for held packets the shim has decided: permit (NF_REPEAT with the Permit bit), block (NF_DROP),
+    /// classify again (NF_REPEAT with our bits cleared, so the rules queue it again), or reset the connection.
+    /// </summary>
+    private void ReleaseHeld()
+    {
+        if (_shim is not { } shim)
+        {
+            return;
+        }
+
+        int drained;
+        while ((drained = shim.DrainReleases(_releases)) > 0)
+        {
+            for (var r = 0; r < drained; r++)
+            {
+                ref readonly var release = ref _releases[r];
+                var index = -1;
+                for (var i = 0; i < _heldCount; i++)
+                {
+                    if (_held[i].Id == (uint)release.PacketTag)
+                    {
+                        index = i;
+                        break;
+                    }
+                }
+
+                if (index < 0)
+                {
+                    // Already given the default verdict (the bound), or not a packet of this worker.
+                    continue;
+                }
+
+                var held = _held[index];
+                _counters.Released++;
+                if (held.Copy is { } copy)
+                {
+                    ReleaseCopy(in release, copy, held.HeaderLength, held.Sent);
+                }
+                else if (release.ResetConnection)
+                {
+                    _counters.Blocked++;
+                    _queue.Verdict(held.Id, NfQueueConstants.NfRepeat, held.KeptMark | _marks.Block);
+                    SendResets(_heldHeaders.AsSpan(index * HeldHeaderBytes, held.HeaderLength));
+                    _counters.ConnectionsReset++;
+                }
+                else if (release.Reclassify)
+                {
+                    _queue.Verdict(held.Id, NfQueueConstants.NfRepeat, held.KeptMark);
+                }
+                else if (release.Action == ActionType.Block)
+                {
+                    _counters.Blocked++;
+                    _queue.Verdict(held.Id, NfQueueConstants.NfDrop);
+                }
+                else
+                {
+                    _counters.Permitted++;
+                    _queue.Verdict(held.Id, NfQueueConstants.NfRepeat, held.KeptMark | _marks.Permit);
+                }
+
+                RemoveHeld(index);
+            }
+
+            if (drained < _releases.Length)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The local socket retransmitted a segment whose copy we hold: it has timed out and, in loss recovery, sends no new
+    /// data until that segment is acknowledged — which the callout may be waiting for. The held bytes then go to the
+    /// peer, so the connection moves on; the callout still decides on the data that follows (docs/DATAPLANE.md, Held packets).
+    /// </summary>
+    private void SendHeldOnRetransmit(ReadOnlySpan<byte> retransmitted)
+    {
+        for (var i = 0; i < _heldCount; i++)
+        {
+            ref var held = ref _held[i];
+            if (held.Copy is { } copy && !held.Sent && SameConnection(copy, retransmitted))
+            {
+                _raw!.Send(copy.AsSpan(0, held.HeaderLength), 0);
+                _counters.HeldSentEarly++;
+                held = held with { Sent = true };
+            }
+        }
+    }
+
+    /// <summary>True when both IPv4/IPv6 TCP segments have the same addresses and ports in the same direction.</summary>
+    internal static bool SameConnection(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (a.Length < 40 || b.Length < 40 || a[0] >> 4 != b[0] >> 4)
+        {
+            return false;
+        }
+
+        if (a[0] >> 4 == 4)
+        {
+            int ha = (a[0] & 0x0F) * 4, hb = (b[0] & 0x0F) * 4;
+            return a.Length >= ha + 4 && b.Length >= hb + 4 && a.Slice(12, 8).SequenceEqual(b.Slice(12, 8)) && a.Slice(ha, 4).SequenceEqual(b.Slice(hb, 4));
+        }
+
+        return a.Length >= 44 && b.Length >= 44 && a.Slice(8, 32).SequenceEqual(b.Slice(8, 32)) && a.Slice(40, 4).SequenceEqual(b.Slice(40, 4));
+    }
+
+    /// <summary>A held packet that was copied and dropped from the queue: its copy goes out when permitted (marked as ours, so it is not queued again).</summary>
+    private void ReleaseCopy(in ShimRelease release, byte[] copy, int length, bool sent)
+    {
+        if (release.ResetConnection)
+        {
+            _counters.Blocked++;
+            SendResets(copy.AsSpan(0, length));
+            _counters.ConnectionsReset++;
+        }
+        else if (release.Action == ActionType.Block && !release.Reclassify)
+        {
+            _counters.Blocked++;
+        }
+        else
+        {
+            _counters.Permitted++;
+            if (!sent)
+            {
+                _raw!.Send(copy.AsSpan(0, length), 0);
+            }
+        }
+
+        ReturnCopy(copy);
+    }
+
+    /// <summary>
+    /// FWPS_STREAM_ACTION_DROP_CONNECTION: the packet is dropped with the Block bit, which the rules save on the
+    /// connection so the kernel drops the rest of it, and both ends get a RST (docs/DATAPLANE.md, Resetting a connection).
+    /// </summary>
+    /// <returns>True when both RSTs were sent.</returns>
+    private bool ResetConnection(uint packetId, uint kept, ReadOnlySpan<byte> segment)
+    {
+        // The resets go first: each injected packet carries our Permit bits, which the rules save on the connection; the
+        // verdict's Block bit, sent after them, is the one that stays.
+        var sent = SendResets(segment);
+        Emit(packetId, NfQueueConstants.NfRepeat, kept | _marks.Block);
+        _counters.ConnectionsReset++;
+        return sent;
+    }
+
+    private bool SendResets(ReadOnlySpan<byte> segment)
+    {
+        if (_raw is not { } raw)
+        {
+            return false;
+        }
+
+        // The segment's receiver first, then its sender: for a packet this host sends, that is the peer, then the local socket.
+        var sent = 0;
+        if (TcpReset.TryWrite(segment, towardSender: false, _rst, out var length) && raw.Send(_rst.AsSpan(0, length), 0) == 0)
+        {
+            sent++;
+        }
+
+        if (TcpReset.TryWrite(segment, towardSender: true, _rst, out length) && raw.Send(_rst.AsSpan(0, length), 0) == 0)
+        {
+            sent++;
+        }
+
+        return sent == 2;
     }
 
     /// <summary>
@@ -402,5 +775,30 @@ internal sealed class QueueWorker : IDisposable
         public long BatchedVerdicts;
         public long Faults;
         public long ConnectsAborted;
+
+        /// <summary>Packets whose verdict was held.</summary>
+        public long Held;
+
+        /// <summary>Held packets that got their verdict from the shim.</summary>
+        public long Released;
+
+        /// <summary>Held packets given the default verdict because too many were held.</summary>
+        public long HeldOverflows;
+
+        /// <summary>Connections reset (DROP_CONNECTION, or a stream out of buffer).</summary>
+        public long ConnectionsReset;
+
+        /// <summary>Packets that went on with new bytes (NFQA_PAYLOAD).</summary>
+        public long Modified;
+
+        /// <summary>Held outbound data sent before its verdict because the local socket retransmitted it.</summary>
+        public long HeldSentEarly;
     }
 }
+
+/// <summary>
+/// A packet waiting for its verdict: its id, the mark bits that are not ours, and how much of its headers is kept — or,
+/// for data this host sends, a copy of the whole packet (it left the queue: see QueueWorker.Hold).
+/// </summary>
+internal readonly record struct HeldPacket(uint Id, uint KeptMark, int HeaderLength, byte[]? Copy, bool Sent = false);
+

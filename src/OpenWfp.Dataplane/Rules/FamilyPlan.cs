@@ -11,4 +11,10 @@ public sealed record FamilyPlan(HookMode Output, HookMode Input, HookMode Forwar
 
     /// <summary>True when every hook is <see cref="HookMode.None"/>.</summary>
     public bool IsOff => Output == HookMode.None && Input == HookMode.None && Forward == HookMode.None;
+
+    /// <summary>
+    /// The TCP ports of <see cref="HookMode.TcpPorts"/> and <see cref="HookMode.FirstPacketAndTcpPorts"/>, as
+    /// iptables' multiport match writes them ("80,443", at most 15), or null.
+    /// </summary>
+    public string? StreamPorts { get; init; }
 }

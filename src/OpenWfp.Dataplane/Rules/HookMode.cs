@@ -14,4 +14,13 @@ public enum HookMode
 
     /// <summary>Every packet not decided in this pass (per-packet layers have filters).</summary>
     EveryPacket,
+
+    /// <summary>
+    /// Every TCP packet from or to one of the family's <see cref="FamilyPlan.StreamPorts"/>, nothing else: the only
+    /// per-packet layer with filters is STREAM, and each of its filters names its local or remote ports.
+    /// </summary>
+    TcpPorts,
+
+    /// <summary><see cref="FirstPacket"/> for every connection, and <see cref="TcpPorts"/> as well.</summary>
+    FirstPacketAndTcpPorts,
 }

@@ -36,6 +36,28 @@ public sealed record RulePlan(FamilyPlan V4, FamilyPlan V6, ushort QueueNumber, 
             return $"queues {QueueNumber}..{QueueNumber + QueueCount - 1} go past the last queue number {ushort.MaxValue}";
         }
 
+        foreach (var family in (FamilyPlan[])[V4, V6])
+        {
+            var ports = family.Output is HookMode.TcpPorts or HookMode.FirstPacketAndTcpPorts
+                || family.Input is HookMode.TcpPorts or HookMode.FirstPacketAndTcpPorts
+                || family.Forward is HookMode.TcpPorts or HookMode.FirstPacketAndTcpPorts;
+            if (ports && !ValidPorts(family.StreamPorts))
+            {
+                return $"TCP port queueing needs 1 to 15 comma-separated ports (got \"{family.StreamPorts}\")";
+            }
+        }
+
         return Marks is null ? "the plan has no mark bits" : Marks.Problem();
+    }
+
+    private static bool ValidPorts(string? ports)
+    {
+        if (string.IsNullOrEmpty(ports))
+        {
+            return false;
+        }
+
+        var parts = ports.Split(',');
+        return parts.Length <= 15 && Array.TrueForAll(parts, p => ushort.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) && v != 0);
     }
 }

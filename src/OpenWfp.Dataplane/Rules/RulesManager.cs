@@ -239,12 +239,21 @@ public sealed class RulesManager
             text.Append(CultureInfo.InvariantCulture, $"{chain} -m mark ! --mark 0x0/{mask} -j CONNMARK --save-mark --nfmask {mask} --ctmask {mask}\n");
             text.Append(CultureInfo.InvariantCulture, $"{chain} -m connmark --mark {block}/{block} -j DROP\n");
             text.Append(CultureInfo.InvariantCulture, $"{chain} -m mark ! --mark 0x0/{mask} -j RETURN\n");
-            if (mode == HookMode.FirstPacket)
+            if (mode is HookMode.TcpPorts or HookMode.FirstPacketAndTcpPorts)
+            {
+                // Before the fast path: connections on these ports are inspected packet by packet even once decided.
+                text.Append(CultureInfo.InvariantCulture, $"{chain} -p tcp -m multiport --ports {family.StreamPorts} -j NFQUEUE {queue}\n");
+            }
+
+            if (mode is HookMode.FirstPacket or HookMode.FirstPacketAndTcpPorts)
             {
                 text.Append(CultureInfo.InvariantCulture, $"{chain} -m connmark --mark {decided}/{decided} -j RETURN\n");
             }
 
-            text.Append(CultureInfo.InvariantCulture, $"{chain} -j NFQUEUE {queue}\n");
+            if (mode != HookMode.TcpPorts)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{chain} -j NFQUEUE {queue}\n");
+            }
         }
 
         return text;
