@@ -8,6 +8,7 @@ var config = new Option<string?>("--config") { Description = $"A JSON config fil
 var noDataplane = new Option<bool>("--no-dataplane") { Description = "Serve the management API only; touch nothing in the kernel." };
 var failOpen = new Option<bool>("--fail-open") { Description = "Let packets pass while wfpd is down or overloaded (default: fail-closed, they are dropped)." };
 var queue = new Option<ushort?>("--queue") { Description = "The first NFQUEUE number to bind (default 7000).", HelpName = "N" };
+var calloutDeadline = new Option<int?>("--remote-callout-deadline-ms") { Description = "How long a classify waits for a remote callout's answer before acting as if the callout were unregistered (default 100).", HelpName = "MS" };
 var root = new RootCommand(
     "wfpd: the OpenWfp Base Filtering Engine. Owns the filter database, sessions and transactions, persistent and " +
     "boot-time policy, net events and change notifications, and serves the Fwpm* API over gRPC on a Unix socket " +
@@ -25,6 +26,7 @@ root.Options.Add(config);
 root.Options.Add(noDataplane);
 root.Options.Add(failOpen);
 root.Options.Add(queue);
+root.Options.Add(calloutDeadline);
 root.SetAction(async (parse, cancel) =>
 {
     try
@@ -37,6 +39,7 @@ root.SetAction(async (parse, cancel) =>
             Dataplane = settings.Dataplane && !parse.GetValue(noDataplane),
             FailOpen = settings.FailOpen || parse.GetValue(failOpen),
             QueueNumber = parse.GetValue(queue) ?? settings.QueueNumber,
+            RemoteCalloutDeadlineMs = parse.GetValue(calloutDeadline) ?? settings.RemoteCalloutDeadlineMs,
         };
         return await DaemonHost.RunAsync(settings, cancel);
     }
