@@ -19,7 +19,7 @@ internal sealed class RemoteCalloutSession
 {
     private readonly RemoteCalloutHub _hub;
     private readonly ILogger _log;
-    private readonly Channel<CalloutServerMessage> _outgoing = Channel.CreateUnbounded<CalloutServerMessage>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<CalloutServerMessage> _outgoing = Channel.CreateUnbounded<CalloutServerMessage>();
     private readonly ConcurrentDictionary<ulong, PendingClassify> _waiting = new();
     private readonly ConcurrentDictionary<ulong, (IPacketInjector Injector, RemoteCalloutCounters Counters)> _pended = new();
     private readonly ConcurrentQueue<PendingClassify> _pool = new();
@@ -40,7 +40,7 @@ internal sealed class RemoteCalloutSession
     /// <summary>The hub the session belongs to.</summary>
     public RemoteCalloutHub Hub => _hub;
 
-    /// <summary>What to send to the client, in order.</summary>
+    /// <summary>What to send to the client, in order (one reader; Count tells it whether more are queued).</summary>
     public ChannelReader<CalloutServerMessage> Outgoing => _outgoing.Reader;
 
     /// <summary>True once the stream has ended.</summary>

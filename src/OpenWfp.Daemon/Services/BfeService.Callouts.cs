@@ -77,7 +77,7 @@ internal sealed partial class BfeService
                 {
                     // Buffer while more are queued; the last one of a burst flushes them all in one socket write.
                     stream.WriteOptions = outgoing.Count > 0 ? BufferHint : null;
-                    await stream.WriteAsync(message, ended.Token);
+                    await stream.WriteAsync(message);
                 }
             }
         }
