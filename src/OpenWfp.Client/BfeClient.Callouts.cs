@@ -99,19 +99,22 @@ public sealed partial class BfeClient
     }
 
     /// <summary>One CalloutSession stream: the handlers of its keys, the acknowledgements awaited, the reader task.</summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The write gate's wait handle is never created; the call is disposed when the reader ends.")]
     internal sealed class CalloutConnection
     {
         private readonly AsyncDuplexStreamingCall<V1.CalloutClientMessage, V1.CalloutServerMessage> _call;
         private readonly ConcurrentDictionary<Guid, FwpsCallout0> _handlers = new();
         private readonly ConcurrentDictionary<ulong, TaskCompletionSource<V1.CalloutAck>> _acks = new();
-        private readonly SemaphoreSlim _writeGate = new(1, 1);
+        private static readonly WriteOptions BufferHint = new(WriteFlags.BufferHint);
+
+        // One writer task: gRPC allows one write at a time, and a burst of answers goes out in one flush.
+        private readonly System.Threading.Channels.Channel<V1.CalloutClientMessage> _outgoing = System.Threading.Channels.Channel.CreateUnbounded<V1.CalloutClientMessage>();
         private long _nextToken;
         private volatile WfpException? _ended;
 
         public CalloutConnection(BfeClient client)
         {
             _call = client.Raw.CalloutSession(cancellationToken: client.Lifetime);
+            _ = Task.Run(WriteAllAsync);
             _ = Task.Run(ReadAsync);
         }
 
@@ -169,7 +172,7 @@ public sealed partial class BfeClient
                     throw ended;
                 }
 
-                await WriteAsync(message(token)).ConfigureAwait(false);
+                Write(message(token));
                 var answer = await ack.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                 if (answer.ErrorCode != 0)
                 {
@@ -182,25 +185,32 @@ public sealed partial class BfeClient
             }
         }
 
-        private async Task WriteAsync(V1.CalloutClientMessage message)
+        private void Write(V1.CalloutClientMessage message)
         {
-            await _writeGate.WaitAsync().ConfigureAwait(false);
-            try
+            if (!_outgoing.Writer.TryWrite(message))
             {
-                await _call.RequestStream.WriteAsync(message).ConfigureAwait(false);
-            }
-            catch (RpcException e)
-            {
-                throw _ended ?? WfpErrorTrailers.FromRpcException(e);
-            }
-            catch (InvalidOperationException)
-            {
-                // The request stream is complete: the call has ended.
                 throw _ended ?? new WfpException(WfpError.SessionAborted, "the callout session has ended");
             }
-            finally
+        }
+
+        private async Task WriteAllAsync()
+        {
+            var outgoing = _outgoing.Reader;
+            try
             {
-                _writeGate.Release();
+                while (await outgoing.WaitToReadAsync().ConfigureAwait(false))
+                {
+                    while (outgoing.TryRead(out var message))
+                    {
+                        // Buffer while more are queued; the last of a burst flushes them all.
+                        _call.RequestStream.WriteOptions = outgoing.Count > 0 ? BufferHint : null;
+                        await _call.RequestStream.WriteAsync(message).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (Exception e) when (e is RpcException or InvalidOperationException or OperationCanceledException or ObjectDisposedException or IOException)
+            {
+                // The call has ended: the reader sees it too and fails what waits.
             }
         }
 
@@ -215,7 +225,7 @@ public sealed partial class BfeClient
                     switch (message.MessageCase)
                     {
                         case V1.CalloutServerMessage.MessageOneofCase.Classify:
-                            await WriteAsync(new V1.CalloutClientMessage { Result = Classify(message.Classify) }).ConfigureAwait(false);
+                            Write(new V1.CalloutClientMessage { Result = Classify(message.Classify) });
                             break;
                         case V1.CalloutServerMessage.MessageOneofCase.Ack:
                             if (_acks.TryGetValue(message.Ack.Token, out var ack))
@@ -250,6 +260,7 @@ public sealed partial class BfeClient
             }
 
             _ended = ended;
+            _outgoing.Writer.TryComplete();
             foreach (var token in _acks.Keys)
             {
                 if (_acks.TryGetValue(token, out var ack))
