@@ -206,6 +206,31 @@ public sealed class RemoteCalloutTests
         }
     }
 
+    [Fact]
+    public async Task DeadlineOutOfRange_IsOneLineAtStart()
+    {
+        var state = WfpdProcess.NewStateDirectory();
+        try
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "wfpd.dll"), "--state-dir", state, "--socket", Path.Combine(state, "bfe.sock"), "--no-dataplane", "--remote-callout-deadline-ms", "0"])
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var wfpd = Process.Start(psi)!;
+            var errors = await wfpd.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            await wfpd.WaitForExitAsync();
+
+            Assert.Equal(1, wfpd.ExitCode);
+            Assert.Equal("wfpd: remoteCalloutDeadlineMs 0: must be 1 to 60000 milliseconds", errors.Trim());
+        }
+        finally
+        {
+            WfpdProcess.DeleteDirectory(state);
+        }
+    }
+
     internal static async Task<(Guid Key, FilterSpec Filter)> CalloutFilterAsync(BfeClient client, bool permitIfUnregistered = false, string? contextText = null)
     {
         var key = Guid.NewGuid();
