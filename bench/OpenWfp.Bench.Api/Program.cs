@@ -13,6 +13,13 @@ using V1 = OpenWfp.Protocol.V1;
 //   2. a single AddFilter with its implicit commit, 2,000 times: median and 99th percentile;
 //   3. the same with a persistent filter (the SQLite write is in the commit).
 // Usage: dotnet run -c Release --project bench/OpenWfp.Bench.Api [-- --rounds N]
+//        dotnet run -c Release --project bench/OpenWfp.Bench.Api -- --remote-callouts [SECONDS]   (RemoteCalloutBench.cs)
+if (args.Length > 0 && args[0] == "--remote-callouts" && OperatingSystem.IsLinux())
+{
+    await OpenWfp.Bench.Api.RemoteCalloutBench.RunAsync(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 3);
+    return;
+}
+
 var rounds = args.Length == 2 && args[0] == "--rounds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
 var state = Path.Combine(Path.GetTempPath(), "wfpd-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(state);

@@ -10,6 +10,7 @@ var failOpen = new Option<bool>("--fail-open") { Description = "Let packets pass
 var queue = new Option<ushort?>("--queue") { Description = "The first NFQUEUE number to bind (default 7000).", HelpName = "N" };
 var calloutDir = new Option<string?>("--callout-dir") { Description = "Load callout plug-ins (*.dll) from DIR, and follow it: files added, replaced or removed while wfpd runs are loaded or unloaded (docs/CALLOUTS.md).", HelpName = "DIR" };
 var calloutDeadline = new Option<int?>("--callout-deadline-ms") { Description = "A callout whose classify call runs longer than this is declared hung and acts as unregistered (default 200).", HelpName = "MS" };
+var remoteCalloutDeadline = new Option<int?>("--remote-callout-deadline-ms") { Description = "How long a classify waits for a remote callout's answer before acting as if the callout were unregistered (default 100).", HelpName = "MS" };
 var root = new RootCommand(
     "wfpd: the OpenWfp Base Filtering Engine. Owns the filter database, sessions and transactions, persistent and " +
     "boot-time policy, net events and change notifications, and serves the Fwpm* API over gRPC on a Unix socket " +
@@ -29,6 +30,7 @@ root.Options.Add(failOpen);
 root.Options.Add(queue);
 root.Options.Add(calloutDir);
 root.Options.Add(calloutDeadline);
+root.Options.Add(remoteCalloutDeadline);
 root.SetAction(async (parse, cancel) =>
 {
     try
@@ -43,6 +45,7 @@ root.SetAction(async (parse, cancel) =>
             QueueNumber = parse.GetValue(queue) ?? settings.QueueNumber,
             CalloutDirectory = parse.GetValue(calloutDir) ?? settings.CalloutDirectory,
             CalloutDeadlineMs = parse.GetValue(calloutDeadline) ?? settings.CalloutDeadlineMs,
+            RemoteCalloutDeadlineMs = parse.GetValue(remoteCalloutDeadline) ?? settings.RemoteCalloutDeadlineMs,
         };
         return await DaemonHost.RunAsync(settings, cancel);
     }

@@ -9,6 +9,9 @@ using OpenWfp.Protocol.V1;
 //        get-filter SOCKET KEY, delete-filter SOCKET KEY, get-sd SOCKET KEY, set-dacl SOCKET KEY SDDL
 //                             per-object security; print "<command> ok [detail]" or "<command> <status> <fwp-error>"
 //        count SOCKET         print "count <number of filters the caller can enumerate>"
+//        remote-callout SOCKET KEY once|hang
+//                             register a remote callout; print "register ok" or "register <fwp-error>"; once: exit,
+//                             hang: stay registered, print "classify <request id>" for each classify and never answer
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: OpenWfp.Daemon.TestClient dynamic-add|read|write|count SOCKET | get-filter|delete-filter|get-sd SOCKET KEY | set-dacl SOCKET KEY SDDL");
@@ -78,6 +81,29 @@ try
         case "set-dacl":
             await client.SetSecurityInfoAsync(new SetSecurityInfoRequest { ObjectType = ObjectType.Filter, Object = new ObjectRef { Key = args[2] }, SecurityInfo = 0x4, Sddl = args[3] });
             Console.WriteLine("set-dacl ok");
+            return 0;
+        case "remote-callout":
+            using (var callouts = client.CalloutSession())
+            {
+                await callouts.RequestStream.WriteAsync(new CalloutClientMessage { Register = new CalloutRegister { Token = 1, CalloutKey = args[2] } });
+                while (await callouts.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                    var message = callouts.ResponseStream.Current;
+                    if (message.Ack is { } ack)
+                    {
+                        Console.WriteLine(ack.ErrorCode == 0 ? "register ok" : $"register {ack.Error}");
+                        if (args[3] == "once" || ack.ErrorCode != 0)
+                        {
+                            return ack.ErrorCode == 0 ? 0 : 1;
+                        }
+                    }
+                    else if (message.Classify is { } classify)
+                    {
+                        Console.WriteLine($"classify {classify.RequestId}");
+                    }
+                }
+            }
+
             return 0;
         default:
             Console.Error.WriteLine($"unknown command {args[0]}");

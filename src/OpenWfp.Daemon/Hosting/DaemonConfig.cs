@@ -69,6 +69,9 @@ internal sealed record DaemonConfig
     /// <summary>Largest request accepted, in bytes (larger ones get RESOURCE_EXHAUSTED).</summary>
     public int MaxRequestBytes { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>How long a classify waits for a remote callout's answer before acting as unregistered (docs/CALLOUTS.md, Remote callouts).</summary>
+    public int RemoteCalloutDeadlineMs { get; init; } = 100;
+
     private static readonly JsonSerializerOptions FileOptions = new()
     {
         PropertyNameCaseInsensitive = true,

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OpenWfp.Bfe;
 using OpenWfp.Bfe.Persistence;
+using OpenWfp.Daemon.Callouts;
 using OpenWfp.Daemon.Services;
 using OpenWfp.Dataplane.Live;
 using OpenWfp.Dataplane.Rules;
@@ -42,6 +43,11 @@ internal static class DaemonHost
             throw new DaemonStartException(missing);
         }
 
+        if (config.RemoteCalloutDeadlineMs is <= 0 or > 60_000)
+        {
+            throw new DaemonStartException($"remoteCalloutDeadlineMs {config.RemoteCalloutDeadlineMs}: must be 1 to 60000 milliseconds");
+        }
+
         using var bfe = new BaseFilteringEngine(config.ToAccessPolicy(), store);
         var bootProblems = bfe.ApplyBootTimePolicy();
         PrepareSocket(config.Socket);
@@ -65,6 +71,7 @@ internal static class DaemonHost
         });
         builder.Services.AddSingleton(bfe);
         builder.Services.AddSingleton(config);
+        builder.Services.AddSingleton(new RemoteCalloutHub(bfe.Engine, bfe.Access, TimeSpan.FromMilliseconds(config.RemoteCalloutDeadlineMs)));
         builder.Services.AddHostedService<PolicyStartup>();
         // Callouts are registered before the data plane starts deciding packets (docs/CALLOUTS.md, Loading callouts).
         builder.Services.AddHostedService<Callouts.BuiltinCalloutHost>();
