@@ -176,6 +176,8 @@ internal static class ClientMap
             Direction = e.Direction,
             IsLoopback = e.IsLoopback,
             ReauthReason = e.ReauthReason,
+            CalloutId = e.CalloutId,
+            CalloutDetail = e.CalloutDetail.Length == 0 ? null : e.CalloutDetail,
             TerminatingFilters = terminating,
             Sequence = e.Sequence,
         };

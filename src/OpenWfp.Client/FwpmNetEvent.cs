@@ -58,6 +58,12 @@ public sealed record FwpmNetEvent
     /// <summary>reauthReason.</summary>
     public uint ReauthReason { get; init; }
 
+    /// <summary>OpenWfp extension: the run-time id of the callout whose filter decided, 0 if none.</summary>
+    public uint CalloutId { get; init; }
+
+    /// <summary>OpenWfp extension: what that callout said about its decision (an HTTP request line, a DNS name), or null.</summary>
+    public string? CalloutDetail { get; init; }
+
     /// <summary>The terminating filter of each sublayer that had one.</summary>
     public IReadOnlyList<FwpmTerminatingFilter> TerminatingFilters { get; init; } = [];
 

@@ -72,6 +72,15 @@ public struct NetEventRecord
     /// <summary>isLoopback.</summary>
     public bool IsLoopback { get; set; }
 
+    /// <summary>
+    /// OpenWfp extension: the run-time id of the callout whose filter decided (0 when the deciding filter is not a
+    /// callout's). WFP's CLASSIFY_DROP names the filter only; a callout's own word is <see cref="CalloutDetail"/>.
+    /// </summary>
+    public uint CalloutId { get; set; }
+
+    /// <summary>OpenWfp extension: what the callout said about its decision (an HTTP request line, a DNS name), or null.</summary>
+    public string? CalloutDetail { get; set; }
+
     /// <summary>reauthReason (0 when the classify was not a reauthorization).</summary>
     public uint ReauthReason { get; set; }
 

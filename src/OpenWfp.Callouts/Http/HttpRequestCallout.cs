@@ -204,6 +204,8 @@ public sealed class HttpRequestCallout : ICallout
 
     private void Report(in CalloutClassifyContext context, string request)
     {
+        // For the data plane's net event of this packet (it carries the callout id and the request line).
+        CalloutEventNote.Set(context.Filter.CalloutId, request);
         if (!_events.Enabled)
         {
             return;

@@ -118,8 +118,12 @@ internal sealed class EventsCommand(CliConsole console)
 
         var app = NetEventText.App(e);
         var layer = e.LayerName.Length > 0 ? e.LayerName : $"layer {e.LayerId}";
-        return $"{NetEventText.Time(e)}  {paint.Action(NetEventText.Type(e) == "drop" ? "block" : "permit", NetEventText.Type(e).PadRight(5))}  {NetEventText.Direction(e),-3}  {layer,-24}  {NetEventText.Connection(e)}  filter {NetEventText.Filter(e.FilterId, name)}{(app is null ? "" : "  app " + app)}";
+        return $"{NetEventText.Time(e)}  {paint.Action(NetEventText.Type(e) == "drop" ? "block" : "permit", NetEventText.Type(e).PadRight(5))}  {NetEventText.Direction(e),-3}  {layer,-24}  {NetEventText.Connection(e)}  filter {NetEventText.Filter(e.FilterId, name)}{Callout(e)}{(app is null ? "" : "  app " + app)}";
     }
+
+    // The callout whose filter decided, with what it said (an HTTP request line, a DNS name).
+    private static string Callout(FwpmNetEvent e) =>
+        e.CalloutId == 0 ? "" : $"  callout {e.CalloutId}{(e.CalloutDetail is { } d ? $" \"{d}\"" : "")}";
 
     // A filter added after the command started; one that is gone by now keeps only its id.
     private static async Task<string> NameOfAsync(BfeClient client, ulong filterId)

@@ -139,6 +139,12 @@ internal static class DaemonJson
         w.WriteNumber("layerId", e.LayerId);
         w.WriteNumber("filterId", e.FilterId);
         w.WriteString("filterName", filterName);
+        if (e.CalloutId != 0)
+        {
+            w.WriteNumber("calloutId", e.CalloutId);
+            w.WriteString("calloutDetail", e.CalloutDetail);
+        }
+
         w.WriteNumber("ipVersion", e.IpVersion);
         w.WriteString("protocol", NetEventText.Protocol(e.IpProtocol));
         w.WriteString("localAddress", e.LocalAddress?.ToString());

@@ -106,6 +106,8 @@ internal sealed partial class BfeService
             IsLoopback = e.IsLoopback,
             ReauthReason = e.ReauthReason,
             Sequence = e.Sequence,
+            CalloutId = e.CalloutId,
+            CalloutDetail = e.CalloutDetail ?? "",
             UserId = e.UserId?.ToString() ?? "",
         };
         if (e.AppId is { } app)

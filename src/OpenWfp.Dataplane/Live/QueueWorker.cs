@@ -2,6 +2,7 @@ using System.Diagnostics;
 using OpenWfp.Dataplane.Identity;
 using OpenWfp.Dataplane.Rules;
 using OpenWfp.Engine;
+using OpenWfp.Engine.Callouts;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
 using OpenWfp.NetEvents;
@@ -281,6 +282,7 @@ internal sealed class QueueWorker : IDisposable
     private void Decide(ReadOnlySpan<byte> datagram, in NfQueuePacket packet)
     {
         _counters.Packets++;
+        CalloutEventNote.Clear();
         var payload = packet.PayloadLength > 0 && packet.PayloadOffset + packet.PayloadLength <= datagram.Length
             ? datagram.Slice(packet.PayloadOffset, packet.PayloadLength)
             : [];
@@ -757,7 +759,27 @@ internal sealed class QueueWorker : IDisposable
             verdict.FilterId,
             owner.AppId.Reference as byte[],
             owner.Token?.User);
+        if (CalloutEventNote.Take(out var calloutId, out var detail))
+        {
+            e.CalloutId = calloutId;
+            e.CalloutDetail = detail;
+        }
+        else if (verdict.FilterId != 0 && CalloutIdOf(verdict.FilterId) is var id and not 0)
+        {
+            e.CalloutId = id;
+        }
+
         log.Write(in e);
+    }
+
+    /// <summary>The run-time id of the callout a filter calls, 0 when its action is not a callout (an event is no per-packet path).</summary>
+    private uint CalloutIdOf(ulong filterId)
+    {
+        var snapshot = _engine.Current;
+        return snapshot.FilterById(filterId) is { Action: { IsCallout: true } action }
+            && snapshot.CalloutsByKey.TryGetValue(action.CalloutKey, out var callout)
+                ? callout.CalloutId
+                : 0;
     }
 
     /// <summary>What one worker did.</summary>

@@ -6,6 +6,7 @@ using OpenWfp.Engine.Callouts;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Model;
 using OpenWfp.Engine.Values;
+using OpenWfp.NetEvents;
 
 namespace OpenWfp.Dataplane.Tests.Live;
 
@@ -72,7 +73,8 @@ public sealed class BuiltinCalloutLiveTests
         var engine = new FilterEngine();
         var builtins = BuiltinCallouts.Register(engine);
         AddFilter(engine, OpenWfpCallouts.HttpRequest, "STREAM_V4", "POST");
-        var dataplane = new LiveDataplane(engine, events: null, new DataplaneOptions { QueueNumber = 7108, ChainPrefix = "OWFPTEST" });
+        var events = new NetEventLog();
+        var dataplane = new LiveDataplane(engine, events, new DataplaneOptions { QueueNumber = 7108, ChainPrefix = "OWFPTEST" });
         try
         {
             InProcess.Start(lab.Client, dataplane);
@@ -85,6 +87,11 @@ public sealed class BuiltinCalloutLiveTests
             var stats = dataplane.Stats();
             Assert.True(stats.ConnectionsReset >= 2, $"resets {stats.ConnectionsReset}");
             Assert.Contains(builtins.Counters(), c => c.Key == "openwfp.http-request.Blocked" && c.Value == 2);
+
+            // The drop's net event names the callout whose filter decided, and what it saw.
+            var calloutId = engine.Current.CalloutsByKey[OpenWfpCallouts.HttpRequest.Key].CalloutId;
+            var drops = events.Query(new NetEventQuery()).Where(e => e.Type == NetEventType.ClassifyDrop && e.CalloutId == calloutId).ToList();
+            Assert.Contains(drops, e => e.CalloutDetail == "POST lab /upload" && e.LayerId == LayerIds.StreamV4);
         }
         finally
         {
