@@ -66,8 +66,10 @@ internal sealed class AddObjectCommand(CliConsole console)
             sublayer: true));
         add.Subcommands.Add(Create(
             "callout",
-            "Add a callout (FwpmCalloutAdd0) at one layer, for filters whose action is callout:NAME. OpenWfp runs no " +
-            "kernel code: a callout added here has no classify function and returns no verdict of its own (docs/WFPD.md).\n\n" +
+            "Add a callout (FwpmCalloutAdd0) at one layer, for filters whose action is callout:NAME. This is the management " +
+            "object only: its classify function comes from a plug-in wfpd loads (--callout-dir) or a process that registers the " +
+            "key over the socket (Fwps.CalloutRegister0); until then its filters act as unregistered callouts (docs/CALLOUTS.md). " +
+            "OpenWfp's own callouts (openwfp.http-request, openwfp.dns) exist already.\n\n" +
             "Examples:\n" +
             "  wfp add callout --name \"Contoso inspect\" --layer ALE_AUTH_CONNECT_V4\n" +
             "  wfp add filter --layer ALE_AUTH_CONNECT_V4 --action \"callout:Contoso inspect\"",
