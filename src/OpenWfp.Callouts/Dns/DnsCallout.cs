@@ -290,15 +290,14 @@ public sealed class DnsCallout : ICallout
 
     private void Report(in CalloutClassifyContext context, LayerFields fields, byte protocol, CalloutEventKind kind, ReadOnlySpan<char> text)
     {
-        // For the data plane's net event of this packet (it carries the callout id and the name); a block, not per packet.
-        var detail = text.ToString();
-        CalloutEventNote.Set(context.Filter.CalloutId, detail);
+        // For the data plane's net event of this packet (it carries the callout id and the name).
+        CalloutEventNote.Set(context.Filter.CalloutId, text);
         if (!_events.Enabled)
         {
             return;
         }
 
-        var e = new CalloutEvent(context.Filter.CalloutId, context.Layer.LayerId, context.Filter.FilterId, context.Metadata.HasFlowHandle ? context.Metadata.FlowHandle : 0, fields.Tuple(in context, protocol), kind, detail);
+        var e = new CalloutEvent(context.Filter.CalloutId, context.Layer.LayerId, context.Filter.FilterId, context.Metadata.HasFlowHandle ? context.Metadata.FlowHandle : 0, fields.Tuple(in context, protocol), kind, text.ToString());
         if (!_events.Send(e))
         {
             Counters.Increment(DnsCounter.EventFaults);
