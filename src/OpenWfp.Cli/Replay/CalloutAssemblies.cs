@@ -13,7 +13,7 @@ namespace OpenWfp.Cli.Replay;
 /// </summary>
 internal static class CalloutAssemblies
 {
-    public static IReadOnlyList<(Guid Key, string Type, string File)> Load(FilterEngine engine, string path)
+    public static void Load(FilterEngine engine, string path)
     {
         if (!File.Exists(path))
         {
@@ -30,7 +30,7 @@ internal static class CalloutAssemblies
             throw new CliUserException($"--callout-assembly {path}: not a .NET assembly OpenWfp can load: {e.Message}");
         }
 
-        var found = new List<(Guid, string, string)>();
+        var registered = 0;
         foreach (var (type, keys) in types)
         {
             ICallout callout;
@@ -55,12 +55,13 @@ internal static class CalloutAssemblies
                     throw new CliUserException($"--callout-assembly {path}: {type.FullName} {{{key.Key}}}: {e.Message}");
                 }
 
-                found.Add((key.Key, type.FullName ?? type.Name, path));
+                registered++;
             }
         }
 
-        return found.Count > 0
-            ? found
-            : throw new CliUserException($"--callout-assembly {path}: no public ICallout type with a [CalloutKey] attribute and a public parameterless constructor");
+        if (registered == 0)
+        {
+            throw new CliUserException($"--callout-assembly {path}: no public ICallout type with a [CalloutKey] attribute and a public parameterless constructor");
+        }
     }
 }

@@ -24,12 +24,6 @@ internal sealed class OfflineInjector : IPacketInjector
     /// <summary>Everything injected so far.</summary>
     public long Total { get; private set; }
 
-    /// <summary>Pended classifications the callouts completed.</summary>
-    public long Completed { get; private set; }
-
-    /// <summary>Called for a completion (the runner forwards it to the shim), or null.</summary>
-    public Func<ulong, bool>? OnComplete { get; set; }
-
     /// <summary>Takes what was injected since the last call.</summary>
     public IReadOnlyList<InjectedPacket> Take()
     {
@@ -52,11 +46,8 @@ internal sealed class OfflineInjector : IPacketInjector
     // A deferred stream is continued by the shim itself offline (the capture goes on regardless).
     public InjectStatus StreamContinue(ulong flowHandle, StreamDataFlags direction) => InjectStatus.Ok;
 
-    public InjectStatus CompletePended(ulong completionHandle)
-    {
-        Completed++;
-        return OnComplete?.Invoke(completionHandle) == false ? InjectStatus.NoFlow : InjectStatus.Ok;
-    }
+    // The shim completes the classifications it pended itself; a handle that reaches here is one nobody pended.
+    public InjectStatus CompletePended(ulong completionHandle) => InjectStatus.NoFlow;
 
     private InjectStatus Record(string kind, ReadOnlySpan<byte> bytes, StreamDataFlags flags)
     {

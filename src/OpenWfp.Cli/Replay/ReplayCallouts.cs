@@ -17,25 +17,18 @@ internal sealed class ReplayCallouts : ICalloutEvents
     {
         try
         {
-            Builtins = BuiltinCallouts.Register(engine, new BuiltinCalloutOptions { Events = this });
+            BuiltinCallouts.Register(engine, new BuiltinCalloutOptions { Events = this });
         }
         catch (WfpException e) when (e.Error == WfpError.AlreadyExists)
         {
             // The engine is shared with another runner that registered them already (wfp diff replays twice).
-            Builtins = null;
         }
 
         foreach (var path in assemblies)
         {
-            Loaded.AddRange(CalloutAssemblies.Load(engine, path));
+            CalloutAssemblies.Load(engine, path);
         }
     }
-
-    /// <summary>The built-ins' registration (null when another runner on the same engine holds it).</summary>
-    public BuiltinCallouts? Builtins { get; }
-
-    /// <summary>Callouts registered from --callout-assembly files: (key, type name, file).</summary>
-    public List<(Guid Key, string Type, string File)> Loaded { get; } = [];
 
     /// <summary>Where callouts inject while replaying.</summary>
     public OfflineInjector Injector { get; } = new();

@@ -549,8 +549,12 @@ public static class PolicyJsonReader
             }
 
             var text = c.GetString()!;
-            if (!Resolve(text, _calloutNames, LayerCatalog.TryFindCallout, out var key, label, "action.callout")
-                && !(Callouts.OpenWfpCallouts.Find(text) is { } shipped && (key = shipped.Key) != Guid.Empty))
+            if (!Resolve(text, _calloutNames, LayerCatalog.TryFindCallout, out var key, label, "action.callout"))
+            {
+                key = Callouts.OpenWfpCallouts.Find(text)?.Key ?? Guid.Empty;
+            }
+
+            if (key == Guid.Empty)
             {
                 throw Error(label, "action.callout", $"no callout \"{text}\" in this file (callouts must come before the filters that use them) or among the built-in callouts");
             }
