@@ -25,6 +25,13 @@ public sealed class DataplaneOptions
     /// <summary>The mark bits wfpd owns (always used with their mask).</summary>
     public MarkBits Marks { get; init; } = MarkBits.Default;
 
+    /// <summary>
+    /// The eBPF data plane decides ALE_AUTH_CONNECT in the kernel and marks the sockets it permitted with
+    /// <see cref="MarkBits.Kernel"/>: the rules let their new connections pass without queueing them (docs/DATAPLANE.md,
+    /// "Hand-over between the data planes"). False: every connection's first packet comes to wfpd, as without eBPF.
+    /// </summary>
+    public bool KernelDecidesConnect { get; init; }
+
     /// <summary>Packets the kernel may hold for wfpd per queue (NFQA_CFG_QUEUE_MAXLEN).</summary>
     public uint QueueMaxLength { get; init; } = 4096;
 

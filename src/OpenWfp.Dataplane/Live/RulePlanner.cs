@@ -32,7 +32,7 @@ internal static class RulePlanner
 
     /// <summary>The plan for a snapshot.</summary>
     public static RulePlan Plan(PolicySnapshot snapshot, DataplaneOptions options) =>
-        new(Family(snapshot, V4), Family(snapshot, V6), options.QueueNumber, options.QueueCount, options.FailOpen, options.Marks);
+        new(Family(snapshot, V4, options.KernelDecidesConnect), Family(snapshot, V6, options.KernelDecidesConnect), options.QueueNumber, options.QueueCount, options.FailOpen, options.Marks);
 
     /// <summary>True when FLOW_ESTABLISHED of this IP version has filters: TCP connections stay queued until their handshake completes.</summary>
     public static bool NeedsEstablished(PolicySnapshot snapshot, byte ipVersion) =>
@@ -60,7 +60,7 @@ internal static class RulePlanner
         return false;
     }
 
-    private static FamilyPlan Family(PolicySnapshot s, FamilyLayers l)
+    private static FamilyPlan Family(PolicySnapshot s, FamilyLayers l, bool kernelConnect)
     {
         var ale = Any(s, l.Ale);
         var ports = s.HasFilters(l.Stream) ? StreamPorts(s, l.Stream) : null;
@@ -68,7 +68,13 @@ internal static class RulePlanner
             PerPacketMode(s, l.OutboundPerPacket, l.Stream, ports, ale),
             PerPacketMode(s, l.InboundPerPacket, l.Stream, ports, ale),
             s.HasFilters(l.Forward) ? HookMode.EveryPacket : HookMode.None)
-        { StreamPorts = ports };
+        {
+            StreamPorts = ports,
+
+            // With FLOW_ESTABLISHED filters a TCP connection stays queued until its handshake completes, whoever decided
+            // ALE_AUTH_CONNECT.
+            KernelConnect = kernelConnect && !s.HasFilters(l.FlowEstablished),
+        };
     }
 
     /// <summary>

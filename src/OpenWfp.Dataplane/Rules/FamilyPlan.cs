@@ -17,4 +17,12 @@ public sealed record FamilyPlan(HookMode Output, HookMode Input, HookMode Forwar
     /// iptables' multiport match writes them ("80,443", at most 15), or null.
     /// </summary>
     public string? StreamPorts { get; init; }
+
+    /// <summary>
+    /// The eBPF data plane decides ALE_AUTH_CONNECT in the kernel for this family: on OUTPUT, a new connection whose
+    /// packets carry <see cref="MarkBits.Kernel"/> is marked decided and stays in the kernel. Only with
+    /// <see cref="HookMode.FirstPacket"/> or <see cref="HookMode.FirstPacketAndTcpPorts"/> on OUTPUT, where the first
+    /// packet would otherwise go to wfpd for ALE alone.
+    /// </summary>
+    public bool KernelConnect { get; init; }
 }

@@ -19,6 +19,23 @@ public sealed record MarkBits(uint Permit, uint Established, uint Block, uint Ma
     /// <summary>The bits that mean "decided, let the kernel handle it": Permit | Established.</summary>
     public uint Decided => Permit | Established;
 
+    /// <summary>The bits a verdict sets on a packet: Permit | Established | Block.</summary>
+    public uint Verdicts => Permit | Established | Block;
+
+    /// <summary>
+    /// The reserved bit: the eBPF data plane sets it on a socket (SO_MARK) whose connection it permitted at
+    /// ALE_AUTH_CONNECT in the kernel, so that the NFQUEUE rules let the connection's new packets pass without a trip
+    /// to wfpd (docs/DATAPLANE.md, "Hand-over between the data planes"). 0 when <see cref="Mask"/> reserves no bit.
+    /// </summary>
+    public uint Kernel
+    {
+        get
+        {
+            var reserved = Mask & ~Verdicts;
+            return reserved & (0u - reserved); // the lowest reserved bit
+        }
+    }
+
     /// <summary>The layout taking <see cref="Width"/> consecutive bits from bit <paramref name="shift"/> up.</summary>
     /// <param name="shift">The lowest bit, 0–28.</param>
     /// <returns>Permit at <paramref name="shift"/>, Established above it, then Block, then a reserved bit.</returns>

@@ -202,7 +202,7 @@ public sealed class RulesManager
         ThrowIfInvalid(plan);
         var family = plan.ForFamily(ipVersion);
         var marks = plan.Marks;
-        string mask = Hex(marks.Mask), block = Hex(marks.Block), decided = Hex(marks.Decided);
+        string mask = Hex(marks.Mask), verdicts = Hex(marks.Verdicts), block = Hex(marks.Block), decided = Hex(marks.Decided), kernel = Hex(marks.Kernel);
         var queue = plan.QueueCount == 1
             ? $"--queue-num {plan.QueueNumber}"
             : $"--queue-balance {plan.QueueNumber}:{plan.QueueNumber + plan.QueueCount - 1}";
@@ -236,13 +236,24 @@ public sealed class RulesManager
 
             // A packet that comes back marked is the second pass after an NF_REPEAT verdict: keep the decision on the
             // connection, drop it if it was a block, otherwise let the rest of the ruleset see it.
-            text.Append(CultureInfo.InvariantCulture, $"{chain} -m mark ! --mark 0x0/{mask} -j CONNMARK --save-mark --nfmask {mask} --ctmask {mask}\n");
+            // Only the verdict bits mean "second pass": the kernel bit rides on every packet of a socket the eBPF data
+            // plane permitted.
+            var marked = family.KernelConnect ? verdicts : mask;
+            text.Append(CultureInfo.InvariantCulture, $"{chain} -m mark ! --mark 0x0/{marked} -j CONNMARK --save-mark --nfmask {mask} --ctmask {mask}\n");
             text.Append(CultureInfo.InvariantCulture, $"{chain} -m connmark --mark {block}/{block} -j DROP\n");
-            text.Append(CultureInfo.InvariantCulture, $"{chain} -m mark ! --mark 0x0/{mask} -j RETURN\n");
+            text.Append(CultureInfo.InvariantCulture, $"{chain} -m mark ! --mark 0x0/{marked} -j RETURN\n");
             if (mode is HookMode.TcpPorts or HookMode.FirstPacketAndTcpPorts)
             {
                 // Before the fast path: connections on these ports are inspected packet by packet even once decided.
                 text.Append(CultureInfo.InvariantCulture, $"{chain} -p tcp -m multiport --ports {family.StreamPorts} -j NFQUEUE {queue}\n");
+            }
+
+            if (hook == "OUTPUT" && family.KernelConnect && marks.Kernel != 0 && mode is HookMode.FirstPacket or HookMode.FirstPacketAndTcpPorts)
+            {
+                // The kernel decided this new connection at connect()/sendmsg(). Only NEW: after a reauthorization
+                // clears the connection marks, an open connection's next packet comes to wfpd, which reauthorizes it.
+                text.Append(CultureInfo.InvariantCulture, $"{chain} -m mark --mark {kernel}/{kernel} -m conntrack --ctstate NEW -j CONNMARK --set-xmark {decided}/{decided}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{chain} -m mark --mark {kernel}/{kernel} -m conntrack --ctstate NEW -j RETURN\n");
             }
 
             if (mode is HookMode.FirstPacket or HookMode.FirstPacketAndTcpPorts)

@@ -14,7 +14,16 @@ public sealed class MarkBitsTests
         Assert.Equal(0x00400000u, marks.Block);
         Assert.Equal(0x00F00000u, marks.Mask);
         Assert.Equal(0x00300000u, marks.Decided);
+        Assert.Equal(0x00700000u, marks.Verdicts);
+        Assert.Equal(0x00800000u, marks.Kernel);
         Assert.Null(marks.Problem());
+    }
+
+    [Fact]
+    public void KernelIsTheLowestReservedBitOrNone()
+    {
+        Assert.Equal(0x8u, new MarkBits(0x1, 0x2, 0x4, 0x3F).Kernel);
+        Assert.Equal(0u, new MarkBits(0x1, 0x2, 0x4, 0x7).Kernel);
     }
 
     [Theory]
@@ -28,6 +37,7 @@ public sealed class MarkBitsTests
         Assert.Equal(permit << 1, marks.Established);
         Assert.Equal(permit << 2, marks.Block);
         Assert.Equal(mask, marks.Mask);
+        Assert.Equal(permit << 3, marks.Kernel);
         Assert.Null(marks.Problem());
     }
 

@@ -37,6 +37,42 @@ public sealed class RenderTests
     }
 
     [Fact]
+    public void KernelConnectLetsNewKernelPermittedConnectionsPassOnOutputOnly()
+    {
+        var family = new FamilyPlan(HookMode.FirstPacket, HookMode.FirstPacket, HookMode.None) { KernelConnect = true };
+        var text = Manager.Render(Plan(family, FamilyPlan.Off), 4);
+        Assert.Equal(
+            [
+                "*mangle",
+                ":OPENWFP-OUT - [0:0]",
+                ":OPENWFP-IN - [0:0]",
+                ":OPENWFP-FWD - [0:0]",
+                "-A OPENWFP-OUT -m mark ! --mark 0x0/0x700000 -j CONNMARK --save-mark --nfmask 0xf00000 --ctmask 0xf00000",
+                $"-A OPENWFP-OUT {DropBlocked}",
+                "-A OPENWFP-OUT -m mark ! --mark 0x0/0x700000 -j RETURN",
+                "-A OPENWFP-OUT -m mark --mark 0x800000/0x800000 -m conntrack --ctstate NEW -j CONNMARK --set-xmark 0x300000/0x300000",
+                "-A OPENWFP-OUT -m mark --mark 0x800000/0x800000 -m conntrack --ctstate NEW -j RETURN",
+                $"-A OPENWFP-OUT {ReturnDecided}",
+                "-A OPENWFP-OUT -j NFQUEUE --queue-num 0",
+                "-A OPENWFP-IN -m mark ! --mark 0x0/0x700000 -j CONNMARK --save-mark --nfmask 0xf00000 --ctmask 0xf00000",
+                $"-A OPENWFP-IN {DropBlocked}",
+                "-A OPENWFP-IN -m mark ! --mark 0x0/0x700000 -j RETURN",
+                $"-A OPENWFP-IN {ReturnDecided}",
+                "-A OPENWFP-IN -j NFQUEUE --queue-num 0",
+                "COMMIT",
+            ],
+            Lines(text));
+    }
+
+    [Fact]
+    public void KernelConnectChangesNothingWhereEveryPacketIsQueued()
+    {
+        var with = Manager.Render(Plan(new FamilyPlan(HookMode.EveryPacket, HookMode.None, HookMode.None) { KernelConnect = true }, FamilyPlan.Off), 4);
+        Assert.DoesNotContain("--ctstate NEW", with, StringComparison.Ordinal);
+        Assert.Contains("-A OPENWFP-OUT -j NFQUEUE --queue-num 0", with, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void V4EveryPacketHasNoConnectionFastPath()
     {
         var text = Manager.Render(Plan(new FamilyPlan(HookMode.None, HookMode.EveryPacket, HookMode.FirstPacket), FamilyPlan.Off, queue: 7), 4);
