@@ -42,6 +42,24 @@ internal sealed record DaemonConfig
     /// <summary>False for --no-dataplane: serve the API only, touch nothing in the kernel.</summary>
     public bool Dataplane { get; init; } = true;
 
+    /// <summary>
+    /// --dataplane: which data plane enforces the policy. Auto (the default) runs the eBPF data plane where the kernel
+    /// allows it, beside the NFQUEUE one for what the kernel hands over, and NFQUEUE alone elsewhere (docs/DATAPLANE.md).
+    /// </summary>
+    public DataplaneMode DataplaneMode { get; init; } = DataplaneMode.Auto;
+
+    /// <summary>
+    /// --cgroup: the cgroup-v2 directory the eBPF programs attach to; they see the sockets of processes in it and below.
+    /// Null: the cgroup-v2 root (every process of the machine; the programs act only on this network namespace's sockets).
+    /// </summary>
+    public string? Cgroup { get; init; }
+
+    /// <summary>--bpf-dir: where in bpffs the eBPF programs, links and maps are pinned, so they outlive wfpd.</summary>
+    public string BpfDirectory { get; init; } = DefaultBpfDirectory;
+
+    /// <summary>The default <see cref="BpfDirectory"/>.</summary>
+    public const string DefaultBpfDirectory = "/sys/fs/bpf/openwfp";
+
     /// <summary>The first NFQUEUE number the data plane binds (docs/DATAPLANE.md).</summary>
     public ushort QueueNumber { get; init; } = 7000;
 
@@ -146,3 +164,16 @@ internal sealed record DaemonConfig
 
 /// <summary>wfpd cannot start; the message is one line naming the file or setting.</summary>
 internal sealed class DaemonStartException(string message) : Exception(message);
+
+/// <summary>The data plane wfpd runs (--dataplane).</summary>
+internal enum DataplaneMode
+{
+    /// <summary>eBPF where the kernel allows it (with NFQUEUE for what it hands over), else NFQUEUE alone.</summary>
+    Auto,
+
+    /// <summary>NFQUEUE alone: every connection's first packet is decided in wfpd.</summary>
+    Nfqueue,
+
+    /// <summary>eBPF (with NFQUEUE for what it hands over); wfpd refuses to start where the kernel cannot run it.</summary>
+    Ebpf,
+}

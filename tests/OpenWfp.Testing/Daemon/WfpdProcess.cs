@@ -158,6 +158,10 @@ public sealed class WfpdProcess : IAsyncDisposable
         {
             arguments = [.. arguments, "--no-dataplane"];
         }
+        else if (!extraArguments.Contains("--dataplane"))
+        {
+            arguments = [.. arguments, .. TestDataplane.Arguments(inNamespace, stateDirectory)];
+        }
 
         arguments = [.. arguments, .. extraArguments];
         Process process;
@@ -249,6 +253,14 @@ public sealed class WfpdProcess : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
+
+        // The eBPF data plane leaves its programs pinned (they keep enforcing while wfpd is down): unpinning detaches them.
+        var pins = TestDataplane.BpfDirectory(StateDirectory);
+        if (TestDataplane.IsEbpf && Directory.Exists(pins))
+        {
+            DeleteDirectory(pins);
+        }
+
         if (_ownsStateDirectory)
         {
             DeleteDirectory(StateDirectory);

@@ -38,6 +38,12 @@ public sealed partial class NetworkNamespace : IDisposable
     /// <summary>The namespace's name (in /run/netns).</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// A cgroup-v2 directory of this namespace's own (<see cref="UseCgroup"/>), which every command started here joins
+    /// first, so that eBPF programs attached to it see exactly this namespace's processes; null: none.
+    /// </summary>
+    public string? Cgroup { get; private set; }
+
     /// <summary>Why namespaces cannot be created here, or null when they can (root and iproute2 present).</summary>
     public static string? UnavailableReason
     {
@@ -143,7 +149,31 @@ public sealed partial class NetworkNamespace : IDisposable
     /// <param name="arguments">Its arguments.</param>
     /// <returns>Its output and exit code (-1 when killed).</returns>
     public CommandResult ExecWithTimeout(TimeSpan timeout, string file, params string[] arguments) =>
-        RunTool("ip", ["netns", "exec", Name, file, .. arguments], timeout);
+        RunTool("ip", Command(file, arguments), timeout);
+
+    /// <summary>
+    /// Creates a child cgroup of the cgroup-v2 root for this namespace; commands started from now on run in it. Never
+    /// the root itself: the tests' eBPF programs attach here.
+    /// </summary>
+    /// <returns>The cgroup's directory.</returns>
+    public string UseCgroup()
+    {
+        if (Cgroup is not null)
+        {
+            return Cgroup;
+        }
+
+        var root = TestCgroups.V2Root ?? throw new InvalidOperationException("no cgroup-v2 hierarchy is mounted");
+        var path = Path.Combine(root, "owfp-" + Name);
+        Directory.CreateDirectory(path);
+        Cgroup = path;
+        return path;
+    }
+
+    // "ip netns exec NAME [sh -c 'join the cgroup; exec ...'] file args".
+    private string[] Command(string file, string[] arguments) => Cgroup is null
+        ? ["netns", "exec", Name, file, .. arguments]
+        : ["netns", "exec", Name, "/bin/sh", "-c", "echo $$ > \"$1/cgroup.procs\" && shift && exec \"$@\"", "sh", Cgroup, file, .. arguments];
 
     /// <summary>Starts a long-running command inside the namespace; it is killed on <see cref="Dispose"/>.</summary>
     /// <param name="file">The program.</param>
@@ -158,7 +188,7 @@ public sealed partial class NetworkNamespace : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var a in (string[])["netns", "exec", Name, file, .. arguments])
+        foreach (var a in Command(file, arguments))
         {
             info.ArgumentList.Add(a);
         }
@@ -239,6 +269,10 @@ public sealed partial class NetworkNamespace : IDisposable
         }
 
         RunTool("ip", ["netns", "del", Name]);
+        if (Cgroup is not null)
+        {
+            TestCgroups.Remove(Cgroup);
+        }
     }
 
     /// <summary>Runs a tool in the current (the test's) namespace.</summary>
