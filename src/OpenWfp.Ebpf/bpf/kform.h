@@ -162,6 +162,12 @@ struct kf_bucket {
 	__u32 count;
 };
 
+_Static_assert(sizeof(struct kf_input) == 48, "kf_input is mirrored by KernelMaps.cs");
+_Static_assert(sizeof(struct kf_rule) == 96, "kf_rule is mirrored by KernelMaps.cs");
+_Static_assert(sizeof(struct kf_tuple) == 48, "kf_tuple is mirrored by KernelMaps.cs");
+_Static_assert(sizeof(struct kf_meta) == 32 + 48 * KF_MAX_TUPLES, "kf_meta is mirrored by KernelMaps.cs");
+_Static_assert(sizeof(struct kf_bucket_key) == 48, "kf_bucket_key is mirrored by KernelMaps.cs");
+
 /* The running data plane's settings (openwfp_config[0]). */
 struct kf_config {
 	__u32 ask_mark;   /* SO_MARK bit set on a socket whose connect was ASK */
@@ -399,14 +405,19 @@ struct kf_result {
 	__u32 pad;
 };
 
+_Static_assert(sizeof(struct kf_result) == 24, "kf_result is mirrored by KernelMaps.cs");
+
 /*
  * docs/KERNEL-FORM.md, "The algorithm": the best rule per sublayer over every tuple's bucket, then WFP arbitration
- * over the sublayers in order. Counts the decision in openwfp_stats.
+ * over the sublayers in order. Counts the decision in openwfp_stats. A global function: the verifier checks it once
+ * for any input instead of once per caller's state, which keeps every program's load time short.
  */
-static __attribute__((noinline)) int kform_decide(__u32 slot, const struct kf_input *in, struct kf_result *out)
+__attribute__((noinline)) int kform_decide(__u32 slot, const struct kf_input *in, struct kf_result *out)
 {
 	struct kf_eval ev = {};
 	__u32 zero = 0;
+	if (!in || !out)
+		return KF_ASK;
 	out->filter_id = 0;
 	out->layer_id = 0;
 	out->verdict = KF_ASK;

@@ -41,6 +41,8 @@ struct kf_event {
 	__u8 pad[6];
 };
 
+_Static_assert(sizeof(struct kf_event) == 80, "kf_event is mirrored by KernelMaps.cs");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
@@ -220,6 +222,8 @@ struct kf_test_io {
 	__u32 slot;
 	__u32 pad;
 };
+
+_Static_assert(sizeof(struct kf_test_io) == 80, "kf_test_io is mirrored by KernelMaps.cs");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
