@@ -89,12 +89,8 @@ internal static class KernelFormCompiler
                     continue;
                 }
 
-                Normalize(list);
-                if (list.Count == 1 && list[0].Lo == 0 && list[0].Hi == MaxOf(k, isV6))
-                {
-                    continue; // the whole domain: no constraint
-                }
-
+                // A group covering the whole domain stays a constraint: user space fails it on an FWP_EMPTY value.
+                Normalize(list, merge: k != 5);
                 constrained |= (KernelFields)(1 << k);
             }
 
@@ -322,7 +318,8 @@ internal static class KernelFormCompiler
     }
 
     /// <summary>Sorts and merges overlapping or adjacent intervals, so OR groups make as few rules as possible.</summary>
-    private static void Normalize(List<(UInt128 Lo, UInt128 Hi)> list)
+    /// <remarks>App numbers are only de-duplicated: a rule names one app, never a range of them.</remarks>
+    private static void Normalize(List<(UInt128 Lo, UInt128 Hi)> list, bool merge)
     {
         if (list.Count < 2)
         {
@@ -335,7 +332,7 @@ internal static class KernelFormCompiler
         {
             var cur = list[w];
             var next = list[r];
-            if (cur.Hi == UInt128.MaxValue || next.Lo <= cur.Hi + 1)
+            if (cur.Hi == UInt128.MaxValue || next.Lo <= cur.Hi || (merge && next.Lo == cur.Hi + 1))
             {
                 list[w] = (cur.Lo, next.Hi > cur.Hi ? next.Hi : cur.Hi);
             }
