@@ -11,6 +11,8 @@ namespace OpenWfp.Engine.Compiler;
 /// </summary>
 internal sealed partial class LayerProgram
 {
+    private Kernel.KernelForm? _kernelForm;
+
     public LayerProgram(
         LayerInfo layer,
         CompiledFilter[] filters,
@@ -77,6 +79,25 @@ internal sealed partial class LayerProgram
     public int[] OpConditionIndex { get; }
 
     public int FilterCount => Filters.Length;
+
+    /// <summary>
+    /// The layer's kernel form (docs/KERNEL-FORM.md), compiled on first use and cached: most layers are never asked
+    /// for one, and a commit should not pay for it. Racing first callers may both compile; one result wins.
+    /// </summary>
+    public Kernel.KernelForm KernelForm
+    {
+        get
+        {
+            var form = Volatile.Read(ref _kernelForm);
+            if (form is null)
+            {
+                Interlocked.CompareExchange(ref _kernelForm, Kernel.KernelFormCompiler.Compile(this), null);
+                form = Volatile.Read(ref _kernelForm)!;
+            }
+
+            return form;
+        }
+    }
 
     /// <summary>
     /// Bit i set when classify may read field i: a condition tests it, or a callout filter is present (callouts get the

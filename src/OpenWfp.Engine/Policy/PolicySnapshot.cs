@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using OpenWfp.Engine.Callouts;
 using OpenWfp.Engine.Catalog;
 using OpenWfp.Engine.Compiler;
+using OpenWfp.Engine.Kernel;
 using OpenWfp.Engine.Model;
 
 namespace OpenWfp.Engine.Policy;
@@ -126,6 +127,24 @@ public sealed class PolicySnapshot : IPolicyView
         var mine = layerId < Programs.Length ? Programs[layerId] : null;
         var theirs = layerId < other.Programs.Length ? other.Programs[layerId] : null;
         return ReferenceEquals(mine, theirs);
+    }
+
+    /// <summary>
+    /// The kernel form of the layer with this run-time id (docs/KERNEL-FORM.md): what an eBPF data plane loads and
+    /// evaluates. A layer without filters has an empty form. Compiled on first request and cached with the layer's
+    /// program, so every snapshot that shares the program shares the form.
+    /// </summary>
+    /// <param name="layerId">The run-time layer id.</param>
+    /// <returns>The form.</returns>
+    public KernelForm KernelForm(ushort layerId)
+    {
+        if (layerId < Programs.Length && Programs[layerId] is { } program)
+        {
+            return program.KernelForm;
+        }
+
+        var layer = LayerCatalog.ById(layerId) ?? throw new ArgumentOutOfRangeException(nameof(layerId), layerId, "no layer has this run-time id");
+        return Kernel.KernelForm.EmptyOf(layer);
     }
 
     /// <summary>The callout with this run-time id, or null.</summary>
